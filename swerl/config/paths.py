@@ -80,4 +80,28 @@ class RunPaths:
         return self.state_dir / "run.json"
 
 
-__all__ = ["RunPaths", "auto_exp_name", "utc_stamp", "config_dir"]
+__all__ = ["RunPaths", "auto_exp_name", "config_dir", "make_trial_id", "trial_dir", "utc_stamp"]
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    out = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out[:limit] or "task"
+
+
+def make_trial_id(step: int, task: str, k: int) -> str:
+    """`step{N}-{task_slug}-{k}-{rand4}`: path- and URL-safe, unique, and it says where its files go."""
+    import secrets
+
+    return f"step{step}-{_slug(task)}-{k}-{secrets.token_hex(2)}"
+
+
+def trial_dir(trials_root: Path, trial_id: str) -> Path:
+    """Where a trial's files live: `trials_root/step_N/<trial_id>` (ids not made by make_trial_id → `adhoc/`)."""
+    import re
+
+    m = re.match(r"^step(\d+)-", trial_id)
+    if "/" in trial_id or trial_id in ("", ".", ".."):
+        raise ValueError(f"bad trial id {trial_id!r}")
+    return trials_root / (f"step_{m.group(1)}" if m else "adhoc") / trial_id
