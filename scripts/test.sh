@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up this checkout (idempotent, fast when done) and run the test suite. Extra args go to pytest:
+#   bash scripts/test.sh                 # everything
+#   bash scripts/test.sh tests/preflight -k ports
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh
+export HARBOR_TELEMETRY=0 LITELLM_LOCAL_MODEL_COST_MAP=True
+set +e
+.venv/bin/python -m pytest -q "${@:-tests}"
+rc=$?
+set -e
+if [ "$rc" = 5 ]; then
+  echo "[test] ERROR: pytest collected no tests (exit 5) — a run that tests nothing does not pass; check the path/-k filter" >&2
+  exit 1
+fi
+exit "$rc"
