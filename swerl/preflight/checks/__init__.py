@@ -1,0 +1,26 @@
+"""Dryrun check families, in the order they run (SPEC "Preflight — detailed behavior", plus ours).
+
+Each module has `run(ctx, report)`; none writes anything, starts anything, or kills anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from swerl.preflight.checks import backend, dashboard, gpu, inputs, model, outputs, plan, ports, residue, tasks, venv, wandb
+
+FAMILIES: list[tuple[str, Callable]] = [
+    ("Python venv", venv.run),
+    ("Input paths", inputs.run),
+    ("Task indexes", tasks.run),
+    ("Backend", backend.run),
+    ("Host ports", ports.run),
+    ("Output dirs", outputs.run),
+    ("WANDB", wandb.run),
+    ("GPU", gpu.run),
+    ("Disk", outputs.run_disk),
+    ("Cache/temp residue", residue.run),
+    ("KV-head divisibility", model.run),
+    ("Run plan (context, TP/DP, batch)", plan.run),
+    ("Dashboard (non-blocking)", dashboard.run),
+]
