@@ -1,0 +1,100 @@
+// Dashboard entry: run picker, metric panels with smoothing and step/time axis, auto-refresh while live.
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { api, STATIC, type Metrics, type RunRow } from "./api";
+import { ChartGrid, WANTED } from "./charts";
+import { Browser } from "./trajectories";
+
+const POLL_MS = 5000;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const runSel = $<HTMLSelectElement>("run");
+const xSel = $<HTMLSelectElement>("xaxis");
+const smoothIn = $<HTMLInputElement>("smooth");
+const grid = new ChartGrid($("charts"));
+const browser = new Browser($<HTMLSelectElement>("step"), $<HTMLInputElement>("search"), $("trials"), $("trial"));
+let runs: RunRow[] = [];
+let metrics: Metrics | null = null;
+let timer = 0;
+
+function showError(e: unknown): void {
+  $("error").textContent = e ? String(e instanceof Error ? e.message : e) : "";
+}
+
+function draw(): void {
+  if (!metrics) return;
+  const w = Number(smoothIn.value);
+  $("smooth-val").textContent = w.toFixed(2);
+  grid.render(metrics, xSel.value as "step" | "time", w);
+  const row = runs.find((r) => r.name === metrics!.run);
+  const state = metrics.state || row?.state || "";
+  $("state").textContent = state;
+  $("state").className = `badge ${state}`;
+}
+
+/** Append what was logged since the last step we have (full reload when the set of series changed). */
+function merge(old: Metrics, add: Metrics): Metrics {
+  const same = Object.keys(add.series).sort().join() === Object.keys(old.series).sort().join();
+  if (!same) return add;
+  const series: Metrics["series"] = {};
+  for (const k of Object.keys(old.series)) series[k] = old.series[k].concat(add.series[k]);
+  return { ...add, steps: old.steps.concat(add.steps), time: old.time.concat(add.time), series };
+}
+
+async function refresh(full: boolean): Promise<void> {
+  const run = runSel.value;
+  if (!run) return;
+  const since = !full && metrics && metrics.run === run && metrics.steps.length ? metrics.steps[metrics.steps.length - 1] : null;
+  const m = await api.metrics(run, WANTED, since);
+  if (run !== runSel.value) return; // picker changed meanwhile
+  if (since !== null && metrics) {
+    const merged = merge(metrics, m);
+    metrics = merged === m && m.steps.length < metrics.steps.length ? await api.metrics(run, WANTED, null) : merged;
+  } else metrics = m;
+  draw();
+}
+
+async function loadRuns(): Promise<void> {
+  runs = await api.runs();
+  const keep = runSel.value || new URLSearchParams(location.search).get("run") || "";
+  runSel.innerHTML = "";
+  for (const r of runs) runSel.appendChild(new Option(`${r.name} — ${r.state}, ${r.num_steps} steps`, r.name));
+  if (!runs.length) {
+    $("charts").innerHTML = `<p class="muted">no runs yet: logs/ has no launch_*.log or &lt;exp&gt;.log with step lines</p>`;
+    return;
+  }
+  runSel.value = runs.some((r) => r.name === keep) ? keep : runs[0].name;
+}
+
+async function selectRun(): Promise<void> {
+  metrics = null;
+  $("charts").innerHTML = "";
+  grid.charts.forEach((c) => c.destroy());
+  grid.charts.clear();
+  await refresh(true);
+  await browser.load(runSel.value);
+  schedule();
+}
+
+function schedule(): void {
+  clearTimeout(timer);
+  const live = !STATIC && runs.find((r) => r.name === runSel.value)?.state === "running";
+  $("refresh").textContent = STATIC ? "snapshot" : live ? `live · refresh every ${POLL_MS / 1000}s` : "finished";
+  if (!live) return;
+  timer = window.setTimeout(async () => {
+    try {
+      const before = runSel.value;
+      await loadRuns();
+      if (runSel.value === before) await refresh(false);
+      showError(null);
+    } catch (e) { showError(e); }
+    schedule();
+  }, POLL_MS);
+}
+
+runSel.addEventListener("change", () => void selectRun().catch(showError));
+xSel.addEventListener("change", draw);
+smoothIn.addEventListener("input", draw);
+window.addEventListener("resize", () => grid.resize());
+(window as unknown as { __dash: object }).__dash = { grid, browser, get metrics() { return metrics; } };
+
+loadRuns().then(selectRun).catch(showError);

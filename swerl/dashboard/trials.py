@@ -1,0 +1,170 @@
+"""Per-trial files of a run (`trials/<project>/<exp>/step_<N>/<trial>/`) turned into what the browser shows.
+
+Reads, never writes: Harbor's `result.json` (reward, exception), swerl's optional `outcome.json` (a dumped
+`TrialOutcome`: masked, mask_reason), `litellm-trajectory.jsonl` (one line per model call, OpenAI or Anthropic
+message format) and `tokens.jsonl` (gateway token records; only counts are read).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from swerl.dashboard.messages import normalize_message, normalize_response
+
+MAX_CONTENT = 200_000
+"""Characters kept per message (the browser collapses long ones anyway)."""
+_TOKENS = re.compile(rb'"(prompt_tokens|completion_tokens|segment)":\s*(\d+)')
+
+
+def trials_root(root: Path, exp: str) -> Path | None:
+    """`trials/<project>/<exp>` for whichever project holds this experiment (the log does not name it)."""
+    base = root / "trials"
+    if not base.is_dir():
+        return None
+    for project in sorted(base.iterdir()):
+        if (project / exp).is_dir():
+            return project / exp
+    return None
+
+
+def list_steps(root: Path, exp: str) -> list[int]:
+    tr = trials_root(root, exp)
+    if tr is None:
+        return []
+    return sorted(int(p.name[5:]) for p in tr.glob("step_*") if p.name[5:].isdigit() and p.is_dir())
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def token_counts(path: Path) -> dict:
+    """Calls, prompt/completion tokens (summed over calls) and segments from `tokens.jsonl`, without parsing ids."""
+    calls = prompt = completion = segments = 0
+    try:
+        with path.open("rb") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                calls += 1
+                found = {k.decode(): int(v) for k, v in _TOKENS.findall(line[:256]) + _TOKENS.findall(line[-512:])}
+                prompt += found.get("prompt_tokens", 0)
+                completion += found.get("completion_tokens", 0)
+                segments = max(segments, found.get("segment", 0) + 1)
+    except OSError:
+        return {}
+    return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
+
+
+def _reward(result: dict, outcome: dict) -> float | None:
+    if "reward" in outcome:
+        return outcome["reward"]
+    rewards = (result.get("verifier_result") or {}).get("rewards") or {}
+    if "reward" in rewards:
+        return rewards["reward"]
+    return next(iter(rewards.values()), None) if rewards else None
+
+
+def trial_summary(d: Path, step: int) -> dict:
+    result, outcome = _json(d / "result.json"), _json(d / "outcome.json")
+    exc = result.get("exception_info") or {}
+    masked = bool(outcome.get("masked", False))
+    reason = outcome.get("mask_reason") or (exc.get("exception_type") if masked else None)
+    traj = d / "litellm-trajectory.jsonl"
+    return {
+        "trial": d.name,
+        "step": step,
+        "task": outcome.get("task_id") or result.get("task_name") or "",
+        "reward": _reward(result, outcome),
+        "masked": masked,
+        "mask_reason": reason,
+        "error": exc.get("exception_type"),
+        "num_calls": sum(1 for ln in traj.open("rb") if ln.strip()) if traj.is_file() else 0,
+        "tokens": token_counts(d / "tokens.jsonl") if (d / "tokens.jsonl").is_file() else {},
+        "duration_s": outcome.get("duration_s"),
+    }
+
+
+def list_trials(root: Path, exp: str, step: int) -> list[dict] | None:
+    tr = trials_root(root, exp)
+    step_dir = tr / f"step_{step}" if tr else None
+    if step_dir is None or not step_dir.is_dir():
+        return None
+    return [trial_summary(d, step) for d in sorted(step_dir.iterdir()) if d.is_dir()]
+
+
+def search_trials(root: Path, exp: str, text: str, limit: int = 200) -> list[dict]:
+    """Trials whose id or task name contains `text` (case-insensitive), across all steps."""
+    tr, needle = trials_root(root, exp), text.lower()
+    out: list[dict] = []
+    if tr is None or not needle:
+        return out
+    for step in list_steps(root, exp):
+        for d in sorted((tr / f"step_{step}").iterdir()):
+            if not d.is_dir():
+                continue
+            if needle in d.name.lower() or needle in str(_json(d / "result.json").get("task_name", "")).lower():
+                out.append(trial_summary(d, step))
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def _cap(msg: dict) -> dict:
+    c = msg.get("content")
+    if isinstance(c, str) and len(c) > MAX_CONTENT:
+        msg["content"] = c[:MAX_CONTENT] + f"\n… [{len(c) - MAX_CONTENT} more characters]"
+    return msg
+
+
+def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
+    """One trial: its summary plus turns — per model call, the messages new since the previous call, the reply."""
+    tr = trials_root(root, exp)
+    if tr is None or "/" in trial or trial in ("", ".", ".."):
+        return None
+    d = tr / f"step_{step}" / trial
+    if not d.is_dir():
+        return None
+    out = trial_summary(d, step)
+    turns: list[dict] = []
+    prev_len = -1
+    traj = d / "litellm-trajectory.jsonl"
+    lines = traj.read_text(errors="replace").splitlines() if traj.is_file() else []
+    for i, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a partial last line of a trial still running
+        req = rec.get("request") if isinstance(rec.get("request"), dict) else rec
+        msgs = [normalize_message(m) for m in (req.get("messages") or [])]
+        system = req.get("system")
+        if system and not any(m["role"] == "system" for m in msgs):  # Anthropic keeps it outside messages
+            msgs.insert(0, normalize_message({"role": "system", "content": system}))
+        rewritten = len(msgs) <= prev_len
+        start = 0 if rewritten or prev_len < 0 else prev_len + 1
+        prev_len = len(msgs)
+        usage = rec.get("usage") or (rec.get("response") or {}).get("usage") or {}
+        turns.append(
+            {
+                "index": i,
+                "new_messages": [_cap(m) for m in msgs[start:]],
+                "history_rewritten": rewritten and i > 0,
+                "response": _cap(normalize_response(rec)),
+                "usage": {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") if k in usage},
+                "latency_s": rec.get("latency_s") or _latency(rec),
+            }
+        )
+    out["turns"] = turns
+    out["result_excerpt"] = {k: v for k, v in _json(d / "result.json").items() if k in ("task_name", "trial_name", "exception_info", "verifier_result", "started_at", "finished_at")}
+    return out
+
+
+def _latency(rec: dict) -> float | None:
+    a, b = rec.get("start_time"), rec.get("end_time")
+    return round(b - a, 3) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
