@@ -1,0 +1,95 @@
+"""Agent name → Harbor `AgentConfig` (+ sandbox mounts) for one trial.
+
+Names: swerl-bash (ours, host-side), claude-code (Harbor's; binary mounted read-only on PATH, so Harbor's
+network install is skipped), terminus-2 (Harbor's, host-side, tmux in the sandbox, collect_rollout_details),
+mini-swe-agent (Harbor's; needs the agent pre-installed in the image — no network at trial start),
+oracle / nop (validation). `agent_import_path` (pkg.mod:Class) overrides the name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harbor.models.trial.config import AgentConfig
+
+KNOWN = ("swerl-bash", "claude-code", "terminus-2", "mini-swe-agent", "oracle", "nop")
+SWERL_BASH = "swerl.rollout.agents.swerl_bash:SwerlBashAgent"
+CLAUDE_IN_SANDBOX = "/usr/local/bin/claude"
+
+
+@dataclass
+class AgentEndpoint:
+    """Where agents reach the policy: the proxy root as seen from the host and from sandboxes."""
+
+    host_url: str = ""
+    """http://127.0.0.1:<port> — agents running in the host process (swerl-bash, terminus-2)."""
+    sandbox_url: str = ""
+    """http://host.docker.internal:<port> — agents running inside the sandbox (claude-code, mini-swe-agent)."""
+    api_key: str = ""
+    model: str = "vllm_model"
+
+    def trial_url(self, trial_id: str, *, in_sandbox: bool) -> str:
+        return f"{(self.sandbox_url if in_sandbox else self.host_url).rstrip('/')}/trial/{trial_id}"
+
+
+@dataclass
+class AgentOptions:
+    max_turns: int = 8
+    max_tokens_per_turn: int = 128
+    temperature: float = 1.0
+    top_p: float = 1.0
+    claude_binary: str = ""
+    """Host path of the claude ELF (swerl.serve.assets.ensure_claude_binary()); mounted read-only."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def agent_config(name: str, import_path: str, trial_id: str, ep: AgentEndpoint,
+                 opts: AgentOptions) -> tuple[AgentConfig, list[dict]]:
+    """(Harbor AgentConfig, extra sandbox mounts) for one trial."""
+    if import_path:
+        return AgentConfig(import_path=import_path, model_name=ep.model,
+                           kwargs={"api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key": ep.api_key,
+                                   "trial_id": trial_id, **opts.extra}), []
+    if name in ("oracle", "nop"):
+        return AgentConfig(name=name), []
+    if name == "swerl-bash":
+        return AgentConfig(import_path=SWERL_BASH, model_name=ep.model, kwargs={
+            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key": ep.api_key, "trial_id": trial_id,
+            "max_turns": opts.max_turns, "max_tokens": opts.max_tokens_per_turn,
+            "temperature": opts.temperature, "top_p": opts.top_p, **opts.extra}), []
+    if name == "terminus-2":
+        return AgentConfig(name="terminus-2", model_name=f"hosted_vllm/{ep.model}", kwargs={
+            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "collect_rollout_details": True,
+            "max_turns": opts.max_turns, "temperature": opts.temperature, "record_terminal_session": False,
+            "enable_summarize": False, "llm_kwargs": {"api_key": ep.api_key}, **opts.extra}), []
+    if name == "claude-code":
+        env = _claude_env(trial_id, ep)
+        mounts = []
+        if opts.claude_binary:
+            mounts.append({"type": "bind", "source": opts.claude_binary, "target": CLAUDE_IN_SANDBOX, "read_only": True})
+        return AgentConfig(name="claude-code", model_name=ep.model, env=env, kwargs=dict(opts.extra)), mounts
+    if name == "mini-swe-agent":
+        env = {"OPENAI_API_KEY": ep.api_key, "OPENAI_API_BASE": ep.trial_url(trial_id, in_sandbox=True) + "/v1",
+               "MSWEA_COST_TRACKING": "ignore_errors"}
+        return AgentConfig(name="mini-swe-agent", model_name=f"hosted_vllm/{ep.model}", env=env,
+                           kwargs=dict(opts.extra)), []
+    raise ValueError(f"unknown agent {name!r}: use one of {', '.join(KNOWN)} or set harbor_agent.agent_import_path")
+
+
+def _claude_env(trial_id: str, ep: AgentEndpoint) -> dict[str, str]:
+    base = ep.trial_url(trial_id, in_sandbox=True)
+    try:  # the inference layer owns the exact variable set
+        from swerl.serve.agent_env import claude_code_env  # type: ignore[import-not-found]
+
+        return dict(claude_code_env(base_url=base, api_key=ep.api_key, model=ep.model, trial_id=trial_id))
+    except ImportError:
+        pass
+    return {
+        "ANTHROPIC_BASE_URL": base, "ANTHROPIC_AUTH_TOKEN": ep.api_key, "ANTHROPIC_API_KEY": ep.api_key,
+        "ANTHROPIC_MODEL": ep.model, "ANTHROPIC_DEFAULT_HAIKU_MODEL": ep.model,
+        "ANTHROPIC_DEFAULT_SONNET_MODEL": ep.model, "ANTHROPIC_DEFAULT_OPUS_MODEL": ep.model,
+        "ANTHROPIC_CUSTOM_HEADERS": f"x-swerl-trial-id: {trial_id}",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
+        "CLAUDE_CODE_ATTRIBUTION_HEADER": "0", "HOME": f"/tmp/home-{trial_id}",
+    }

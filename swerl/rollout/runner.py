@@ -1,0 +1,208 @@
+"""Run many Harbor trials concurrently and classify each into a reward or a mask.
+
+`run_trials(jobs, settings, endpoint)`: `num_workers` trials at a time (asyncio semaphore), an overall
+deadline per trial (`max_timeout_sec`), retries only for failures before the agent ran (no policy tokens
+spent), and a tail-killer: once `tail_kill_fraction` of the trials finished, those still running
+`tail_kill_grace_sec` later are cancelled and masked. Each trial's files land in
+`trial_dir(trials_root, trial_id)` (Harbor's result.json, agent/, verifier/; the gateway adds tokens.jsonl).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from swerl.config.paths import trial_dir
+from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions, agent_config
+from swerl.rollout.outcome import TrialOutcome, classify
+from swerl.rollout.tasks import TaskRow
+
+os.environ.setdefault("HARBOR_TELEMETRY", "0")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+HARBOR_DOCKER = "harbor.environments.docker.docker:DockerEnvironment"
+DOCKER_API = "swerl.rollout.envs.docker_api:DockerApiEnvironment"
+
+
+class TrialJob(BaseModel):
+    trial_id: str
+    task: TaskRow
+    group: str
+    agent_name: str = ""
+    """Empty = settings.agent_name (a row's agent_name wins over the config)."""
+
+
+class RolloutSettings(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    trials_root: Path
+    num_workers: int = 4
+    max_timeout_sec: float = 600
+    max_retries: int = 1
+    tail_kill_enabled: bool = True
+    tail_kill_fraction: float = 0.9
+    tail_kill_grace_sec: float = 120
+    environment_import_path: str = DOCKER_API
+    environment_kwargs: dict = {}
+    force_build: bool = False
+    agent_name: str = "swerl-bash"
+    agent_import_path: str = ""
+    agent: AgentOptions = AgentOptions()
+    run_label: str = "adhoc"
+    """Containers get `swerl.run=<run_label>` (the experiment name)."""
+
+    @classmethod
+    def from_config(cls, cfg, trials_root: Path, run_label: str, **over) -> "RolloutSettings":
+        i = cfg.input
+        ha, hr, tr = i.harbor_agent, i.harbor_runtime, i.training
+        env_path = ha.environment_import_path
+        kwargs: dict = {}
+        if env_path == HARBOR_DOCKER:
+            # Harbor's compose-based class costs seconds per trial (see envs/docker_api.py): same backend, API driven.
+            env_path = DOCKER_API
+        if env_path == DOCKER_API:
+            kwargs = {"docker_host": ha.docker_host, "tls_dir": ha.docker_tls_dir, "run_label": run_label}
+        elif env_path.endswith(":KubernetesEnvironment"):
+            k = i.k8s
+            kwargs = {"kubeconfig": k.kubeconfig, "namespace": k.namespace, "pod_name_prefix": k.pod_name_prefix,
+                      "startup_timeout_sec": k.pod_startup_timeout_sec, "active_deadline_sec": k.pod_active_deadline_sec,
+                      "image_pull_policy": k.image_pull_policy, "cpu_request": k.cpu_request,
+                      "memory_request": k.memory_request}
+        claude = ""
+        if ha.agent_name == "claude-code":
+            from swerl.serve.assets import ensure_claude_binary  # type: ignore[import-not-found]
+
+            claude = str(ensure_claude_binary())
+        base = dict(
+            trials_root=trials_root, num_workers=hr.num_workers, max_timeout_sec=ha.max_timeout_sec,
+            max_retries=ha.max_retries, tail_kill_enabled=hr.tail_kill_enabled, tail_kill_fraction=hr.tail_kill_fraction,
+            tail_kill_grace_sec=hr.tail_kill_grace_sec, environment_import_path=env_path, environment_kwargs=kwargs,
+            force_build=ha.environment_force_build, agent_name=ha.agent_name, agent_import_path=ha.agent_import_path,
+            agent=AgentOptions(max_turns=ha.max_turns, max_tokens_per_turn=tr.max_tokens_per_turn,
+                               temperature=i.vllm.temperature, top_p=i.vllm.top_p, claude_binary=claude),
+            run_label=run_label,
+        )
+        base.update(over)
+        return cls(**base)
+
+
+async def _harbor_trial(job: TrialJob, trial_id: str, settings: RolloutSettings, endpoint: AgentEndpoint):
+    from harbor.models.trial.config import EnvironmentConfig, TaskConfig, TrialConfig
+    from harbor.trial.trial import Trial
+
+    name = job.agent_name or settings.agent_name
+    agent, mounts = agent_config(name, settings.agent_import_path, trial_id, endpoint, settings.agent)
+    kwargs = dict(settings.environment_kwargs)
+    if settings.environment_import_path == DOCKER_API:
+        kwargs["run_label"] = settings.run_label
+    env = EnvironmentConfig(import_path=settings.environment_import_path, kwargs=kwargs,
+                            force_build=settings.force_build, mounts=mounts or None)
+    tdir = trial_dir(settings.trials_root, trial_id)
+    cfg = TrialConfig(task=TaskConfig(path=job.task.task_path), trial_name=trial_id, trials_dir=tdir.parent,
+                      agent=agent, environment=env)
+    trial = await Trial.create(cfg)
+    return await trial.run()
+
+
+def _cleanup_sandboxes(trial_id: str, settings: RolloutSettings) -> None:
+    """Safety net after a cancel: remove containers of this trial that Harbor's own teardown may have missed."""
+    if settings.environment_import_path != DOCKER_API:
+        return
+    try:
+        from swerl.rollout.envs.docker_api import LABEL_TRIAL, docker_client
+
+        kw = settings.environment_kwargs
+        client = docker_client(kw.get("docker_host", ""), kw.get("tls_dir", ""))
+        for c in client.containers.list(all=True, filters={"label": f"{LABEL_TRIAL}={trial_id}__env"}):
+            c.remove(force=True)
+    except Exception:
+        pass
+
+
+def _turns(tdir: Path) -> int:
+    log = tdir / "agent" / "swerl-bash.jsonl"
+    try:
+        return sum(1 for _ in log.open())
+    except OSError:
+        return 0
+
+
+async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpoint) -> TrialOutcome:
+    t0 = time.time()
+    trial_id, attempt = job.trial_id, 0
+    while True:
+        attempt += 1
+        tdir = trial_dir(settings.trials_root, trial_id)
+        try:
+            result = await asyncio.wait_for(_harbor_trial(job, trial_id, settings, endpoint), settings.max_timeout_sec)
+        except asyncio.TimeoutError:
+            await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
+            return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
+                                mask_reason="deadline", trial_dir=tdir, duration_s=time.time() - t0,
+                                num_turns=_turns(tdir), attempts=attempt)
+        except asyncio.CancelledError:
+            await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
+            raise
+        except Exception as exc:  # Harbor refused the trial before running it (bad task, bad config)
+            return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
+                                mask_reason=f"error:{type(exc).__name__}", trial_dir=tdir, duration_s=time.time() - t0,
+                                error=str(exc)[:500], attempts=attempt)
+        reward, reason, retryable = classify(result)
+        if reason and retryable and attempt <= settings.max_retries:
+            trial_id = f"{job.trial_id}-r{attempt}"
+            continue
+        err = result.exception_info.exception_message[:500] if result.exception_info else ""
+        return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, reward=reward,
+                            masked=bool(reason), mask_reason=reason, trial_dir=tdir, duration_s=time.time() - t0,
+                            num_turns=_turns(tdir), error=err, attempts=attempt)
+
+
+async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: AgentEndpoint | None = None,
+                     on_done: Callable[[TrialOutcome, int, int], None] | None = None) -> list[TrialOutcome]:
+    """All jobs' outcomes, in job order. Never raises for a single trial's failure."""
+    endpoint = endpoint or AgentEndpoint()
+    sem = asyncio.Semaphore(settings.num_workers)
+    outcomes: dict[int, TrialOutcome] = {}
+    started: dict[int, float] = {}
+    n = len(jobs)
+
+    async def guarded(i: int, job: TrialJob) -> None:
+        async with sem:
+            started[i] = time.time()
+            out = await run_one(job, settings, endpoint)
+        outcomes[i] = out
+        if on_done:
+            on_done(out, len(outcomes), n)
+
+    tasks = {i: asyncio.create_task(guarded(i, j)) for i, j in enumerate(jobs)}
+    need = math.ceil(settings.tail_kill_fraction * n) if settings.tail_kill_enabled else n + 1
+    pending = set(tasks.values())
+    kill_at: float | None = None
+    while pending:
+        timeout = None if kill_at is None else max(0.0, kill_at - time.time())
+        done, pending = await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if kill_at is None and len(outcomes) >= need and pending:
+            kill_at = time.time() + settings.tail_kill_grace_sec
+        if kill_at is not None and time.time() >= kill_at and pending:
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            break
+    for i, t in tasks.items():
+        if i in outcomes:
+            continue
+        job = jobs[i]
+        exc = None if t.cancelled() else t.exception()
+        reason = "tail_killed" if t.cancelled() else f"error:{type(exc).__name__}"
+        outcomes[i] = TrialOutcome(trial_id=job.trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
+                                   mask_reason=reason, trial_dir=trial_dir(settings.trials_root, job.trial_id),
+                                   duration_s=time.time() - started.get(i, time.time()), error=str(exc or "")[:500])
+        if on_done:
+            on_done(outcomes[i], len(outcomes), n)
+    return [outcomes[i] for i in range(n)]

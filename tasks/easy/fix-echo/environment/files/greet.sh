@@ -1,0 +1,1 @@
+ecoh hello

@@ -1,0 +1,5 @@
+from numkit.clamp import clamp
+
+
+def test_equal():
+    assert clamp(10, 10, 10) == 10

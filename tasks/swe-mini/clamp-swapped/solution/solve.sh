@@ -1,0 +1,7 @@
+#!/bin/bash
+set -e
+cat > /app/numkit/clamp.py <<'SWERL_EOF'
+def clamp(x, lo, hi):
+    """Limit x to the range [lo, hi]."""
+    return max(lo, min(hi, x))
+SWERL_EOF

@@ -1,0 +1,12 @@
+import sys
+
+sys.path.insert(0, '/app')
+from listkit.dedupe import dedupe
+
+
+def test_order():
+    assert dedupe(['b', 'a', 'b', 'c']) == ['b', 'a', 'c']
+
+
+def test_len():
+    assert len(dedupe([1, 1, 2])) == 2

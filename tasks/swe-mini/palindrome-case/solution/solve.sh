@@ -1,0 +1,8 @@
+#!/bin/bash
+set -e
+cat > /app/textkit/pal.py <<'SWERL_EOF'
+def is_palindrome(s):
+    """True if s reads the same backwards, ignoring case and spaces."""
+    t = s.replace(" ", "").lower()
+    return t == t[::-1]
+SWERL_EOF
