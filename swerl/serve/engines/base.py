@@ -1,0 +1,40 @@
+"""The engine contract: token ids in, sampled token ids + logprobs out (docs/design.md)."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+FinishReason = Literal["stop", "length"]
+
+
+class Generation(BaseModel):
+    token_ids: list[int]
+    """Sampled tokens, including the stop token when one ended the turn."""
+    logprobs: list[float]
+    """Log-probability of each sampled token under the sampling distribution (logits / temperature)."""
+    finish_reason: FinishReason
+
+
+class EngineError(RuntimeError):
+    """The backend failed a request (message says which backend and why)."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+    """What `/v1/models` reports as the backend."""
+
+    async def generate(
+        self,
+        prompt_ids: list[int],
+        *,
+        max_tokens: int,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        stop_token_ids: list[int] | None = None,
+        session: str | None = None,
+    ) -> Generation: ...
+
+    async def aclose(self) -> None: ...
