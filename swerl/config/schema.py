@@ -18,7 +18,7 @@ HUMAN = "human"
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
 
 
 class ModelSection(Section):
@@ -38,9 +38,11 @@ class DataSection(Section):
 
 class InfrastructureSection(Section):
     nnodes: int = Field(1, ge=1)
+    """Machines in the run (>1 = a Ray cluster; run `swerl check` on each)."""
     ngpus_per_node: int = Field(0, ge=0)
     """0 = CPU profile (local engine)."""
     litellm_port: int = Field(8002, ge=1, le=65535)
+    """LiteLLM proxy port the agents talk to (Anthropic + OpenAI surface)."""
     litellm_host: str = "127.0.0.1"
     """Where the proxy listens. Loopback by default; set the sandbox bridge address (or 0.0.0.0 on an
     isolated host) when sandboxes run on another network."""
@@ -49,7 +51,9 @@ class InfrastructureSection(Section):
     gateway_port: int = Field(8003, ge=1, le=65535)
     """swerl's token-exact gateway behind LiteLLM."""
     ray_port: int = Field(6379, ge=1, le=65535)
+    """Ray GCS port (GPU / verl profiles)."""
     ray_dashboard_port: int = Field(8265, ge=1, le=65535)
+    """Ray dashboard port (GPU / verl profiles)."""
     anthropic_api_key: str = "sk-dummy"
     """Functional shim for LiteLLM's Anthropic surface (not a secret, not a placeholder)."""
     replica_wait_sec: int = Field(1800, ge=1)
@@ -60,24 +64,35 @@ class EnvironmentSection(Section):
     venv_path: str = ""
     """Empty = `./.venv` of this checkout; else an existing venv that must resolve swerl to this checkout."""
     bootstrap_script: str = "scripts/setup_env.sh"
+    """Script that builds the venv (start.sh runs it when the venv is missing)."""
     requirements: str = "pyproject.toml"
+    """Dependency spec the bootstrap installs (its hash decides whether setup reinstalls)."""
 
 
 class K8sSection(Section):
     kubeconfig: str = ""
+    """Kubeconfig file; setting it selects the Kubernetes backend."""
     namespace: str = "default"
+    """Namespace the trial pods run in (dryrun checks RBAC to create pods there)."""
     pod_name_prefix: str = "swerl"
     """Pods are labelled `harbor-run=<prefix>`; `clean --pods` refuses an empty prefix."""
     pod_startup_timeout_sec: int = Field(1200, ge=1)
+    """How long a trial pod may take to become Running."""
     pod_active_deadline_sec: int = Field(6000, ge=1)
+    """Kubernetes activeDeadlineSeconds of a trial pod (hard kill)."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    """imagePullPolicy of trial pods."""
     cpu_request: str = "1"
+    """CPU request of a trial pod."""
     memory_request: str = "2Gi"
+    """Memory request of a trial pod."""
 
 
 class HarborAgentSection(Section):
     environment_import_path: str = "harbor.environments.docker.docker:DockerEnvironment"
+    """Harbor environment class (`module:Class`) every trial's sandbox is made with."""
     environment_force_build: bool = False
+    """Rebuild each task's image even when it exists."""
     docker_host: str = ""
     """Empty = local unix socket; `tcp://host:2376` = remote daemon (TLS); `unix:///path`."""
     docker_tls_dir: str = ""
@@ -93,6 +108,7 @@ class HarborAgentSection(Section):
     max_turns: int = Field(8, ge=1)
     """Agent turns for the agents we drive (swerl-bash); others use their own limits."""
     base_image: str = "swerl/base:bookworm"
+    """Image task Dockerfiles build FROM (`swerl sandbox build-base` makes it from Debian packages)."""
 
 
 class HarborRuntimeSection(Section):
@@ -111,6 +127,7 @@ class HarborRuntimeSection(Section):
 
 class ExperimentSection(Section):
     project_name: str = "swerl"
+    """Groups runs: trials/<project>/<exp>, checkpoints/<project>/<exp>, wandb project."""
     exp_name: str = ""
     """Empty = auto `harbor-cc-sync-1n-<UTC timestamp>`."""
     trajectory_logger_src: str = ""
@@ -118,36 +135,50 @@ class ExperimentSection(Section):
     output_root: str = "."
     """Where logs/, trials/, checkpoints/, artifacts/ are written (relative to the config's dir)."""
     seed: int = 0
+    """Seed for task sampling and the local trainer."""
 
 
 class CredentialsSection(Section):
     wandb_api_key: str = ""
     """Prefer `$WANDB_API_KEY`; a value here is used only when the env var is unset."""
     wandb_mode: Literal["online", "offline", "disabled"] = "offline"
+    """online needs a key ($WANDB_API_KEY); offline/disabled need none."""
     proxy_master_key_env: str = "SWERL_PROXY_KEY"
     """Env var holding the proxy's master key; generated per run when unset."""
 
 
 class VllmSection(Section):
     gen_tp: int = Field(1, ge=1)
+    """vLLM tensor parallel size per replica; must divide the model's num_key_value_heads and ngpus_per_node."""
     max_model_length: int = Field(8192, ge=16)
+    """Context window served; must be >= max_prompt_length + max_response_length."""
     gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    """Fraction of GPU memory vLLM may take."""
     tool_call_parser: str = "hermes"
     """hermes | qwen3_coder | none — how the gateway parses tool calls from sampled text."""
     enforce_eager: bool = False
+    """Skip CUDA-graph capture (faster boot, slower decoding)."""
     temperature: float = Field(1.0, ge=0)
+    """Sampling temperature of rollouts."""
     top_p: float = Field(1.0, gt=0, le=1)
+    """Nucleus sampling of rollouts."""
 
 
 class TrainingSection(Section):
     engine: Literal["local", "verl"] = "local"
     """local = CPU torch update in-process (embedded default); verl = main_ppo with vLLM rollout (GPU)."""
     train_batch_size: int = Field(4, ge=1)
+    """Prompts (tasks) per step."""
     n_resp_per_prompt: int = Field(4, ge=1)
+    """Trials per prompt (the GRPO group size); trials/step = train_batch_size × n_resp_per_prompt."""
     max_prompt_length: int = Field(4096, ge=1)
+    """Token budget of the prompt part of a sample."""
     max_response_length: int = Field(2048, ge=1)
+    """Token budget of the response part (all agent turns + tool output) of a sample."""
     max_tokens_per_turn: int = Field(128, ge=1)
+    """max_tokens of one model call."""
     total_epochs: int = Field(1, ge=1)
+    """Passes over the train index."""
     total_training_steps: int = Field(0, ge=0)
     """0 = epochs × batches per epoch."""
     save_freq: int = Field(2, ge=-1)
@@ -155,15 +186,19 @@ class TrainingSection(Section):
     test_freq: int = Field(0, ge=-1)
     """Validate every N steps; 0/-1 = never."""
     resume_mode: Literal["auto", "disable"] = "auto"
+    """auto = continue from the newest checkpoint of this exp."""
     keep_last_n_checkpoints: int = Field(0, ge=0)
     """0 = keep all; checkpoints are deleted by nothing else."""
     ppo_mini_batch_size: int = Field(0, ge=0)
     """0 = one update over the whole batch."""
     ppo_epochs: int = Field(1, ge=1)
+    """Update passes over each batch."""
     lora_rank: int = Field(0, ge=0)
     """0 = full fine-tune; >0 = LoRA via peft."""
     gradient_checkpointing: bool = False
+    """Trade compute for memory in the trainer."""
     device: str = "cpu"
+    """Torch device of the local trainer (cpu | cuda)."""
 
 
 class AlgorithmSection(Section):
@@ -172,20 +207,35 @@ class AlgorithmSection(Section):
     policy_loss_mode: str = "vanilla"
     """verl policy loss: vanilla | gspo | …"""
     learning_rate: float = Field(1e-5, gt=0)
+    """Actor learning rate."""
     critic_learning_rate: float = Field(1e-5, gt=0)
+    """Critic learning rate (PPO / gae only)."""
     clip_ratio_low: float = Field(0.2, ge=0)
+    """PPO clip range below 1."""
     clip_ratio_high: float = Field(0.28, ge=0)
+    """PPO clip range above 1 (clip-higher)."""
     loss_agg_mode: str = "token-mean"
+    """verl loss aggregation: token-mean | seq-mean-token-sum | seq-mean-token-mean."""
     norm_adv_by_std_in_grpo: bool = True
+    """Divide GRPO advantages by the group's std."""
     use_kl_loss: bool = False
+    """Add a KL(actor ‖ reference) term to the loss."""
     kl_loss_coef: float = Field(0.001, ge=0)
+    """Weight of the KL loss."""
     kl_loss_type: str = "low_var_kl"
+    """verl KL estimator: kl | abs | mse | low_var_kl."""
     use_kl_in_reward: bool = False
+    """Subtract a KL penalty from the reward instead."""
     kl_coef: float = Field(0.001, ge=0)
+    """Weight of the in-reward KL penalty."""
     entropy_coeff: float = Field(0.0, ge=0)
+    """Entropy bonus weight."""
     gamma: float = Field(1.0, ge=0, le=1)
+    """Discount (gae)."""
     lam: float = Field(1.0, ge=0, le=1)
+    """GAE lambda."""
     grad_clip: float = Field(1.0, gt=0)
+    """Gradient norm clip."""
 
 
 class InputSection(Section):
