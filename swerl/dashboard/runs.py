@@ -7,9 +7,7 @@ Only `logs/` itself is read (not subdirectories), and `*_vllm.log` (throughput o
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,28 +19,16 @@ LIVE_WINDOW_S = 120.0
 """A log written to within this many seconds counts as live even without a run state file (another host)."""
 
 
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+def live_run(state_file: Path) -> dict:
+    """Names of the run `.swerl/run.json` records, when its launcher or trainer is alive ({} otherwise).
 
+    Liveness is the run layer's (pid + process start time, so a reused pid does not count)."""
+    from swerl.run.state import read_state
 
-def read_run_state(state_file: Path) -> dict:
-    """`.swerl/run.json` as a dict ({} when absent or unreadable — the dashboard never fails on it)."""
-    try:
-        data = json.loads(state_file.read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+    st = read_state(state_file)
+    if st is None or not st.live():
         return {}
+    return {"exp": st.exp, "files": {Path(p).name for p in (st.launch_log, st.exp_log) if p}}
 
 
 @dataclass
@@ -69,13 +55,11 @@ class Run:
         return merged
 
 
-def infer_state(run: Run, state: dict, now: float | None = None) -> str:
-    """`running` when the run state file names this run and its pid is alive, or a source was written within
-    LIVE_WINDOW_S; else `finished`. (No stale flag: a crashed run simply stops being live.)"""
+def infer_state(run: Run, live: dict, now: float | None = None) -> str:
+    """`running` when the live run (see `live_run`) is this one, or a source was written within LIVE_WINDOW_S
+    (a run of another host or checkout); else `finished`. No stale flag: a crashed run simply stops being live."""
     now = time.time() if now is None else now
-    names = {f.path.name for f in run.files}
-    launch = Path(str(state.get("launch_log", ""))).name
-    if (state.get("exp") == run.name or (launch and launch in names)) and pid_alive(int(state.get("pid") or 0)):
+    if live and (live["exp"] == run.name or live["files"] & {f.path.name for f in run.files}):
         return "running"
     return "running" if run.files and now - run.mtime < LIVE_WINDOW_S else "finished"
 
@@ -128,7 +112,7 @@ class RunIndex:
             return out
 
     def summaries(self) -> list[dict]:
-        state = read_run_state(self.state_file)
+        state = live_run(self.state_file)
         rows = []
         for run in self.runs().values():
             steps = run.steps()
@@ -168,7 +152,7 @@ class RunIndex:
         wanted = cols["keys"] if keys is None else [k for k in cols["keys"] if _matches(k, keys)]
         return {
             "run": name,
-            "state": infer_state(run, read_run_state(self.state_file)),
+            "state": infer_state(run, live_run(self.state_file)),
             "keys": cols["keys"],
             "steps": cols["steps"][lo:],
             "time": cols["time"][lo:],
