@@ -1,0 +1,152 @@
+"""CLI of the rollout layer: `swerl tasks index|validate`, `swerl sandbox build-base`, `swerl rollout`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (backend, workers, agent); default: built-in defaults.")
+
+
+def _progress(o, i: int, n: int) -> None:
+    state = f"[yellow]masked {o.mask_reason}[/]" if o.masked else (
+        "[green]1.0[/]" if o.reward == 1.0 else f"[red]{o.reward}[/]")
+    console.print(f"[{i:>3}/{n}] {o.trial_id:<48} {state}  {o.duration_s:5.1f}s")
+
+
+def _settings(config: Path | None, trials_root: Path, workers: int | None, **over):
+    from swerl.rollout.runner import RolloutSettings
+
+    if config is not None:
+        from swerl.config.load import load_config
+
+        cfg = load_config(config)
+        s = RolloutSettings.from_config(cfg, trials_root, run_label=cfg.input.experiment.exp_name or "adhoc", **over)
+    else:
+        s = RolloutSettings(trials_root=trials_root, **over)
+    if workers:
+        s = s.model_copy(update={"num_workers": workers})
+    return s
+
+
+def register(app: typer.Typer) -> None:
+    tasks_app = typer.Typer(help="Harbor task sets: build the parquet index, validate grading.", no_args_is_help=True)
+    sandbox_app = typer.Typer(help="Sandbox images.", no_args_is_help=True)
+    app.add_typer(tasks_app, name="tasks")
+    app.add_typer(sandbox_app, name="sandbox")
+
+    @tasks_app.command("index")
+    def index(dirs: list[Path] = typer.Argument(..., help="Task dirs or sets (dirs of task dirs)."),
+              output: Path = typer.Option(..., "--output", "-o", help="Parquet file to write."),
+              split: str = typer.Option("train", help="extra_info.split of the rows."),
+              agent: str = typer.Option("", help="agent_name for every row (empty = the config's).")) -> None:
+        """Write the verl RLHF parquet index of Harbor task dirs (paths stored relative to the parquet)."""
+        from swerl.rollout.tasks import write_index
+
+        try:
+            n = write_index(dirs, output, split=split, agent_name=agent)
+        except (ValueError, FileNotFoundError) as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1)
+        console.print(f"wrote {n} tasks → {output}")
+
+    @tasks_app.command("validate")
+    def validate(target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
+                 config: Path = ConfigOpt,
+                 workers: int = typer.Option(8, help="Concurrent trials."),
+                 trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go.")) -> None:
+        """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel."""
+        from swerl.rollout.tasks import load_index
+        from swerl.rollout.validate import validate_tasks
+
+        try:
+            rows = load_index(target)
+        except (ValueError, FileNotFoundError) as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1)
+        s = _settings(config, trials_root.resolve(), workers, max_retries=0)
+        checks = asyncio.run(validate_tasks(rows, s))
+        t = Table(title=f"grading check: {len(rows)} tasks")
+        for col in ("task", "gold", "no-op", "problem"):
+            t.add_column(col)
+        for c in checks:
+            t.add_row(c.task_id, str(c.gold), str(c.nop), f"[red]{c.problem}[/]" if c.problem else "[green]ok[/]")
+        console.print(t)
+        bad = [c for c in checks if c.problem]
+        if bad:
+            console.print(f"[red]{len(bad)} task(s) with broken grading[/] — trial dirs under {trials_root}")
+            raise typer.Exit(1)
+        console.print(f"[green]all {len(checks)} tasks grade correctly[/]")
+
+    @sandbox_app.command("build-base")
+    def build_base(force: bool = typer.Option(False, "--force", help="Rebuild even if the images exist."),
+                   mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: the host's apt source)."),
+                   py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest).")) -> None:
+        """Build swerl/base:bookworm (pull, else debootstrap + docker import) and swerl/base-py:bookworm."""
+        from swerl.rollout import images
+
+        try:
+            images.build_base(force=force, mirror=mirror, log=console.print)
+            if py:
+                images.build_base_py(force=force, log=console.print)
+        except Exception as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1)
+
+    @app.command("rollout")
+    def rollout(config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
+                index: Path = typer.Option(None, "--index", help="Parquet index or task dir (default: data.train_index)."),
+                n: int = typer.Option(4, "--n", help="Trials per task."),
+                agent: str = typer.Option("", help="Override harbor_agent.agent_name."),
+                workers: int = typer.Option(0, help="Override harbor_runtime.num_workers."),
+                proxy_url: str = typer.Option("", help="Proxy root (default http://<litellm_host>:<litellm_port>)."),
+                limit: int = typer.Option(0, help="Only the first N tasks."),
+                trials_root: Path = typer.Option(None, help="Default trials/<project>/rollout-<ts>.")) -> None:
+        """Run trials outside training (debugging, evaluation) and print a pass@k table."""
+        from swerl.config.load import load_config, resolve
+        from swerl.config.paths import RunPaths, make_trial_id, utc_stamp
+        from swerl.rollout.agents.registry import AgentEndpoint
+        from swerl.rollout.network import sandbox_proxy_host
+        from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
+        from swerl.rollout.tasks import load_index
+        from swerl.rollout.validate import pass_table
+
+        cfg = load_config(config)
+        i = cfg.input
+        exp = f"rollout-{utc_stamp()}"
+        root = trials_root or RunPaths.of(cfg, exp).trials_dir
+        rows = load_index(index or resolve(cfg, i.data.train_index))
+        if limit:
+            rows = rows[:limit]
+        over = {"agent_name": agent} if agent else {}
+        s = RolloutSettings.from_config(cfg, root, run_label=exp, **over)
+        if workers:
+            s = s.model_copy(update={"num_workers": workers})
+        port = i.infrastructure.litellm_port
+        ep = AgentEndpoint(host_url=proxy_url or f"http://{i.infrastructure.litellm_host}:{port}",
+                           sandbox_url=proxy_url or f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{port}",
+                           api_key=os.environ.get(i.credentials.proxy_master_key_env, ""),
+                           model=i.model.served_model_name)
+        jobs = [TrialJob(trial_id=make_trial_id(0, r.instance_id, k), task=r, group=r.instance_id, agent_name=r.agent_name)
+                for r in rows for k in range(n)]
+        console.print(f"{len(jobs)} trials ({len(rows)} tasks × {n}), {s.num_workers} workers, agent "
+                      f"{agent or i.harbor_agent.agent_name} → {root}")
+        outs = asyncio.run(run_trials(jobs, s, ep, on_done=_progress))
+        ks = [k for k in (1, 2, 4, 8, 16) if k <= n]
+        t = Table(title="pass@k")
+        for col in ["task", "n", "masked", "correct", "mean", *[f"pass@{k}" for k in ks]]:
+            t.add_column(col)
+        table = pass_table(outs, ks)
+        for r in table:
+            t.add_row(r["task"], str(r["n"]), str(r["masked"]), str(r["correct"]), f"{r['mean_reward']:.2f}",
+                      *[f"{r[f'pass@{k}']:.2f}" for k in ks])
+        if table:
+            t.add_row("[b]mean[/]", "", str(sum(r["masked"] for r in table)), "", "",
+                      *[f"{sum(r[f'pass@{k}'] for r in table) / len(table):.2f}" for k in ks])
+        console.print(t)

@@ -1,0 +1,130 @@
+"""Trial → training samples, from the gateway's token record (`tokens.jsonl`) only — never re-tokenized.
+
+Within a segment the gateway keeps tokens continuous: call k's prompt_ids = call k-1's prompt_ids +
+response_ids + delta tokens of the new messages. So a segment's full sequence is its last call's
+prompt_ids + response_ids; the first call's prompt_ids are the sample's prompt; everything after is the
+response, with mask 1 exactly on tokens the policy sampled (each call's response_ids) and 0 on deltas
+(tool output, user turns, template tokens). A trial whose history was rewritten has several segments:
+one sample each (sharing the trial's reward) or only the last (`harbor_runtime.multi_segment`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from swerl.rollout.outcome import TrialOutcome
+
+__all__ = ["Sample", "SampleSettings", "TrialOutcome", "build_samples", "read_records", "segments_of"]
+
+TOKENS_FILE = "tokens.jsonl"
+
+
+class Sample(BaseModel):
+    trial_id: str
+    group: str
+    reward: float
+    prompt_ids: list[int]
+    response_ids: list[int]
+    response_mask: list[int]
+    response_logprobs: list[float]
+    segment: int = 0
+    truncated: bool = False
+    num_turns: int = 0
+
+
+class SampleSettings(BaseModel):
+    max_prompt_length: int = 4096
+    max_response_length: int = 2048
+    multi_segment: Literal["all", "last"] = "all"
+    overlong: Literal["truncate", "drop"] = "truncate"
+
+    @classmethod
+    def from_config(cls, cfg) -> "SampleSettings":
+        i = cfg.input
+        return cls(max_prompt_length=i.training.max_prompt_length, max_response_length=i.training.max_response_length,
+                   multi_segment=i.harbor_runtime.multi_segment, overlong=i.harbor_runtime.overlong)
+
+
+def read_records(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    out = []
+    lines = path.read_text().splitlines()
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as exc:  # a torn last line (trial killed mid-write) is skipped, not fatal
+                if n != len(lines):
+                    raise ValueError(f"{path}:{n}: not JSON ({exc}): the gateway's token record is corrupt") from exc
+    return out
+
+
+def segments_of(records: list[dict]) -> list[list[dict]]:
+    """Split calls into continuous segments: by the gateway's `segment` field, and defensively wherever a call's
+    prompt does not extend the previous call's full sequence."""
+    segs: list[list[dict]] = []
+    prev_full: list[int] | None = None
+    prev_seg = None
+    for r in records:
+        full_prev_ok = prev_full is not None and r["prompt_ids"][: len(prev_full)] == prev_full
+        if not segs or r.get("segment") != prev_seg or r.get("new_segment") or not full_prev_ok:
+            segs.append([])
+        segs[-1].append(r)
+        prev_seg = r.get("segment")
+        prev_full = list(r["prompt_ids"]) + list(r["response_ids"])
+    return segs
+
+
+def _segment_sample(seg: list[dict]) -> tuple[list[int], list[int], list[int], list[float]]:
+    prompt = list(seg[0]["prompt_ids"])
+    last = seg[-1]
+    full = list(last["prompt_ids"]) + list(last["response_ids"])
+    response = full[len(prompt):]
+    mask = [0] * len(response)
+    logprobs = [0.0] * len(response)
+    for r in seg:
+        start = len(r["prompt_ids"]) - len(prompt)
+        ids = r["response_ids"]
+        lps = r.get("response_logprobs") or [0.0] * len(ids)
+        if len(lps) != len(ids):
+            raise ValueError(f"call {r.get('call_id')}: {len(ids)} response ids but {len(lps)} logprobs")
+        for j, lp in enumerate(lps):
+            mask[start + j] = 1
+            logprobs[start + j] = float(lp)
+    return prompt, response, mask, logprobs
+
+
+def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list[dict] | None = None) -> list[Sample]:
+    """Samples of one trial; [] for a masked trial or one without model calls."""
+    if outcome.masked or outcome.reward is None:
+        return []
+    if records is None:
+        records = read_records(Path(outcome.trial_dir) / TOKENS_FILE)
+    segs = segments_of(records)
+    if settings.multi_segment == "last":
+        segs = segs[-1:]
+    samples = []
+    for seg in segs:
+        prompt, response, mask, logprobs = _segment_sample(seg)
+        truncated = False
+        if len(prompt) > settings.max_prompt_length:
+            if settings.overlong == "drop":
+                continue
+            prompt, truncated = prompt[-settings.max_prompt_length:], True  # keep the end: closest to the response
+        if len(response) > settings.max_response_length:
+            if settings.overlong == "drop":
+                continue
+            n = settings.max_response_length
+            response, mask, logprobs, truncated = response[:n], mask[:n], logprobs[:n], True
+        if not any(mask):
+            continue
+        samples.append(Sample(trial_id=outcome.trial_id, group=outcome.group, reward=float(outcome.reward),
+                              prompt_ids=prompt, response_ids=response, response_mask=mask,
+                              response_logprobs=logprobs, segment=int(seg[0].get("segment", 0)),
+                              truncated=truncated, num_turns=len(seg)))
+    return samples
