@@ -108,6 +108,11 @@ def _docker_client(ctx: Context, url: str):
     return docker.DockerClient(base_url=url, timeout=5, tls=tls)
 
 
+def _unreachable(r: Report, b: Backend, exc: Exception) -> None:
+    msg = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    r.fail("docker:daemon", f"docker daemon not reachable at {b.url} ({msg}) — {DOCKER_FIX}")
+
+
 def check_docker(ctx: Context, r: Report, b: Backend) -> None:
     if b.remote:
         u = urlparse(b.url)
@@ -133,14 +138,13 @@ def check_docker(ctx: Context, r: Report, b: Backend) -> None:
     except ImportError:
         r.fail("docker:sdk", f"python docker SDK not importable — {SDK_FIX}")
         return
-    except Exception as exc:  # docker raises a zoo of types (DockerException, TLSParameterError, …)
-        r.fail("docker:sdk", f"cannot create a client for {b.url}: {exc} — {DOCKER_FIX}")
+    except Exception as exc:  # the client negotiates the API version on creation: an unreachable daemon fails here
+        _unreachable(r, b, exc)
         return
     try:
         info = client.info()
-    except Exception as exc:
-        msg = str(exc).splitlines()[0][:160]
-        r.fail("docker:daemon", f"docker daemon not reachable at {b.url} ({msg}) — {DOCKER_FIX}")
+    except Exception as exc:  # docker raises a zoo of types (DockerException, requests errors, …)
+        _unreachable(r, b, exc)
         return
     r.ok("docker:daemon", f"{b.url} → docker {info.get('ServerVersion')} ({info.get('Containers', 0)} containers)")
     image = ctx.i.harbor_agent.base_image
