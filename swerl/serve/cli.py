@@ -1,0 +1,64 @@
+"""`swerl serve gateway|proxy`, `swerl health`, `swerl assets prepare` (mounted by swerl/cli.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+serve_app = typer.Typer(help="Run the gateway or the LiteLLM proxy standalone.", no_args_is_help=True)
+assets_app = typer.Typer(help="Prepare cached model dirs and agent binaries.", no_args_is_help=True)
+
+
+@assets_app.command("prepare")
+def assets_prepare(
+    model: str = typer.Option("", "--model", help="smollm2 | path/to/model.gguf | HF dir (default: config's model_path)"),
+    claude: bool = typer.Option(False, "--claude", help="Also fetch the claude-code binary (npm pack)."),
+    config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
+) -> None:
+    """Convert/cache the policy model (and the claude binary). Idempotent."""
+    from swerl.serve.assets import AssetError, ensure_claude_binary, resolve_model_path
+
+    if not model:
+        from swerl.config.load import load_config
+
+        model = load_config(config).input.model.model_path or "smollm2"
+    try:
+        console.print(f"model: {resolve_model_path(model)}")
+        if claude:
+            console.print(f"claude: {ensure_claude_binary()}")
+    except AssetError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1)
+
+
+@serve_app.command("gateway")
+def serve_gateway(
+    config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(0, "--port", help="0 = infrastructure.gateway_port"),
+    scripted: bool = typer.Option(False, "--scripted", help="TEST DOUBLE policy (deterministic replies)."),
+    trials_root: Path = typer.Option(None, "--trials-root", envvar="SWERL_TRIALS_ROOT"),
+) -> None:
+    """Run the token-exact gateway in the foreground (local engine, or --scripted)."""
+    import uvicorn
+
+    from swerl.config.load import load_config
+    from swerl.serve.stack import build_gateway_app
+
+    cfg = load_config(config)
+    app = build_gateway_app(cfg, scripted=scripted, trials_root=trials_root)
+    uvicorn.run(app, host=host, port=port or cfg.input.infrastructure.gateway_port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(serve_app, name="serve")
+    app.add_typer(assets_app, name="assets")
+    try:
+        from swerl.serve.health import health
+
+        app.command("health")(health)
+    except ModuleNotFoundError:
+        pass
