@@ -12,7 +12,7 @@ import yaml
 from swerl.preflight import dryrun
 
 REPO = Path(__file__).resolve().parents[2]
-DELETE = object()
+DELETE = "__DELETE__"  # a plain string so test modules need not import conftest
 
 
 def base_config() -> dict:
@@ -29,7 +29,7 @@ def mutate(data: dict, changes: dict) -> dict:
         node = out
         for p in parts[:-1]:
             node = node.setdefault(p, {})
-        if value is DELETE:
+        if value == DELETE:
             node.pop(parts[-1], None)
         else:
             node[parts[-1]] = value

@@ -37,7 +37,7 @@ def run(ctx: Context, r: Report) -> None:
         r.warn("harbor_runtime.num_workers", f"{workers} workers > {trials} trials/step: {workers - trials} always idle")
 
     if alg.adv_estimator in GROUP_ESTIMATORS and t.n_resp_per_prompt < 2:
-        r.fail("training.n_resp_per_prompt", f"{alg.adv_estimator} compares responses within a group: n_resp_per_prompt must be >= 2")
+        r.fail("training.n_resp_per_prompt", f"{alg.adv_estimator} compares responses within a group: set training.n_resp_per_prompt >= 2 (or another adv_estimator)")
     mini = t.ppo_mini_batch_size
     if mini and t.train_batch_size % mini:
         r.fail("training.ppo_mini_batch_size", f"{mini} does not divide train_batch_size={t.train_batch_size} — pick a divisor")

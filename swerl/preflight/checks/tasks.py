@@ -52,7 +52,10 @@ def task_dirs(index: Path) -> list[Path]:
 
         rows = pq.read_table(index).to_pylist()
     except Exception as exc:
-        raise IndexError_(f"{index} is not a readable parquet index ({str(exc).splitlines()[0][:120]})") from None
+        raise IndexError_(
+            f"{index} is not a readable parquet index ({str(exc).splitlines()[0][:100]}) — point it at a parquet "
+            "from `swerl tasks index` or a dir of Harbor tasks"
+        ) from None
     out = []
     for n, row in enumerate(rows):
         p = _row_path(row)
