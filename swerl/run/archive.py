@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import signal as _signal
 from pathlib import Path
 
 import yaml
 
-from swerl.config.load import load_config
+from swerl.config.load import ConfigError, load_config
 from swerl.config.paths import RunPaths, auto_exp_name, utc_stamp
 from swerl.config.schema import SwerlConfig
 from swerl.run import index, logs, meta, procs
+from swerl.run.output import write_output
 from swerl.run.redact import redact_values, redact_yaml_text, secret_values
 from swerl.run.state import merge_state, read_state
 
@@ -166,6 +168,13 @@ def finish(config: str, run_id: str, rc: int, sig: str = "", notes: str = "") ->
         "trajectory_sample": sample,
     }
     (out / "metadata.yaml").write_text(redact_values(yaml.safe_dump(metadata, sort_keys=False), secrets))
+
+    try:  # the hand-off contract: runtime_info.output in config.yaml (comments and layout preserved)
+        write_output(src, {"checkpoint_path": ckpt, "training_log": str(paths.exp_log),
+                           "trajectory_log": str(paths.trials_dir), "run_id": run_id, "status": status,
+                           "final_metrics": last[1] if last else {}})
+    except (OSError, ValueError, ConfigError) as exc:
+        print(f"[archive] warning: runtime_info.output not written to {src}: {exc}", file=sys.stderr)
 
     note = notes or _notes(exp, status, rc, last, tail)
     archive_rel = os.path.relpath(out, paths.root) + "/"

@@ -81,3 +81,11 @@ def test_redaction_keeps_layout():
     assert "k3y-abcdef" not in red and "wandb_api_key: <redacted>   # prefer env" in red
     assert "anthropic_api_key: sk-dummy" in red and 'token: ""' in red
     assert redact_values("x=supersecret1 y", ["supersecret1"]) == "x=<redacted> y"
+
+
+def test_output_block_replaced_in_place():
+    from swerl.run.output import render
+
+    text = "# top\nruntime_info:\n  input:\n    model: {model_path: a}   # why\n  output:\n    run_id: old\n    final_metrics:\n      a: 1.0\n\n  # trailing\nmeta_info:\n  name: rl\n"
+    new = render(text, {"run_id": "run_009", "final_metrics": {}})
+    assert new == text.replace("    run_id: old\n    final_metrics:\n      a: 1.0\n", "    run_id: run_009\n    final_metrics: {}\n")

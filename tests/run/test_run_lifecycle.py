@@ -83,8 +83,15 @@ def test_background_status_refuse_stop(run_env, cli, monkeypatch, secret):
 
 def test_completed_then_failed_runs(run_env, cli, monkeypatch):
     monkeypatch.setenv("FAKE_STEPS", "2")
+    before = run_env.read_text()
     r = cli("run", "--config", str(run_env), "--yes", "--foreground")
     assert r.exit_code == 0, r.output
+    after = run_env.read_text()
+    assert after.startswith(before), "runtime_info.output is added; every other line (comments too) stays"
+    handoff = yaml.safe_load(after)["runtime_info"]["output"]
+    assert handoff["run_id"] == "run_001" and handoff["status"] == "completed"
+    assert handoff["checkpoint_path"].endswith("global_step_2") and handoff["final_metrics"]["critic/score/mean"] == 0.2
+    assert handoff["training_log"].endswith(".log") and "/trials/swerl/" in handoff["trajectory_log"]
     out = _out(run_env)
     row = read_index(out / "artifacts" / "index.yaml")[-1]
     assert (row.id, row.status) == ("run_001", "completed")
@@ -126,3 +133,4 @@ def test_preflight_failure_blocks_launch(run_env, cli, monkeypatch):
     assert r.exit_code == 1 and "Preflight failed" in r.output and "port 8002 busy" in r.output
     assert not (_out(run_env) / "artifacts" / "index.yaml").exists()
     assert not (_out(run_env) / ".swerl" / "run.json").exists()
+
