@@ -7,6 +7,7 @@ Written by the launcher (`swerl run`), by `start.sh` (through `swerl.run.hook`) 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -91,3 +92,11 @@ def merge_state(path: Path, pid: int, **fields) -> RunState:
 def clear_state(path: Path) -> None:
     with locked(path):
         path.unlink(missing_ok=True)
+
+
+def update_state(path: Path, **fields) -> RunState:
+    """For `swerl train` and the serving layers: add what the run started (helper `procs`, `ports`,
+    `started_ray`, `generated` files) to the current record, whoever launched it. Use the env var
+    SWERL_RUN_STATE for `path` when set (the launcher exports it)."""
+    cur = read_state(path)
+    return merge_state(path, cur.pid if cur else os.getpid(), **fields)
