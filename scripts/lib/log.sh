@@ -5,7 +5,8 @@ _elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a 
 
 # step "label" cmd args…  → prints "[tag] label …", runs the command in this shell (so `set -e` aborts on
 # the first failing line inside it — an `if cmd` wrapper would silently disable errexit), then "ok (1.2s)".
-# A failure is reported by the EXIT trap below with the step's name.
+# A failure is reported with the step's name by _swerl_on_exit, if the script installs it: trap _swerl_on_exit EXIT
+# (not installed here: sourcing a helper must not replace the caller's own EXIT trap).
 _SWERL_STEP=""
 step() {
   local label=$1; shift
@@ -22,7 +23,6 @@ _swerl_on_exit() {
     printf '[%s] FAILED during "%s" (exit %s) — the lines above say why\n' "${SWERL_LOG_TAG:-setup}" "$_SWERL_STEP" "$rc" >&2
   fi
 }
-trap _swerl_on_exit EXIT
 
 info() { printf '[%s]   %s\n' "${SWERL_LOG_TAG:-setup}" "$*"; }
 skip() { printf '[%s]   skipped: %s\n' "${SWERL_LOG_TAG:-setup}" "$*"; }
