@@ -23,6 +23,7 @@ from swerl.serve.gateway.sessions import SessionStore
 from swerl.serve.gateway.tool_parsers import get_parser
 
 TRIAL_HEADER = "x-swerl-trial-id"
+CALL_HEADER = "x-swerl-call-id"
 
 
 class GatewaySettings(BaseModel):
@@ -117,7 +118,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                 prompt_ids=prompt_ids, response_ids=gen.token_ids, response_logprobs=gen.logprobs,
                 finish_reason=finish, num_tool_calls=len(parsed.tool_calls), prompt_tokens=len(prompt_ids),
                 completion_tokens=len(gen.token_ids), t_start=t0, t_end=time.time(), reused_prefix=plan.reused,
-                model=str(body.get("model", "")),
+                model=str(body.get("model", "")), litellm_call_id=request.headers.get(CALL_HEADER),
             ))
         created = int(t0)
         model = str(body.get("model") or settings.served_model_name)

@@ -30,6 +30,8 @@ class TokenRecord(BaseModel):
     reused_prefix: int = 0
     """Leading prompt ids that are the previous call's prompt + response (continuous tokens)."""
     model: str = ""
+    litellm_call_id: str | None = None
+    """LiteLLM's call id (header x-swerl-call-id) — the join key with litellm-trajectory.jsonl."""
 
 
 class RecordWriter:

@@ -1,0 +1,122 @@
+"""The LiteLLM proxy as a child process (own process group): start, wait until ready, stop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from swerl.config.schema import SwerlConfig
+from swerl.serve.proxy.config import proxy_config, write_proxy_config
+
+
+class ProxyError(RuntimeError):
+    """The proxy did not come up (message names the log to read)."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def master_key_for(cfg: SwerlConfig) -> str:
+    """The proxy key from the env var the config names; generated (and exported there) when unset."""
+    env = cfg.input.credentials.proxy_master_key_env
+    key = os.environ.get(env)
+    if not key:
+        key = os.environ[env] = f"sk-swerl-{secrets.token_hex(16)}"
+    return key
+
+
+class ProxyProcess:
+    def __init__(self, cfg: SwerlConfig, gateway_url: str, trials_root: Path, master_key: str, *,
+                 state_dir: Path | None = None, port: int | None = None, workers: int | None = None,
+                 max_tokens_cap: int | None = None):
+        from swerl.config.paths import RunPaths
+
+        infra = cfg.input.infrastructure
+        self.cfg, self.gateway_url, self.trials_root, self.master_key = cfg, gateway_url, Path(trials_root), master_key
+        self.host = infra.litellm_host
+        self.port = port if port is not None else infra.litellm_port
+        self.workers = workers or infra.litellm_workers
+        self.max_tokens_cap = max_tokens_cap if max_tokens_cap is not None else cfg.input.training.max_tokens_per_turn
+        self.state_dir = Path(state_dir) if state_dir else RunPaths.of(cfg).state_dir
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def trial_base_url(self, trial_id: str, host: str | None = None) -> str:
+        """What an agent uses as its base URL (Anthropic: as is; OpenAI: + `/v1`)."""
+        return f"http://{host or self.base_url.split('//', 1)[1].rsplit(':', 1)[0]}:{self.port}/trial/{trial_id}"
+
+    @property
+    def config_path(self) -> Path:
+        return self.state_dir / f"litellm_{self.port}.yaml"
+
+    @property
+    def log_path(self) -> Path:
+        return self.state_dir / f"litellm_{self.port}.log"
+
+    def start(self) -> "ProxyProcess":
+        if self.port == 0:
+            self.port = free_port(self.host or "127.0.0.1")
+        env_name = self.cfg.input.credentials.proxy_master_key_env
+        conf = proxy_config(self.cfg.input.model.served_model_name, self.gateway_url, env_name)
+        write_proxy_config(self.config_path, conf)
+        env = {**os.environ, env_name: self.master_key, "SWERL_PROXY_KEY_ENV": env_name, "CONFIG_FILE_PATH": str(self.config_path),
+               "SWERL_TRIALS_ROOT": str(self.trials_root), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+               "ANTHROPIC_API_KEY": self.cfg.input.infrastructure.anthropic_api_key, "LITELLM_LOG": "ERROR",
+               "LITELLM_TELEMETRY": "False", "DISABLE_ADMIN_UI": "True", "NO_DOCS": "True"}
+        if self.max_tokens_cap:
+            env["SWERL_MAX_TOKENS_CAP"] = str(self.max_tokens_cap)
+        env.pop("LITELLM_MASTER_KEY", None)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "swerl.serve.proxy.launch", "--host", self.host, "--port", str(self.port),
+             "--workers", str(self.workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        return self
+
+    def wait_ready(self, timeout: float = 90.0) -> "ProxyProcess":
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ProxyError(f"LiteLLM proxy exited with code {self.proc.returncode} — see {self.log_path}")
+            try:
+                if httpx.get(f"{self.base_url}/health/liveliness", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise ProxyError(f"LiteLLM proxy not ready on {self.base_url} after {timeout:.0f}s — see {self.log_path}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> "ProxyProcess":
+        return self.start().wait_ready()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
