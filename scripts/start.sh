@@ -27,9 +27,15 @@ if [ "${SWERL_SKIP_SETUP:-0}" != 1 ]; then
   if [ ! -x .venv/bin/python ] || [ ! -x .venv/bin/swerl ]; then
     info ".venv missing — bootstrapping with scripts/setup_env.sh"
     bash scripts/setup_env.sh --config "$CONFIG" || die "setup_env.sh failed — fix the error above, then re-run"
-  elif grep -q -- '--check)' scripts/setup_env.sh && ! bash scripts/setup_env.sh --check --config "$CONFIG" >/dev/null 2>&1; then
-    info ".venv is stale — updating with scripts/setup_env.sh"
-    bash scripts/setup_env.sh --config "$CONFIG" || die "setup_env.sh failed — fix the error above, then re-run"
+  elif grep -q -- '--check)' scripts/setup_env.sh; then
+    if ! bash scripts/setup_env.sh --check --config "$CONFIG" >/dev/null 2>&1; then
+      info ".venv is stale — updating with scripts/setup_env.sh"
+      bash scripts/setup_env.sh --config "$CONFIG" || die "setup_env.sh failed — fix the error above, then re-run"
+    fi
+  else
+    # setup_env.sh is idempotent: its stamp (pyproject + overrides hash) makes this a no-op unless deps changed.
+    bash scripts/setup_env.sh --no-system --no-assets --config "$CONFIG" >/dev/null \
+      || die "setup_env.sh failed — run 'bash scripts/setup_env.sh' to see why"
   fi
 fi
 PY=.venv/bin/python
@@ -57,7 +63,7 @@ forward() {
 }
 on_exit() {
   local rc=${RC:-$?}
-  trap '' INT TERM   # a second Ctrl-C must not cut the archive short
+  trap '' INT TERM HUP   # a second Ctrl-C must not cut the archive short
   if [ -n "${SWERL_RUN_ID:-}" ]; then
     info "exit code $rc${SIG:+ (SIG$SIG)} — archiving $SWERL_RUN_ID"
     bash scripts/archive_run.sh finish --config "$CONFIG" --run-id "$SWERL_RUN_ID" --rc "$rc" --signal "$SIG" \
@@ -71,6 +77,7 @@ on_exit() {
 }
 trap 'forward INT' INT
 trap 'forward TERM' TERM
+trap 'forward HUP' HUP   # terminal closed under a foreground run
 trap on_exit EXIT
 
 info "run $SWERL_RUN_ID  exp=$SWERL_EXP_NAME  output_root=$SWERL_OUTPUT_ROOT"

@@ -149,6 +149,16 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
                 p.kept.append(f"{RAY_TMP}: another training process is live — left alone")
             else:
                 p.actions.append(Action("dir", str(RAY_TMP), "our run started Ray", _rm(RAY_TMP)))
+    if st and st.run_id:
+        try:
+            row = next((r for r in index.read_index(paths.index_file) if r.id == st.run_id), None)
+        except index.IndexError_:
+            row = None
+        if row and row.status == "running":  # launcher died without its EXIT trap (kill -9, reboot)
+            p.actions.append(Action("ledger-row", f"{row.id} running → failed", "no live process; exit never recorded",
+                                    lambda rid=row.id, e=st.exp: index.update_row(
+                                        paths.index_file, rid, status="failed", completed_at=index.utc_now(),
+                                        notes=f"exp={e} launcher vanished without recording its exit")))
     ours = {pid for _, pid, ticks in recorded if pid and procs.alive(pid, ticks)}
     for gpid in _gpu_pids():
         if gpid in ours:

@@ -122,6 +122,9 @@ def register(app: typer.Typer) -> None:
             r = s.last_run
             console.print(f"last run: {r.id} {r.status}  started {r.started_at}  ended {r.completed_at or '—'}"
                           f"\n  {r.notes}\n  archive {r.archive}", markup=False)
+            if r.status == "running" and s.state != "training":
+                console.print("  (no live process: the launcher died without recording its exit — "
+                              "`swerl clean` closes this row as failed)", markup=False)
         if s.ledger_error:
             err.print(s.ledger_error, markup=False)
 

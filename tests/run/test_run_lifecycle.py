@@ -134,3 +134,22 @@ def test_preflight_failure_blocks_launch(run_env, cli, monkeypatch):
     assert not (_out(run_env) / "artifacts" / "index.yaml").exists()
     assert not (_out(run_env) / ".swerl" / "run.json").exists()
 
+
+
+def test_launcher_killed_stop_still_finds_trainer(run_env, cli, monkeypatch):
+    """kill -9 of start.sh skips its EXIT trap; the trainer (own process group) lives on. status still sees
+    it through run.json, and stop interrupts it and closes the ledger row itself."""
+    monkeypatch.setenv("FAKE_STEPS", "1000")
+    assert cli("run", "--config", str(run_env), "--yes").exit_code == 0
+    state_file = _out(run_env) / ".swerl" / "run.json"
+    assert _wait(lambda: read_state(state_file).trainer_alive())
+    st = read_state(state_file)
+    os.kill(st.pid, signal.SIGKILL)
+    assert _wait(lambda: not st.launcher_alive()) and st.trainer_alive()
+    assert cli("status", "--config", str(run_env)).output.startswith("training")
+    r = cli("stop", "--config", str(run_env), "--timeout", "20")
+    assert r.exit_code == 0, r.output
+    assert not st.trainer_alive()
+    row = read_index(_out(run_env) / "artifacts" / "index.yaml")[-1]
+    assert row.status == "interrupted" and "swerl stop" in row.notes
+    assert (_out(run_env) / row.archive / "metadata.yaml").exists()
