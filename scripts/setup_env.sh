@@ -92,7 +92,8 @@ install_deps() {
 # Project commands other layers ship; run them only where they exist so setup works before they land.
 run_project_cmd() {
   local group=$1 cmd=$2; shift 2
-  if .venv/bin/swerl "$group" --help 2>/dev/null | grep -qE -- "[[:space:]]$cmd([[:space:]]|\$)"; then
+  local help; help=$(.venv/bin/swerl "$group" --help 2>/dev/null || true)   # not piped into grep -q: SIGPIPE + pipefail
+  if grep -qE -- "[[:space:]]$cmd([[:space:]]|\$)" <<<"$help"; then
     .venv/bin/swerl "$group" "$cmd" "$@"
   else
     skip "'swerl $group $cmd' not available in this checkout yet"
