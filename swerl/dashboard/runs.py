@@ -7,13 +7,14 @@ Only `logs/` itself is read (not subdirectories), and `*_vllm.log` (throughput o
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from swerl.dashboard.logparse import LogFile
+from swerl.dashboard.logparse import LogFile, extract
 
 LIVE_WINDOW_S = 120.0
 """A log written to within this many seconds counts as live even without a run state file (another host)."""
@@ -44,14 +45,18 @@ class Run:
     def size(self) -> int:
         return sum(f.size for f in self.files)
 
-    def steps(self) -> dict[int, dict[str, float]]:
-        """Metrics per step over all sources (launch log first, the exp log's values win)."""
+    def keys(self) -> set[str]:
+        return set().union(*(f.keys for f in self.files))
+
+    def steps(self) -> dict[int, str]:
+        """Unparsed metric text per step over all sources; where both have a step, the exp log's text comes
+        first, so its values win (`extract` takes the first occurrence)."""
         if len(self.files) == 1:
             return self.files[0].steps
-        merged: dict[int, dict[str, float]] = {}
-        for f in sorted(self.files, key=lambda f: not f.path.name.startswith("launch_")):
-            for step, metrics in f.steps.items():
-                merged.setdefault(step, {}).update(metrics)
+        merged: dict[int, str] = {}
+        for f in sorted(self.files, key=lambda f: f.path.name.startswith("launch_")):
+            for step, raw in f.steps.items():
+                merged[step] = merged.get(step, "") + raw
         return merged
 
 
@@ -124,7 +129,7 @@ class RunIndex:
                     "files": sorted(str(f.path.relative_to(self.root)) for f in run.files),
                     "num_steps": len(steps),
                     "last_step": last,
-                    "last_score": _clean(steps[last].get("critic/score/mean")) if last is not None else None,
+                    "last_score": _clean(extract(steps[last], "critic/score/mean")) if last is not None else None,
                     "mtime": run.mtime,
                     "size": run.size,
                 }
@@ -133,41 +138,47 @@ class RunIndex:
         return rows
 
     def metrics(self, name: str, keys: list[str] | None = None, since: int | None = None) -> dict | None:
-        """Columnar metrics of one run: `steps`, `time` (cumulative `timing_s/step`), `series[key]` (None = absent)."""
+        """Columnar metrics of one run: `steps`, `time` (cumulative `timing_s/step`), `series[key]` (None = absent).
+
+        `keys` takes exact names or `prefix/*`; columns are built once per key and log version, then cached."""
         run = self.runs().get(name)
         if run is None:
             return None
         version = tuple((str(f.path), f.offset) for f in run.files)
         with self._lock:
-            cached = self._columns.get(name)
-            if cached is None or cached[0] != version:
-                cached = (version, self._build_columns(run.steps()))
-                self._columns[name] = cached
-        cols = cached[1]
-        lo = 0
-        if since is not None:
-            import bisect
-
-            lo = bisect.bisect_right(cols["steps"], since)
-        wanted = cols["keys"] if keys is None else [k for k in cols["keys"] if _matches(k, keys)]
+            cols = self._columns.get(name)
+            if cols is None or cols["version"] != version:
+                cols = self._columns[name] = _Columns.build(run.steps(), run.keys(), version)
+            wanted = cols["keys"] if keys is None else [k for k in cols["keys"] if _matches(k, keys)]
+            series = {k: cols.series(k) for k in wanted}
+        lo = bisect.bisect_right(cols["steps"], since) if since is not None else 0
         return {
             "run": name,
             "state": infer_state(run, live_run(self.state_file)),
             "keys": cols["keys"],
             "steps": cols["steps"][lo:],
             "time": cols["time"][lo:],
-            "series": {k: cols["series"][k][lo:] for k in wanted},
+            "series": {k: v[lo:] for k, v in series.items()},
         }
 
-    @staticmethod
-    def _build_columns(steps: dict[int, dict[str, float]]) -> dict:
+
+class _Columns(dict):
+    """Step-ordered columns of one run version; a metric's column is extracted on first request."""
+
+    @classmethod
+    def build(cls, steps: dict[int, str], keys: set[str], version: tuple) -> "_Columns":
         order = sorted(steps)
-        keys: dict[str, None] = {}
-        for s in order:
-            keys.update(dict.fromkeys(steps[s]))
-        series = {k: [_clean(steps[s].get(k)) for s in order] for k in keys}
-        t, acc = [], 0.0
-        for v in series.get("timing_s/step", [None] * len(order)):
+        raws = [steps[s] for s in order]
+        out = cls(version=version, keys=sorted(keys), steps=order)
+        out.raws, out.cache = raws, {}
+        acc, t = 0.0, []
+        for v in out.series("timing_s/step"):
             acc += v or 0.0
             t.append(round(acc, 3))
-        return {"keys": sorted(keys), "steps": order, "time": t, "series": series}
+        out["time"] = t
+        return out
+
+    def series(self, key: str) -> list[float | None]:
+        if key not in self.cache:
+            self.cache[key] = [_clean(extract(raw, key)) for raw in self.raws]
+        return self.cache[key]

@@ -160,6 +160,24 @@ def write_tree(root: Path, steps: int = 12, trial_steps: int = 3) -> None:
     )
 
 
+def age(root: Path, seconds: float = 3600) -> None:
+    """Make every log look last written `seconds` ago (a finished run)."""
+    import os
+    import time
+
+    t = time.time() - seconds
+    for p in (root / "logs").iterdir():
+        os.utime(p, (t, t))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def write_big_log(path: Path, steps: int, extra_keys: int = 50) -> None:
     """A verl log of `steps` metric lines in verl's format, ~85 metrics each (the 10 000-step load test)."""
     rng = random.Random(1)

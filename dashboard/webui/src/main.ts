@@ -5,7 +5,7 @@ import { api, STATIC, type Metrics, type RunRow } from "./api";
 import { ChartGrid, WANTED } from "./charts";
 import { Browser } from "./trajectories";
 
-const POLL_MS = 5000;
+const POLL_MS = Number(new URLSearchParams(location.search).get("poll")) || 5000; // ?poll=ms
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const runSel = $<HTMLSelectElement>("run");
 const xSel = $<HTMLSelectElement>("xaxis");
