@@ -89,6 +89,7 @@ install_deps() {
   echo "$want" > "$stamp"
 }
 
+SKIPPED_CMDS=""
 # Project commands other layers ship; run them only where they exist so setup works before they land.
 run_project_cmd() {
   local group=$1 cmd=$2; shift 2
@@ -97,6 +98,7 @@ run_project_cmd() {
     .venv/bin/swerl "$group" "$cmd" "$@"
   else
     skip "'swerl $group $cmd' not available in this checkout yet"
+    SKIPPED_CMDS="$SKIPPED_CMDS $group.$cmd"
   fi
 }
 
@@ -104,6 +106,15 @@ if [ "$CHECK" = 1 ]; then
   if deps_current; then info "venv current"; exit 0; fi
   info "venv missing or stale — run: bash scripts/setup_env.sh"; exit 1
 fi
+
+# Everything below ran to completion before with the same deps + config, and its products still exist →
+# skip the project commands (each costs a CLI start). --force re-runs them.
+complete_stamp() { { stamp_hash; cat "$CONFIG" 2>/dev/null; } | sha256sum | cut -c1-16; }
+base_image() { sed -n 's/^[[:space:]]*base_image:[[:space:]]*["'\'']\{0,1\}\([^"'\''#[:space:]]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -1; }
+assets_current() {
+  [ "$FORCE" = 0 ] && [ -f .venv/.swerl-setup-complete ] && [ "$(cat .venv/.swerl-setup-complete)" = "$(complete_stamp)" ] \
+    && docker image inspect "$(base_image || true)" "${SWERL_BASE_IMAGE:-swerl/base:bookworm}" >/dev/null 2>&1
+}
 
 T0=$(date +%s.%N)
 setup_venv() { choose_venv; create_venv; }
@@ -117,14 +128,17 @@ if [ "$SYSTEM" = 1 ]; then
 else
   skip "system pieces (--no-system)"
 fi
-if [ "$ASSETS" = 1 ]; then
+if [ "$ASSETS" = 0 ]; then
+  skip "project assets (--no-assets)"
+elif assets_current; then
+  info "sandbox image + model assets up to date (stamp .venv/.swerl-setup-complete; --force re-runs them)"
+else
   if docker info >/dev/null 2>&1; then
     step "sandbox base image" run_project_cmd sandbox build-base
   else
     skip "sandbox base image: no reachable docker daemon"
   fi
   step "serve assets (model, agent binaries)" run_project_cmd assets prepare --config "$CONFIG"
-else
-  skip "project assets (--no-assets)"
+  if [ -z "$SKIPPED_CMDS" ] && docker info >/dev/null 2>&1; then complete_stamp > .venv/.swerl-setup-complete; fi
 fi
 printf '[setup] done in %s — next: bash scripts/dryrun.sh, then bash scripts/start.sh\n' "$(_elapsed "$T0")"
