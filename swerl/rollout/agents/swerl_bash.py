@@ -56,6 +56,11 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:half]}\n…[{len(text) - limit} chars cut]…\n{text[-half:]}"
 
 
+def _append(path: Path, entry: dict) -> None:
+    with path.open("a") as f:  # line by line: a killed trial still leaves its turns on disk
+        f.write(json.dumps(entry) + "\n")
+
+
 class SwerlBashAgent(BaseAgent):
     def __init__(self, logs_dir: Path, model_name: str | None = None, *, api_base: str = "", api_key: str = "",
                  trial_id: str = "", max_turns: int = 8, max_tokens: int = 128, temperature: float = 1.0,
@@ -109,7 +114,7 @@ class SwerlBashAgent(BaseAgent):
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         n_in = n_out = 0
         stop = "max_turns"
-        async with httpx.AsyncClient(timeout=self.request_timeout_sec) as client, log_path.open("a") as log:
+        async with httpx.AsyncClient(timeout=self.request_timeout_sec) as client:
             for turn in range(self.max_turns):
                 t0 = time.time()
                 resp = await self._chat(client, messages)
@@ -124,7 +129,7 @@ class SwerlBashAgent(BaseAgent):
                                          "command": cmd, "llm_s": round(time.time() - t0, 3)}
                 if cmd is None:
                     stop = "done" if "DONE" in reply else "no_command"
-                    log.write(json.dumps(entry) + "\n")
+                    _append(log_path, entry)
                     break
                 try:
                     res = await environment.exec(cmd, timeout_sec=self.command_timeout_sec)
@@ -132,7 +137,7 @@ class SwerlBashAgent(BaseAgent):
                     raise SandboxDiedError(f"exec failed: {type(exc).__name__}: {exc}") from exc
                 out = (res.stdout or "") + (res.stderr or "")
                 entry.update(exit_code=res.return_code, output=truncate(out, self.output_chars))
-                log.write(json.dumps(entry) + "\n")
+                _append(log_path, entry)
                 if res.return_code in (125, 126, 127) and "No such container" in out:
                     raise SandboxDiedError(out[:200])
                 if "DONE" in reply.replace(cmd, ""):

@@ -37,7 +37,7 @@ HOST_ALIAS = "host.docker.internal"
 _POOL = ThreadPoolExecutor(max_workers=256, thread_name_prefix="swerl-docker")
 _CLIENTS: dict[tuple[str, str], Any] = {}
 _CLIENT_LOCK = threading.Lock()
-_BUILD_LOCKS: dict[str, asyncio.Lock] = {}
+_BUILD_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}  # per event loop: a Lock is bound to one
 
 
 def docker_client(docker_host: str = "", tls_dir: str = "") -> Any:
@@ -143,7 +143,7 @@ class DockerApiEnvironment(BaseEnvironment):
         tag = self.image_tag
         if self.task_env_config.docker_image and tag == self.task_env_config.docker_image:
             return tag
-        lock = _BUILD_LOCKS.setdefault(f"{self._docker_host}|{tag}", asyncio.Lock())
+        lock = _BUILD_LOCKS.setdefault((id(asyncio.get_running_loop()), f"{self._docker_host}|{tag}"), asyncio.Lock())
         async with lock:
             if not force_build:
                 try:

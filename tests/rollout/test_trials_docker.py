@@ -1,0 +1,123 @@
+"""Real Harbor trials in real Docker sandboxes (DockerApiEnvironment on the local daemon).
+
+The model is a scripted stand-in OpenAI server (conftest.ScriptedOpenAI): no policy can run in a unit test;
+everything else — Harbor's Trial, the sandbox, the task's verifier, the runner — is real."""
+
+import asyncio
+import subprocess
+import time
+
+import pytest
+
+from swerl.config.paths import make_trial_id
+from swerl.rollout.agents.registry import AgentEndpoint
+from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
+from tests.rollout.conftest import ScriptedOpenAI
+
+pytestmark = pytest.mark.integration
+LABEL = "swerl-test-rollout"
+SOLVE_HELLO = "I will create it.\n```bash\necho hello > hello.txt\n```"
+
+
+def jobs_for(row, n, agent="swerl-bash"):
+    return [TrialJob(trial_id=make_trial_id(1, row.instance_id, k), task=row, group=row.instance_id, agent_name=agent)
+            for k in range(n)]
+
+
+def settings(tmp_path, **kw):
+    base = dict(trials_root=tmp_path, num_workers=16, max_retries=0, run_label=LABEL, max_timeout_sec=120)
+    base.update(kw)
+    return RolloutSettings(**base)
+
+
+@pytest.fixture
+def hello(easy_rows):
+    return next(r for r in easy_rows if r.instance_id == "create-hello")
+
+
+def test_swerl_bash_solves_through_trial_url(tmp_path, hello):
+    srv = ScriptedOpenAI([SOLVE_HELLO, "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
+        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    assert out.num_turns == 2
+    assert all(r["path"] == f"/trial/{out.trial_id}/v1/chat/completions" for r in srv.requests)
+    assert srv.requests[0]["auth"] == "Bearer sk-test" and srv.requests[0]["body"]["model"] == "vllm_model"
+    assert srv.requests[1]["body"]["messages"][-1]["content"].startswith("exit code 0")
+    assert (out.trial_dir / "result.json").is_file() and (out.trial_dir / "verifier" / "reward.txt").is_file()
+
+
+def test_wrong_answer_is_reward_zero_and_proxy_failure_is_masked(tmp_path, hello):
+    srv = ScriptedOpenAI(["```bash\necho nope > hello.txt\n```", "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="k")
+        (wrong,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
+    finally:
+        srv.close()
+    assert wrong.reward == 0.0 and not wrong.masked
+    dead = AgentEndpoint(host_url="http://127.0.0.1:9", api_key="k")  # nothing listens on the discard port
+    (masked,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), dead))
+    assert masked.masked and masked.reward is None and masked.mask_reason == "proxy_error"
+
+
+def test_16_concurrent_with_2_sandboxes_killed(tmp_path, hello):
+    """14 graded + 2 masked (sandbox_died), nothing lost, no container left behind."""
+    srv = ScriptedOpenAI(["```bash\nsleep 4; echo hello > hello.txt\n```", "DONE"])
+    ep = AgentEndpoint(host_url=srv.url, api_key="k")
+    jobs = jobs_for(hello, 16)
+
+    async def main():
+        run = asyncio.create_task(run_trials(jobs, settings(tmp_path), ep))
+        victims: list[str] = []
+        for _ in range(200):  # wait until the agents are inside their `sleep`
+            await asyncio.sleep(0.25)
+            if sum(srv.calls.values()) >= 16:
+                break
+        await asyncio.sleep(1.0)
+        for j in jobs[:2]:
+            ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=swerl.trial={j.trial_id}__env"],
+                                 capture_output=True, text=True).stdout.split()
+            victims += ids
+            subprocess.run(["docker", "kill", *ids], capture_output=True)
+        return await run, victims
+
+    try:
+        outs, victims = asyncio.run(main())
+    finally:
+        srv.close()
+    assert len(victims) == 2
+    assert len(outs) == 16
+    killed = {j.trial_id for j in jobs[:2]}
+    for o in outs:
+        if o.trial_id in killed:
+            assert o.masked and o.reward is None and o.mask_reason == "sandbox_died", o
+        else:
+            assert o.reward == 1.0 and not o.masked, o
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True)
+    assert left.stdout.split() == []
+
+
+def test_deadline_and_tail_killer_mask_stragglers(tmp_path, hello):
+    """A trial past max_timeout_sec → masked `deadline`; once 3/4 finished, a straggler past the grace →
+    masked `tail_killed`; the fast ones keep their rewards; no container is left."""
+    srv = ScriptedOpenAI([SOLVE_HELLO, "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="k")
+        jobs = jobs_for(hello, 4)
+        srv.replies_by_trial = {jobs[3].trial_id: ["```bash\nsleep 60\n```"]}
+        t0 = time.time()
+        outs = asyncio.run(run_trials(jobs, settings(tmp_path, tail_kill_fraction=0.75, tail_kill_grace_sec=2), ep))
+        wall = time.time() - t0
+        late = jobs_for(hello, 1)
+        srv.replies_by_trial = {late[0].trial_id: ["```bash\nsleep 60\n```"]}
+        (dl,) = asyncio.run(run_trials(late, settings(tmp_path, max_timeout_sec=5), ep))
+    finally:
+        srv.close()
+    assert [o.reward for o in outs[:3]] == [1.0, 1.0, 1.0]
+    assert outs[3].masked and outs[3].mask_reason == "tail_killed" and wall < 30
+    assert dl.masked and dl.mask_reason == "deadline" and dl.duration_s < 15
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True)
+    assert left.stdout.split() == []
