@@ -357,14 +357,14 @@ def swe_tasks() -> list[Swe]:
             d('''\
             def dedupe(xs):
                 """Remove duplicates, keeping the first occurrence order."""
-                return list(set(xs))
+                return sorted(set(xs))
             '''),
             d('''\
             def dedupe(xs):
                 """Remove duplicates, keeping the first occurrence order."""
                 return list(dict.fromkeys(xs))
             '''),
-            "`dedupe(['b', 'a', 'b'])` loses the original order; it must return ['b', 'a'].",
+            "`dedupe(['b', 'a', 'b'])` returns ['a', 'b']: the original order is lost; it must return ['b', 'a'].",
             {"test_order": "assert dedupe(['b', 'a', 'b', 'c']) == ['b', 'a', 'c']"},
             {"test_len": "assert len(dedupe([1, 1, 2])) == 2"},
             "from listkit.dedupe import dedupe"),

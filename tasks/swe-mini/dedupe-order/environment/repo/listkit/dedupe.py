@@ -1,3 +1,3 @@
 def dedupe(xs):
     """Remove duplicates, keeping the first occurrence order."""
-    return list(set(xs))
+    return sorted(set(xs))
