@@ -110,10 +110,13 @@ fi
 # Everything below ran to completion before with the same deps + config, and its products still exist →
 # skip the project commands (each costs a CLI start). --force re-runs them.
 complete_stamp() { { stamp_hash; cat "$CONFIG" 2>/dev/null; } | sha256sum | cut -c1-16; }
-base_image() { sed -n 's/^[[:space:]]*base_image:[[:space:]]*["'\'']\{0,1\}\([^"'\''#[:space:]]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -1; }
+base_image() {   # harbor_agent.base_image, default as in the schema
+  local b; b=$(sed -n 's/^[[:space:]]*base_image:[[:space:]]*["'\'']\{0,1\}\([^"'\''#[:space:]]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -1)
+  echo "${b:-swerl/base:bookworm}"
+}
 assets_current() {
   [ "$FORCE" = 0 ] && [ -f .venv/.swerl-setup-complete ] && [ "$(cat .venv/.swerl-setup-complete)" = "$(complete_stamp)" ] \
-    && docker image inspect "$(base_image || true)" "${SWERL_BASE_IMAGE:-swerl/base:bookworm}" >/dev/null 2>&1
+    && docker image inspect "$(base_image || true)" >/dev/null 2>&1
 }
 
 T0=$(date +%s.%N)
