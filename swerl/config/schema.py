@@ -191,6 +191,8 @@ class TrainingSection(Section):
     """0 = keep all; checkpoints are deleted by nothing else."""
     ppo_mini_batch_size: int = Field(0, ge=0)
     """0 = one update over the whole batch."""
+    ppo_micro_batch_size_per_gpu: int = Field(2, ge=1)
+    """Samples per forward/backward (gradient accumulation inside a mini-batch); bounds trainer memory."""
     ppo_epochs: int = Field(1, ge=1)
     """Update passes over each batch."""
     lora_rank: int = Field(0, ge=0)
