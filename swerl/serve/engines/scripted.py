@@ -18,10 +18,9 @@ Policy = Callable[[str, int], str]
 
 
 def bash_then_done(prompt: str, n: int) -> str:
-    """Default script: if the last turn carries a tool result, finish; else call the first bash-like tool
+    """Default script: once the conversation holds a tool result, finish; else call the first bash-like tool
     (hermes format) — enough to drive Claude Code / OpenAI agents through one tool round trip."""
-    last = prompt.rsplit("<|im_start|>", 2)[-2] if prompt.count("<|im_start|>") >= 2 else prompt
-    if last.startswith("tool") or "<tool_response>" in last or "tool_result" in last:
+    if "<tool_response>" in prompt or "<|im_start|>tool" in prompt:
         return "Done: the command ran."
     m = re.search(r'"name":\s*"(Bash|bash|shell|execute_bash|run_command)"', prompt)
     if not m:
