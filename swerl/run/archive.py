@@ -7,6 +7,7 @@ the scripts that ran, metadata.yaml. Checkpoints stay where the trainer wrote th
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import signal as _signal
@@ -107,16 +108,25 @@ def _trajectory_sample(trials: Path, out: Path, secrets: list[str]) -> list[str]
     return taken
 
 
+_ERRORISH = re.compile(r"error|exception|traceback|failed|no such|not found|killed", re.I)
+
+
+def _last_error(tail: list[str]) -> str:
+    """The trainer's most telling last line: the newest error-looking one, else the newest line at all
+    (the launcher's own `[start]`/`[archive]` lines and box-drawing frames are skipped)."""
+    lines = [ln.strip(" \t│╭╰╮╯─|") for ln in tail if not ln.lstrip().startswith(("[start]", "[archive]"))]
+    lines = [ln for ln in lines if ln]
+    return next((ln for ln in reversed(lines) if _ERRORISH.search(ln)), lines[-1] if lines else "")
+
+
 def _notes(exp: str, status: str, rc: int, last: tuple[int, dict[str, float]] | None, tail: list[str]) -> str:
     parts = [f"exp={exp}", status if rc == 0 or status == "interrupted" else f"{status} rc={rc}"]
     if last:
         parts.append(f"step={last[0]}")
         if rw := logs.reward_of(last[1]):
             parts.append(f"{rw[0]}={rw[1]:.4g}")
-    if status == "failed":
-        err = next((line.strip() for line in reversed(tail) if line.strip()), "")
-        if err:
-            parts.append(f"last line: {err[:160]}")
+    if status == "failed" and (err := _last_error(tail)):
+        parts.append(f"last error: {err[:160]}")
     return " ".join(parts)
 
 

@@ -60,6 +60,8 @@ def register(app: typer.Typer) -> None:
             if not force:
                 raise typer.Exit(1)
             console.print("--force: launching past a failed preflight (your call, not the tool's)", markup=False)
+        else:
+            console.print(f"preflight passed: {gate.command.split(' -m swerl.cli ')[-1]}", markup=False)
         console.print(box.render(cfg), markup=False)
         if not yes:
             if not sys.stdin.isatty():
@@ -142,7 +144,7 @@ def register(app: typer.Typer) -> None:
                       log=lambda m: console.print(m, markup=False))
         console.print(res.message, markup=False)
         if res.row:
-            console.print(yaml.safe_dump([res.row.model_dump()], sort_keys=False, width=1000).rstrip(), markup=False)
+            console.print(yaml.safe_dump([res.row.model_dump()], sort_keys=False, width=1000, allow_unicode=True).rstrip(), markup=False)
         if res.message.startswith("could not"):
             raise typer.Exit(1)
 

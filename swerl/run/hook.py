@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             archive.record_child(a.config, a.pid, a.child)
         else:
             row = archive.finish(a.config, a.run_id, a.rc, a.signal)
-            sys.stdout.write(yaml.safe_dump([row.model_dump()], sort_keys=False, width=1000))
+            sys.stdout.write(yaml.safe_dump([row.model_dump()], sort_keys=False, width=1000, allow_unicode=True))
     except (ConfigError, IndexError_) as exc:
         print(f"[archive] ERROR: {exc}", file=sys.stderr)
         return 1
