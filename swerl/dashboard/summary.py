@@ -64,8 +64,9 @@ def _newest_run(paths: RunPaths, exp: str = "") -> tuple[str, dict] | None:
         return None
     row = next((r for r in rows if r["name"] == exp), rows[0])
     run = idx.runs()[row["name"]]
-    tail = [ln for f in sorted(run.files, key=lambda f: f.mtime) for ln in f.tail]
-    return row["name"], {**row, "tail": tail[-3:]}
+    upstream = [f for f in run.files if not f.path.name.startswith("launch_")] or run.files  # the <exp>.log
+    newest = max(upstream, key=lambda f: f.mtime)
+    return row["name"], {**row, "tail": newest.tail[-3:], "upstream": str(newest.path.relative_to(paths.root))}
 
 
 def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
@@ -80,6 +81,8 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
         head = "training elsewhere (not launched from here: " + "; ".join(st.others)[:160] + ")"
     else:
         head = f"idle — last run {st.last_run.status}" if st.last_run else "idle"
+        if st.last_run and st.last_run.status == "running":
+            head += " (but no process of it is alive: it died without closing its ledger row)"
     lines.append(f"Status: {head}")
     model = Path(i.model.model_path).name or "(unset)"
     lines.append(f"Model:  {model}   Backend: {backend(cfg)}   Workers: {i.harbor_runtime.num_workers}")
@@ -95,7 +98,7 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
     if newest:
         name, r = newest
         score = f"{r['last_score']:.4g}" if r["last_score"] is not None else "—"
-        lines.append(f"  run: {name} ({r['state']})   log: {', '.join(r['files'])}")
+        lines.append(f"  run: {name} ({r['state']})   upstream log: {r['upstream']}")
         lines.append(f"  step: {r['last_step'] if r['last_step'] is not None else '—'}   critic/score/mean: {score}")
         if r["tail"]:
             lines.append("  last lines:")
