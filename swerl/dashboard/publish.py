@@ -90,9 +90,10 @@ def read_cred_file(path: Path) -> dict[str, str]:
     return out
 
 
-def credentials(env: dict[str, str] | None = None, cred_file: Path = CRED_FILE) -> tuple[dict[str, str], dict[str, str]]:
+def credentials(env: dict[str, str] | None = None, cred_file: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(values, where each came from). The environment wins over the file."""
     env = os.environ if env is None else env
+    cred_file = cred_file or CRED_FILE
     from_file = read_cred_file(cred_file)
     values, source = {}, {}
     for key in REQUIRED:
@@ -103,9 +104,9 @@ def credentials(env: dict[str, str] | None = None, cred_file: Path = CRED_FILE) 
     return values, source
 
 
-def missing_help(cred_file: Path = CRED_FILE) -> str:
+def missing_help() -> str:
     return (
-        f"Cloudflare credentials not set — to deploy, put these two lines in {cred_file} (chmod 600) or export them:\n"
+        f"Cloudflare credentials not set — to deploy, put these two lines in {CRED_FILE} (chmod 600) or export them:\n"
         "  CLOUDFLARE_API_TOKEN=<an API token with the 'Cloudflare Pages: Edit' permission>\n"
         "  CLOUDFLARE_ACCOUNT_ID=<your account id (dashboard → Workers & Pages → Account ID)>\n"
         "then run `swerl dashboard deploy --yes` again."
