@@ -64,25 +64,28 @@ def agent_config(name: str, import_path: str, trial_id: str, ep: AgentEndpoint,
             "max_turns": opts.max_turns, "temperature": opts.temperature, "record_terminal_session": False,
             "enable_summarize": False, "llm_kwargs": {"api_key": ep.api_key}, **opts.extra}), []
     if name == "claude-code":
-        env = _claude_env(trial_id, ep)
+        env = _claude_env(trial_id, ep, opts.max_tokens_per_turn)
         mounts = []
         if opts.claude_binary:
             mounts.append({"type": "bind", "source": opts.claude_binary, "target": CLAUDE_IN_SANDBOX, "read_only": True})
         return AgentConfig(name="claude-code", model_name=ep.model, env=env, kwargs=dict(opts.extra)), mounts
     if name == "mini-swe-agent":
-        env = {"OPENAI_API_KEY": ep.api_key, "OPENAI_API_BASE": ep.trial_url(trial_id, in_sandbox=True) + "/v1",
+        from swerl.serve.agent_env import openai_env
+
+        env = {**openai_env(ep.trial_url(trial_id, in_sandbox=True), ep.api_key, ep.model),
                "MSWEA_COST_TRACKING": "ignore_errors"}
         return AgentConfig(name="mini-swe-agent", model_name=f"hosted_vllm/{ep.model}", env=env,
                            kwargs=dict(opts.extra)), []
     raise ValueError(f"unknown agent {name!r}: use one of {', '.join(KNOWN)} or set harbor_agent.agent_import_path")
 
 
-def _claude_env(trial_id: str, ep: AgentEndpoint) -> dict[str, str]:
+def _claude_env(trial_id: str, ep: AgentEndpoint, max_tokens: int) -> dict[str, str]:
     base = ep.trial_url(trial_id, in_sandbox=True)
     try:  # the inference layer owns the exact variable set
-        from swerl.serve.agent_env import claude_code_env  # type: ignore[import-not-found]
+        from swerl.serve.agent_env import claude_code_env
 
-        return dict(claude_code_env(base_url=base, api_key=ep.api_key, model=ep.model, trial_id=trial_id))
+        env = claude_code_env(base, ep.api_key, ep.model, max_output_tokens=max_tokens, home=f"/tmp/home-{trial_id}")
+        return {**env, "ANTHROPIC_CUSTOM_HEADERS": f"x-swerl-trial-id: {trial_id}"}
     except ImportError:
         pass
     return {

@@ -170,6 +170,11 @@ class DockerApiEnvironment(BaseEnvironment):
         )
         if self._network:
             kwargs["network"] = self._network
+        # User mounts (e.g. the claude binary, read-only): bind on a local daemon; a remote one gets a copy after start.
+        binds = [m for m in self._mounts if m.get("type") == "bind" and Path(m["source"]).exists()]
+        if binds and not self._docker_host:
+            kwargs["volumes"] = {m["source"]: {"bind": m["target"], "mode": "ro" if m.get("read_only") else "rw"}
+                                 for m in binds}
         if cpus := self._effective_cpus:
             kwargs["nano_cpus"] = int(float(cpus) * 1e9)
         if mem := self._effective_memory_mb:
@@ -179,6 +184,10 @@ class DockerApiEnvironment(BaseEnvironment):
         await self.exec(f"mkdir -p {' '.join(map(shlex.quote, dirs))} && chmod 777 {' '.join(map(shlex.quote, dirs))}"
                         + (f" && mkdir -p {shlex.quote(self.task_env_config.workdir)}" if self.task_env_config.workdir else ""),
                         user="root")
+        if binds and self._docker_host:
+            for m in binds:
+                src = Path(m["source"])
+                await (self.upload_dir(src, m["target"]) if src.is_dir() else self.upload_file(src, m["target"]))
 
     def _harbor_dirs(self) -> list[str]:
         from harbor.models.trial.paths import EnvironmentPaths
