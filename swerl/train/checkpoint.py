@@ -1,0 +1,126 @@
+"""Checkpoints in verl's layout, written atomically, resumed automatically.
+
+checkpoints/<project>/<exp>/
+├── latest_checkpointed_iteration.txt        the last *complete* step (verl's marker file)
+└── global_step_N/actor/
+    ├── optim_world_size_1_rank_0.pt         optimizer (+ critic value head and its optimizer)
+    ├── extra_state_world_size_1_rank_0.pt   RNG states (torch, numpy, python)
+    ├── trainer_state.json                   step, epoch, position in the epoch's data order, seed
+    └── huggingface/                         save_pretrained (full weights, or the LoRA adapter) + tokenizer
+
+The weights live once, in `huggingface/` (a 135M model twice per checkpoint is 0.5 GB of waste).
+A checkpoint dir is built as `global_step_N.tmp-<pid>` and renamed into place; the marker file is written
+after the rename — so a `kill -9` at any moment leaves the previous checkpoint as the latest.
+Nothing is deleted except by `keep_last_n_checkpoints` > 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MARKER = "latest_checkpointed_iteration.txt"
+_STEP = re.compile(r"^global_step_(\d+)$")
+
+
+class CheckpointManager:
+    def __init__(self, root: Path, keep_last_n: int = 0):
+        self.root = Path(root)
+        self.keep_last_n = keep_last_n
+
+    def step_dir(self, step: int) -> Path:
+        return self.root / f"global_step_{step}"
+
+    def latest(self) -> int | None:
+        """The step in the marker file, if its dir is complete; else the newest complete dir; else None."""
+        marker = self.root / MARKER
+        if marker.is_file():
+            try:
+                step = int(marker.read_text().strip())
+                if (self.step_dir(step) / "actor" / "trainer_state.json").is_file():
+                    return step
+            except ValueError:
+                pass
+        steps = self.steps()
+        return steps[-1] if steps else None
+
+    def steps(self) -> list[int]:
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in self.root.iterdir():
+            m = _STEP.match(p.name)
+            if m and (p / "actor" / "trainer_state.json").is_file():
+                out.append(int(m.group(1)))
+        return sorted(out)
+
+    def save(self, step: int, model, tokenizer, trainer, state: dict) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f"global_step_{step}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        actor = tmp / "actor"
+        hf = actor / "huggingface"
+        hf.mkdir(parents=True)
+        model.save_pretrained(hf, safe_serialization=True)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(hf)
+        torch.save(trainer.state_dict() if trainer is not None else {}, actor / "optim_world_size_1_rank_0.pt")
+        torch.save({"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
+                   actor / "extra_state_world_size_1_rank_0.pt")
+        (actor / "trainer_state.json").write_text(json.dumps({**state, "global_step": step}, indent=2))
+        final = self.step_dir(step)
+        if final.exists():  # re-saving a step after a resume: swap, never leave a half dir
+            old = self.root / f"global_step_{step}.old-{os.getpid()}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(final)
+        marker_tmp = self.root / f".{MARKER}.tmp-{os.getpid()}"
+        marker_tmp.write_text(f"{step}\n")
+        os.replace(marker_tmp, self.root / MARKER)
+        self._prune()
+        return final
+
+    def _prune(self) -> None:
+        for p in self.root.glob("global_step_*.tmp-*"):  # leftovers of killed writers
+            if not p.name.endswith(f"-{os.getpid()}"):
+                shutil.rmtree(p, ignore_errors=True)
+        if self.keep_last_n <= 0:
+            return
+        for step in self.steps()[:-self.keep_last_n]:
+            shutil.rmtree(self.step_dir(step), ignore_errors=True)
+
+    def load(self, step: int, model, trainer) -> dict:
+        """Restore weights, optimizer and RNG from `global_step_<step>`; → trainer_state dict."""
+        from safetensors.torch import load_file
+
+        actor = self.step_dir(step) / "actor"
+        hf = actor / "huggingface"
+        if hasattr(model, "peft_config"):
+            from peft import set_peft_model_state_dict
+
+            set_peft_model_state_dict(model, load_file(hf / "adapter_model.safetensors"))
+        else:
+            sd: dict = {}
+            for f in sorted(hf.glob("*.safetensors")):
+                sd |= load_file(f)
+            missing, unexpected = model.load_state_dict(sd, strict=False)
+            tied = {"lm_head.weight"} if getattr(model.config, "tie_word_embeddings", False) else set()
+            if unexpected or set(missing) - tied:
+                raise RuntimeError(f"checkpoint {hf} does not match the model (missing {missing[:3]}, "
+                                   f"unexpected {unexpected[:3]}) — set training.resume_mode: disable or a new exp_name")
+        if trainer is not None:
+            trainer.load_state_dict(torch.load(actor / "optim_world_size_1_rank_0.pt", weights_only=False))
+        rng = torch.load(actor / "extra_state_world_size_1_rank_0.pt", weights_only=False)
+        torch.set_rng_state(rng["torch"])
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])
+        return json.loads((actor / "trainer_state.json").read_text())
