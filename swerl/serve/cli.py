@@ -53,6 +53,41 @@ def serve_gateway(
     uvicorn.run(app, host=host, port=port or cfg.input.infrastructure.gateway_port, log_level="warning")
 
 
+@serve_app.command("proxy")
+def serve_proxy(
+    config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
+    gateway_url: str = typer.Option("", "--gateway-url", help="default: http://127.0.0.1:<infrastructure.gateway_port>"),
+    port: int = typer.Option(-1, "--port", help="-1 = infrastructure.litellm_port, 0 = a free port"),
+) -> None:
+    """Run the LiteLLM proxy in front of a running gateway (Ctrl-C stops it). The key comes from the env var
+    named by credentials.proxy_master_key_env (generated when unset — printed only as its env var name)."""
+    import time
+
+    from swerl.config.load import load_config
+    from swerl.config.paths import RunPaths
+    from swerl.serve.proxy import ProxyError, ProxyProcess, master_key_for
+
+    cfg = load_config(config)
+    gw = gateway_url or f"http://127.0.0.1:{cfg.input.infrastructure.gateway_port}"
+    paths = RunPaths.of(cfg)
+    proxy = ProxyProcess(cfg, gw, paths.trials_dir, master_key_for(cfg), port=None if port < 0 else port)
+    try:
+        proxy.start().wait_ready(180)
+    except ProxyError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        proxy.stop()
+        raise typer.Exit(1)
+    console.print(f"proxy up: {proxy.base_url} → {gw} (agents: {proxy.trial_base_url('<trial_id>')}, "
+                  f"key in ${cfg.input.credentials.proxy_master_key_env})")
+    try:
+        while proxy.proc is not None and proxy.proc.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proxy.stop()
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(serve_app, name="serve")
     app.add_typer(assets_app, name="assets")
