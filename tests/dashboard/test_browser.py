@@ -1,0 +1,151 @@
+"""The front end in headless Chromium (Debian `chromium`, driven by Playwright; never `playwright install`).
+
+Three views: the recorded run tree through the live server, a run being written while the page is open
+(auto-refresh), and the static export served by a plain static file server. Screenshots go to
+build/test-artifacts/dashboard/.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from make_fixture import EXP, OLD_EXP
+
+from swerl.run import procs
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "dashboard"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium: apt-get install -y chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.set_default_timeout(30_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    pg.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def panel_points(page) -> dict[str, int]:
+    return page.eval_on_selector_all("[data-panel]", "els => Object.fromEntries(els.map(e => [e.dataset.panel, +e.dataset.points]))")
+
+
+def check_charts_and_browser(page, name: str) -> None:
+    page.wait_for_selector('[data-panel="reward"] canvas')
+    pts = panel_points(page)
+    assert pts == {"reward": 12, "kl": 12, "mfu": 12, "entropy": 12, "resp": 12, "timing": 12, "rollout": 12}
+    assert page.locator("#charts canvas").count() >= 7
+    # uPlot holds exactly the logged values: step axis 1..12, the reward series = critic/score/mean
+    xs = page.evaluate("() => window.__dash.grid.charts.get('reward').data[0]")
+    assert xs == list(range(1, 13))
+    page.select_option("#step", "2")
+    page.wait_for_selector('#trials caption:has-text("step 2: 4 trials")')
+    assert "masked (timeout)" in page.inner_text("#trials")
+    page.click('tr[data-trial="step2-hello-world-0-003e"]')
+    page.wait_for_selector('#trial[data-trial="step2-hello-world-0-003e"] .tool-call')
+    text = page.inner_text("#trial")
+    assert "tool call: bash (call_0001)" in text and '"command": "ls -la /app"' in text
+    assert "total 8" in text  # the tool's result
+    assert page.locator("#trial details.long").count() >= 1  # the long system prompt is collapsed
+    page.fill("#search", "off-by-one")
+    page.wait_for_selector('#trials caption:has-text("search")')
+    assert page.locator("#trials tr[data-trial]").count() == 6
+    shot(page, name)
+    assert page.errors == []
+
+
+def test_recorded_run(page, served):
+    base, _ = served
+    page.goto(f"{base}/?run={EXP}")
+    check_charts_and_browser(page, "recorded_run")
+    page.select_option("#xaxis", "time")
+    page.wait_for_function("() => window.__dash.grid.charts.get('reward').data[0][0] > 100")  # seconds since start
+    page.fill("#smooth", "0.6")
+    page.dispatch_event("#smooth", "input")
+    assert page.evaluate("() => window.__dash.grid.charts.get('reward').series.length") == 3  # x, raw, smoothed
+
+
+def test_live_run_auto_refreshes(page, served):
+    """A run in progress: run.json names it with a live pid (this process) and a writer thread appends
+    verl step lines while the page is open; the charts must grow without a reload."""
+    base, root = served
+    log = root / "logs" / f"{OLD_EXP}.log"
+    (root / ".swerl").mkdir(exist_ok=True)
+    me = os.getpid()
+    (root / ".swerl" / "run.json").write_text(json.dumps({"pid": me, "pid_start": procs.start_ticks(me), "exp": OLD_EXP}))
+    stop = threading.Event()
+
+    def write() -> None:
+        step = 6
+        while not stop.is_set() and step <= 40:
+            with log.open("a") as f:
+                f.write(f"(TaskRunner pid=1) step:{step} - critic/score/mean:np.float64({step / 40}) - actor/kl_loss:0.001 - timing_s/step:12.5\n")
+            step += 1
+            time.sleep(0.2)
+
+    th = threading.Thread(target=write, daemon=True)
+    th.start()
+    try:
+        page.goto(f"{base}/?run={OLD_EXP}&poll=500")
+        page.wait_for_selector('[data-panel="reward"] canvas')
+        assert page.inner_text("#state") == "running"
+        first = panel_points(page)["reward"]
+        page.wait_for_function(f"() => +document.querySelector('[data-panel=reward]').dataset.points >= {first + 5}")
+        assert "live" in page.inner_text("#refresh")
+        th.join(timeout=60)  # the writer runs to step 40
+    finally:
+        stop.set()
+        th.join()
+    page.wait_for_function("() => +document.querySelector('[data-panel=reward]').dataset.points === 40")
+    steps = page.evaluate("() => window.__dash.metrics.steps")
+    assert steps == list(range(1, 41))  # appended in order, nothing lost or doubled
+    shot(page, "live_run")
+    assert page.errors == []
+
+
+def test_static_export(page, run_root: Path, tmp_path: Path):
+    from swerl.dashboard.publish import export
+
+    out = tmp_path / "site"
+    export(run_root, out)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a: None
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{srv.server_address[1]}/?run={EXP}")
+        check_charts_and_browser(page, "static_export")
+        assert page.inner_text("#refresh") == "snapshot"
+    finally:
+        srv.shutdown()
+        srv.server_close()
