@@ -49,8 +49,9 @@ def test_default_config_passes_and_has_no_side_effects(tmp_path):
         assert f"  {label}" in text, label
     assert "docker:daemon" in text and "kv-heads  (vllm.gen_tp=1 divides num_key_value_heads=3" in text
     assert text.rstrip().splitlines()[-1].startswith("[rl/dryrun] Done. ok=") and text.rstrip().endswith("missing/empty=0")
-    assert _snapshot_repo() == before_repo
-    assert _snapshot_tmp() == before_tmp
+    after_repo, after_tmp = _snapshot_repo(), _snapshot_tmp()
+    assert after_repo == before_repo, f"repo changed: +{sorted(after_repo - before_repo)} -{sorted(before_repo - after_repo)}"
+    assert after_tmp == before_tmp, f"/tmp changed: +{sorted(after_tmp - before_tmp)} -{sorted(before_tmp - after_tmp)}"
     assert list(private_tmp.iterdir()) == []
 
 
