@@ -43,9 +43,12 @@ build_timeout_sec = 300.0
 workdir = "/app"
 """
 
+# Absolute sandbox paths go through $R: empty in Docker, the trial root in the local no-isolation sandbox's
+# rewrite mode (swerl/rollout/envs/local_process.py), so the same scripts grade in both.
+ROOT = '#!/bin/bash\nR="${SWERL_SANDBOX_ROOT:-}"\n'
 REWARD_TAIL = """
-mkdir -p /logs/verifier
-if [ "$ok" = 1 ]; then echo 1 > /logs/verifier/reward.txt; else echo 0 > /logs/verifier/reward.txt; fi
+mkdir -p "$R/logs/verifier"
+if [ "$ok" = 1 ]; then echo 1 > "$R/logs/verifier/reward.txt"; else echo 0 > "$R/logs/verifier/reward.txt"; fi
 """
 
 
@@ -416,8 +419,8 @@ def write_easy(root: Path) -> int:
         (d / "environment" / "files").mkdir(parents=True, exist_ok=True)
         for n, body in t.files.items():
             _write(d / "environment" / "files" / n, body)
-        _write(d / "tests" / "test.sh", f"#!/bin/bash\ncd /app\nok=0\nif {t.check}; then ok=1; fi\n{REWARD_TAIL}", 0o755)
-        _write(d / "solution" / "solve.sh", f"#!/bin/bash\nset -e\ncd /app\n{t.solution}\n", 0o755)
+        _write(d / "tests" / "test.sh", f"{ROOT}cd \"$R/app\"\nok=0\nif {t.check}; then ok=1; fi\n{REWARD_TAIL}", 0o755)
+        _write(d / "solution" / "solve.sh", f"{ROOT}set -e\ncd \"$R/app\"\n{t.solution}\n", 0o755)
     return len(tasks)
 
 
@@ -441,13 +444,13 @@ def write_swe(root: Path) -> int:
         name, body = next(iter(t.pass_to_pass.items()))
         _write(env / "repo" / "tests" / f"test_{pkg}.py", f"{t.imports}\n\n\ndef {name}():\n    {body}\n")
         hidden = "".join(f"\n\ndef {n}():\n    {b}\n" for n, b in {**t.fail_to_pass, **t.pass_to_pass}.items())
-        _write(d / "tests" / "test_hidden.py", f"import sys\n\nsys.path.insert(0, '/app')\n{t.imports}\n{hidden}")
-        ids = " ".join(f"/tests/test_hidden.py::{n}" for n in [*t.fail_to_pass, *t.pass_to_pass])
+        _write(d / "tests" / "test_hidden.py", f"import os\nimport sys\n\nsys.path.insert(0, os.environ.get('SWERL_SANDBOX_ROOT', '') + '/app')\n{t.imports}\n{hidden}")
+        ids = " ".join(f'"$R/tests/test_hidden.py::{n}"' for n in [*t.fail_to_pass, *t.pass_to_pass])
         _write(d / "tests" / "test.sh",
-               "#!/bin/bash\n# FAIL_TO_PASS and PASS_TO_PASS must all pass.\ncd /app\nok=0\n"
+               f"{ROOT}# FAIL_TO_PASS and PASS_TO_PASS must all pass.\ncd \"$R/app\"\nok=0\n"
                f"if python3 -m pytest -q -p no:cacheprovider {ids}; then ok=1; fi\n{REWARD_TAIL}", 0o755)
         _write(d / "solution" / "solve.sh",
-               f"#!/bin/bash\nset -e\ncat > /app/{t.module} <<'SWERL_EOF'\n{t.fixed}SWERL_EOF\n", 0o755)
+               f"{ROOT}set -e\ncat > \"$R/app/{t.module}\" <<'SWERL_EOF'\n{t.fixed}SWERL_EOF\n", 0o755)
     return len(tasks)
 
 

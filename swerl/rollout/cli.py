@@ -60,6 +60,8 @@ def register(app: typer.Typer) -> None:
     def validate(target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
                  config: Path = ConfigOpt,
                  workers: int = typer.Option(8, help="Concurrent trials."),
+                 env: str = typer.Option("", "--env", help="Sandbox backend: docker | local (no isolation) | k8s | "
+                                                           "pkg.mod:Class (default: the config's, else docker)."),
                  trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go.")) -> None:
         """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel."""
         from swerl.rollout.tasks import load_index
@@ -70,7 +72,15 @@ def register(app: typer.Typer) -> None:
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1)
-        s = _settings(config, trials_root.resolve(), workers, max_retries=0)
+        from swerl.rollout.runner import ENV_ALIASES
+
+        over: dict = {"max_retries": 0}
+        if env:
+            if env not in ENV_ALIASES and ":" not in env:
+                console.print(f"[red]error:[/] --env {env}: use docker, local, k8s or pkg.module:Class")
+                raise typer.Exit(1)
+            over["environment_import_path"] = ENV_ALIASES.get(env, env)
+        s = _settings(config, trials_root.resolve(), workers, **over)
         checks = asyncio.run(validate_tasks(rows, s))
         t = Table(title=f"grading check: {len(rows)} tasks")
         for col in ("task", "gold", "no-op", "problem"):

@@ -28,6 +28,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 HARBOR_DOCKER = "harbor.environments.docker.docker:DockerEnvironment"
 DOCKER_API = "swerl.rollout.envs.docker_api:DockerApiEnvironment"
+LOCAL_PROCESS = "swerl.rollout.envs.local_process:LocalProcessEnvironment"
+K8S = "swerl.rollout.envs.k8s:KubernetesEnvironment"
+ENV_ALIASES = {"docker": DOCKER_API, "local": LOCAL_PROCESS, "k8s": K8S}
 
 
 class TrialJob(BaseModel):
@@ -61,7 +64,7 @@ class RolloutSettings(BaseModel):
     def from_config(cls, cfg, trials_root: Path, run_label: str, **over) -> "RolloutSettings":
         i = cfg.input
         ha, hr, tr = i.harbor_agent, i.harbor_runtime, i.training
-        env_path = ha.environment_import_path
+        env_path = over.pop("environment_import_path", "") or ha.environment_import_path
         kwargs: dict = {}
         if env_path == HARBOR_DOCKER:
             # Harbor's compose-based class costs seconds per trial (see envs/docker_api.py): same backend, API driven.

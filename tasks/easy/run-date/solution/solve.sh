@@ -1,4 +1,5 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cd /app
+cd "$R/app"
 date > now.txt

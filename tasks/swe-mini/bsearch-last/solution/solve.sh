@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/listkit/search.py <<'SWERL_EOF'
+cat > "$R/app/listkit/search.py" <<'SWERL_EOF'
 def index_of(xs, target):
     """Binary search in a sorted list; -1 when absent."""
     lo, hi = 0, len(xs) - 1

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/listkit/dedupe.py <<'SWERL_EOF'
+cat > "$R/app/listkit/dedupe.py" <<'SWERL_EOF'
 def dedupe(xs):
     """Remove duplicates, keeping the first occurrence order."""
     return list(dict.fromkeys(xs))

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/games/fizzbuzz.py <<'SWERL_EOF'
+cat > "$R/app/games/fizzbuzz.py" <<'SWERL_EOF'
 def fizzbuzz(n):
     if n % 15 == 0:
         return "FizzBuzz"

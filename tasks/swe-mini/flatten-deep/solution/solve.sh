@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/listkit/flat.py <<'SWERL_EOF'
+cat > "$R/app/listkit/flat.py" <<'SWERL_EOF'
 def flatten(xs):
     """Flatten arbitrarily nested lists: [1, [2, [3]]] -> [1, 2, 3]."""
     out = []

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/stats/core.py <<'SWERL_EOF'
+cat > "$R/app/stats/core.py" <<'SWERL_EOF'
 def mean(xs):
     """Arithmetic mean of a non-empty list."""
     return sum(xs) / len(xs)

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/textkit/pal.py <<'SWERL_EOF'
+cat > "$R/app/textkit/pal.py" <<'SWERL_EOF'
 def is_palindrome(s):
     """True if s reads the same backwards, ignoring case and spaces."""
     t = s.replace(" ", "").lower()

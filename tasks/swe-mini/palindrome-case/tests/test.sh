@@ -1,8 +1,9 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 # FAIL_TO_PASS and PASS_TO_PASS must all pass.
-cd /app
+cd "$R/app"
 ok=0
-if python3 -m pytest -q -p no:cacheprovider /tests/test_hidden.py::test_case /tests/test_hidden.py::test_phrase /tests/test_hidden.py::test_simple /tests/test_hidden.py::test_no; then ok=1; fi
+if python3 -m pytest -q -p no:cacheprovider "$R/tests/test_hidden.py::test_case" "$R/tests/test_hidden.py::test_phrase" "$R/tests/test_hidden.py::test_simple" "$R/tests/test_hidden.py::test_no"; then ok=1; fi
 
-mkdir -p /logs/verifier
-if [ "$ok" = 1 ]; then echo 1 > /logs/verifier/reward.txt; else echo 0 > /logs/verifier/reward.txt; fi
+mkdir -p "$R/logs/verifier"
+if [ "$ok" = 1 ]; then echo 1 > "$R/logs/verifier/reward.txt"; else echo 0 > "$R/logs/verifier/reward.txt"; fi

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/confkit/parse.py <<'SWERL_EOF'
+cat > "$R/app/confkit/parse.py" <<'SWERL_EOF'
 def parse_kv(line):
     """'key=value' -> (key, value); the value may itself contain '='."""
     key, value = line.split("=", 1)

@@ -1,6 +1,7 @@
+import os
 import sys
 
-sys.path.insert(0, '/app')
+sys.path.insert(0, os.environ.get('SWERL_SANDBOX_ROOT', '') + '/app')
 from confkit.parse import parse_kv
 
 

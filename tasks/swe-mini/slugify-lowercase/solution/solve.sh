@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/textkit/slug.py <<'SWERL_EOF'
+cat > "$R/app/textkit/slug.py" <<'SWERL_EOF'
 import re
 
 

@@ -1,6 +1,7 @@
 #!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
 set -e
-cat > /app/textkit/count.py <<'SWERL_EOF'
+cat > "$R/app/textkit/count.py" <<'SWERL_EOF'
 def word_count(text):
     """Count words case-insensitively: {'the': 2, ...}."""
     counts = {}

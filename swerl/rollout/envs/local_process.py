@@ -1,0 +1,276 @@
+"""A Harbor environment that runs commands as host subprocesses — NO ISOLATION.
+
+Only a fallback for machines without Docker (the GPU machines): the agent's commands run as the host user,
+with the host's network, binaries and /tmp. Each trial gets a fresh root dir (`<base>/swerl-local-…/`)
+holding its sandbox paths: the task workdir (`/app`), `/logs`, `/tests`, `/solution`. Two ways to make
+those absolute paths land there:
+
+- `namespace` (root + a working `unshare -m`): every exec runs in its own private mount namespace where the
+  trial's dirs are bind-mounted over `/app`, `/logs`, `/tests`, `/solution` — commands see the same paths
+  as in Docker. The mount points are created empty on the host once (needs root); the host never sees the
+  binds, so concurrent trials don't collide.
+- `rewrite` (anything else): those path prefixes in each command string are rewritten to the trial root and
+  `SWERL_SANDBOX_ROOT` is exported; scripts that hard-code `/app` inside a file must write
+  `${SWERL_SANDBOX_ROOT:-}/app` (the shipped tasks do; Docker leaves it empty).
+
+The environment is built from the task's Dockerfile by interpreting the subset our tasks use: `WORKDIR`,
+`COPY`/`ADD` (local files), `ENV`, `RUN` (executed in the sandbox); `FROM` and the rest are ignored, so the
+host must already have what the image would (bash + coreutils for tasks/easy; python3 + pytest for swe-mini).
+
+Selected with `harbor_agent.environment_import_path: swerl.rollout.envs.local_process:LocalProcessEnvironment`
+(or `swerl tasks validate … --env local`). Kwargs: `mode` (auto|namespace|rewrite, env SWERL_LOCAL_SANDBOX_MODE),
+`base_dir` (env SWERL_LOCAL_SANDBOX_DIR, default the system temp dir), `keep` (leave the root dir for debugging).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from harbor.environments.base import BaseEnvironment, ExecResult
+from harbor.environments.capabilities import EnvironmentCapabilities
+from harbor.models.environment_type import EnvironmentType
+from harbor.models.trial.paths import EnvironmentPaths
+
+ROOT_ENV = "SWERL_SANDBOX_ROOT"
+MARK_ENV = "SWERL_LOCAL_TRIAL"
+_warned = False
+
+
+def _kill_marked(root: str) -> int:
+    """SIGKILL every process whose environment carries this trial's marker (children, background jobs, setsid'd
+    daemons alike: the environment is inherited). A pid or group id alone could be reused by a stranger."""
+    mark, n = f"\0{MARK_ENV}={root}\0".encode(), 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            if mark in b"\0" + (d / "environ").read_bytes():
+                os.kill(int(d.name), signal.SIGKILL)
+                n += 1
+        except (OSError, ValueError):
+            continue
+    return n
+
+
+def _warn_once(mode: str) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        print(f"swerl: WARNING local-process sandbox ({mode} mode): NO ISOLATION — agent commands run as host "
+              f"processes as uid {os.getuid()}, with the host's network and files", file=sys.stderr)
+
+
+@lru_cache(maxsize=1)
+def namespace_supported() -> bool:
+    """Root with a working private mount namespace (fails in unprivileged containers)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    try:
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+def _dockerfile_steps(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, rest) per logical line (continuations joined, comments dropped)."""
+    steps, buf = [], ""
+    for line in text.splitlines():
+        s = line.strip()
+        if not buf and (not s or s.startswith("#")):
+            continue
+        if s.endswith("\\"):
+            buf += s[:-1] + " "
+            continue
+        buf += s
+        word, _, rest = buf.partition(" ")
+        steps.append((word.upper(), rest.strip()))
+        buf = ""
+    return steps
+
+
+class LocalProcessEnvironment(BaseEnvironment):
+    def __init__(self, *args: Any, mode: str = "", base_dir: str = "", keep: bool = False, **kwargs: Any) -> None:
+        mode = mode or os.environ.get("SWERL_LOCAL_SANDBOX_MODE", "auto")
+        if mode not in ("auto", "namespace", "rewrite"):
+            raise ValueError(f"local sandbox mode={mode!r}: use auto, namespace or rewrite")
+        if mode == "auto":
+            mode = "namespace" if namespace_supported() else "rewrite"
+        elif mode == "namespace" and not namespace_supported():
+            raise RuntimeError("local sandbox mode=namespace needs root and a working `unshare --mount`: use mode=rewrite")
+        self.mode = mode
+        self._base_dir = base_dir or os.environ.get("SWERL_LOCAL_SANDBOX_DIR", "") or tempfile.gettempdir()
+        self._keep = keep
+        self.root: Path | None = None
+        self._env: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+        _warn_once(self.mode)
+
+    # --- Harbor's interface -------------------------------------------------------------------
+    @staticmethod
+    def type() -> EnvironmentType:
+        return EnvironmentType.DOCKER  # closest kind; Harbor only uses it for display and OS defaults
+
+    @property
+    def capabilities(self) -> EnvironmentCapabilities:
+        return EnvironmentCapabilities(mounted=False)
+
+    def _validate_definition(self) -> None:
+        if not (self.environment_dir / "Dockerfile").is_file():
+            raise FileNotFoundError(f"{self.environment_dir}/Dockerfile missing: the local sandbox reads its "
+                                    f"WORKDIR/COPY/ENV/RUN lines")
+
+    @property
+    def workdir(self) -> str:
+        return self.task_env_config.workdir or "/app"
+
+    def _prefixes(self) -> list[str]:
+        p = EnvironmentPaths.for_os(self.os)
+        return [self.workdir, str(p.logs_dir), str(p.tests_dir), str(p.solution_dir)]
+
+    def host_path(self, sandbox_path: str) -> Path:
+        """Where a sandbox path lives on the host: always inside the trial root (uploads never touch the host)."""
+        if self.root is None:
+            raise RuntimeError("sandbox not started (or already stopped)")
+        p = PurePosixPath(sandbox_path)
+        if not p.is_absolute():
+            p = PurePosixPath(self.workdir) / p
+        return self.root / str(p).lstrip("/")
+
+    def rewrite(self, command: str) -> str:
+        """rewrite mode: `/app/x`, `/logs/…` → `<root>/app/x`; `/application`, `a/app` stay."""
+        assert self.root is not None
+        for prefix in sorted(self._prefixes(), key=len, reverse=True):
+            pat = re.compile(r"(?<![\w./~-])" + re.escape(prefix.rstrip("/")) + r"(?=/|$|[\s\"';:|&<>()`])")
+            command = pat.sub(lambda _m, pr=prefix: str(self.root) + pr.rstrip("/"), command)
+        return command
+
+    async def start(self, force_build: bool) -> None:
+        base = Path(self._base_dir)
+        base.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f"swerl-local-{self.session_id[:48]}-", dir=base))
+        if self.mode == "namespace":
+            for prefix in self._prefixes():
+                Path(prefix).mkdir(parents=True, exist_ok=True)  # empty mount points on the host
+        paths = EnvironmentPaths.for_os(self.os)
+        for d in (self.workdir, paths.agent_dir, paths.verifier_dir, paths.artifacts_dir, paths.tests_dir,
+                  paths.solution_dir):
+            self.host_path(str(d)).mkdir(parents=True, exist_ok=True)
+        bin_dir = self.root / "usr/local/bin"
+        ours = [PurePosixPath(p) for p in self._prefixes()]
+        for m in self._mounts:  # e.g. the claude binary: a link inside the root, put on PATH
+            if any(PurePosixPath(m["target"]).is_relative_to(p) for p in ours):
+                continue  # Harbor's own output dirs: they live in the root already, copied back after
+            if m.get("type") == "bind" and Path(m["source"]).exists():
+                link = self.host_path(m["target"])
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.unlink(missing_ok=True)
+                link.symlink_to(m["source"])
+        self._env = {ROOT_ENV: str(self.root) if self.mode == "rewrite" else "",
+                     "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+                     **self._startup_env()}
+        await self._apply_dockerfile()
+
+    async def _apply_dockerfile(self) -> None:
+        cwd = self.workdir
+        for word, rest in _dockerfile_steps((self.environment_dir / "Dockerfile").read_text()):
+            if word == "WORKDIR":
+                cwd = str(PurePosixPath(cwd) / rest)
+                self.host_path(cwd).mkdir(parents=True, exist_ok=True)
+            elif word == "ENV":
+                pairs = shlex.split(rest)
+                if pairs and "=" not in pairs[0]:
+                    pairs = [f"{pairs[0]}={' '.join(pairs[1:])}"]
+                self._env.update(p.split("=", 1) for p in pairs if "=" in p)
+            elif word in ("COPY", "ADD"):
+                args = [a for a in shlex.split(rest) if not a.startswith("--")]
+                *srcs, dst = args
+                dst_abs = dst if dst.startswith("/") else str(PurePosixPath(cwd) / dst)
+                for src in srcs:
+                    s = (self.environment_dir / src).resolve()
+                    if s.is_dir():
+                        await self.upload_dir(s, dst_abs)
+                    else:
+                        into = dst.endswith("/") or self.host_path(dst_abs).is_dir()
+                        await self.upload_file(s, f"{dst_abs.rstrip('/')}/{s.name}" if into else dst_abs)
+            elif word == "RUN":
+                r = await self.exec(rest, cwd=cwd)
+                if r.return_code != 0:
+                    raise RuntimeError(f"Dockerfile RUN {rest[:80]!r} failed locally: {(r.stderr or r.stdout)[-300:]}")
+
+    async def stop(self, delete: bool) -> None:
+        root, self.root = self.root, None
+        if root is not None:
+            await asyncio.to_thread(_kill_marked, str(root))
+        if root is not None and not self._keep:
+            await asyncio.to_thread(shutil.rmtree, root, True)
+
+    def _argv(self, command: str, cwd: str) -> list[str]:
+        assert self.root is not None
+        if self.mode == "rewrite":
+            return ["bash", "-c", self.rewrite(command)]
+        binds = " && ".join(f"mount --bind {shlex.quote(str(self.host_path(p)))} {shlex.quote(p)}"
+                            for p in self._prefixes())
+        setup = f"{binds} && cd {shlex.quote(cwd)} && exec bash -c \"$0\""
+        return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", setup, command]
+
+    async def exec(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
+                   timeout_sec: int | None = None, user: str | int | None = None) -> ExecResult:
+        """`user` is ignored: everything runs as the host user."""
+        if self.root is None:
+            raise RuntimeError("sandbox not started (or already stopped)")
+        cwd = cwd or self.workdir
+        host_cwd = self.host_path(cwd)
+        host_cwd.mkdir(parents=True, exist_ok=True)
+        full_env = {**os.environ, **self._env, **(self._merge_env(env) or {}), MARK_ENV: str(self.root)}
+        proc = await asyncio.create_subprocess_exec(
+            *self._argv(command, cwd), cwd=str(host_cwd), env=full_env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout_sec or None)
+            rc = proc.returncode if proc.returncode is not None else -1
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            out, err, rc = b"", f"timed out after {timeout_sec}s".encode(), 124
+        result = ExecResult(stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"), return_code=rc)
+        if callback := self._output_callback():
+            if result.stdout:
+                await callback(result.stdout, "stdout")
+            if result.stderr:
+                await callback(result.stderr, "stderr")
+        return result
+
+    async def upload_file(self, source_path: Path | str, target_path: str) -> None:
+        dst = self.host_path(target_path)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.copy2, source_path, dst)
+
+    async def upload_dir(self, source_dir: Path | str, target_dir: str) -> None:
+        dst = self.host_path(target_dir)
+        await asyncio.to_thread(shutil.copytree, source_dir, dst, dirs_exist_ok=True, symlinks=True)
+
+    async def download_file(self, source_path: str, target_path: Path | str) -> None:
+        target = Path(target_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.copy2, self.host_path(source_path), target)
+
+    async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
+        await asyncio.to_thread(shutil.copytree, self.host_path(source_dir), Path(target_dir), dirs_exist_ok=True,
+                                symlinks=True)

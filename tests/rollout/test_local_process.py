@@ -1,0 +1,72 @@
+"""The local-process sandbox (no isolation, for machines without Docker): real Harbor trials, real task
+verifiers, real host processes — in both path modes (namespace needs root + `unshare -m`; rewrite works anywhere).
+The model is the scripted stand-in server (conftest.ScriptedOpenAI)."""
+
+import asyncio
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from swerl.config.paths import make_trial_id
+from swerl.rollout.agents.registry import AgentEndpoint
+from swerl.rollout.envs.local_process import LocalProcessEnvironment, namespace_supported
+from swerl.rollout.runner import LOCAL_PROCESS, RolloutSettings, TrialJob, run_trials
+from swerl.rollout.tasks import load_index
+from swerl.rollout.validate import validate_tasks
+from tests.rollout.conftest import ScriptedOpenAI
+
+MODES = ["rewrite", pytest.param("namespace", marks=pytest.mark.skipif(
+    not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`"))]
+
+
+def settings(tmp_path, mode, **kw):
+    return RolloutSettings(trials_root=tmp_path / "trials", num_workers=8, max_retries=0, max_timeout_sec=60,
+                           environment_import_path=LOCAL_PROCESS,
+                           environment_kwargs={"mode": mode, "base_dir": str(tmp_path / "sandboxes")}, **kw)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_easy_tasks_grade_correctly(tmp_path, mode):
+    """Gold → 1.0 and no-op → 0.0 on every shipped easy task; no sandbox root is left behind."""
+    rows = load_index("tasks/easy")
+    checks = asyncio.run(validate_tasks(rows, settings(tmp_path, mode)))
+    assert [(c.task_id, c.problem) for c in checks if c.problem] == []
+    assert len(checks) == len(rows) >= 20
+    assert list((tmp_path / "sandboxes").iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_agent_trial_absolute_paths_and_leftover_processes(tmp_path, mode, easy_rows):
+    """The agent writes through the absolute /app path (as in Docker) → reward 1.0; a background process it
+    left running is killed at teardown."""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    marker = f"swerl-local-leftover-{os.getpid()}-{mode}"
+    srv = ScriptedOpenAI([f"```bash\n(exec -a {marker} sleep 300) >/dev/null 2>&1 &\necho hello > /app/hello.txt; "
+                          f"cat /app/hello.txt\n```", "DONE"])
+    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
+    try:
+        (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    assert (out.trial_dir / "verifier" / "reward.txt").read_text().strip() == "1"
+    assert "hello" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""
+    assert not Path("/app/hello.txt").exists()  # the host's /app (if any) was never written
+
+
+def test_rewrite_only_touches_sandbox_paths(tmp_path):
+    env = LocalProcessEnvironment.__new__(LocalProcessEnvironment)  # just the path logic, no Harbor plumbing
+    env.root = tmp_path
+    env._prefixes = lambda: ["/app", "/logs", "/tests", "/solution"]
+    r = str(tmp_path)
+    assert env.rewrite("cd /app && cat /logs/verifier/reward.txt") == f"cd {r}/app && cat {r}/logs/verifier/reward.txt"
+    assert env.rewrite("ls /application /x/app ./app '/tests/t.sh'") == f"ls /application /x/app ./app '{r}/tests/t.sh'"
+    assert env.rewrite("cd /app;pwd") == f"cd {r}/app;pwd"
+
+
+def test_bad_mode_is_one_line_error(tmp_path):
+    with pytest.raises(ValueError, match="use auto, namespace or rewrite"):
+        LocalProcessEnvironment(mode="chroot")
