@@ -73,6 +73,11 @@ def _clean(v: float | None) -> float | None:
     return None if v is None or math.isnan(v) or math.isinf(v) else v
 
 
+def _short(v: float | None) -> float | None:
+    """7 significant digits: plenty for a curve, and the JSON of 10 000 steps shrinks by half."""
+    return None if v is None or math.isnan(v) or math.isinf(v) else float(f"{v:.7g}")
+
+
 def _matches(key: str, patterns: list[str]) -> bool:
     """Exact names, or `prefix/*` for a whole family (`timing_s/*`)."""
     return any(key == p or (p.endswith("*") and key.startswith(p[:-1])) for p in patterns)
@@ -180,5 +185,5 @@ class _Columns(dict):
 
     def series(self, key: str) -> list[float | None]:
         if key not in self.cache:
-            self.cache[key] = [_clean(extract(raw, key)) for raw in self.raws]
+            self.cache[key] = [_short(extract(raw, key)) for raw in self.raws]
         return self.cache[key]

@@ -149,3 +149,27 @@ def test_static_export(page, run_root: Path, tmp_path: Path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_10k_step_run_renders_quickly(page, tmp_path: Path):
+    from make_fixture import age, write_big_log
+
+    from swerl.dashboard.server import make_server
+
+    (tmp_path / "logs").mkdir()
+    write_big_log(tmp_path / "logs" / "big.log", 10_000)
+    age(tmp_path)
+    srv = make_server(tmp_path, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t0 = time.perf_counter()
+        page.goto(f"http://127.0.0.1:{srv.server_address[1]}/?run=big")
+        page.wait_for_function("() => +document.querySelector('[data-panel=reward]')?.dataset.points === 10000")
+        took = time.perf_counter() - t0
+        print(f"10k-step run: page to drawn reward chart in {took:.2f} s")
+        shot(page, "big_run")
+        assert took < 8.0  # a smoke bound: server load (< 2 s, see test_logparse) + transfer + draw; ~2.5 s here
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert page.errors == []
