@@ -1,0 +1,107 @@
+"""A verl AgentLoop that runs ONE Harbor trial per sample through swerl's rollout code.
+
+verl calls `run(sampling_params, **row)` for every (prompt, n) sample; we run the row's task as one trial
+(`swerl.rollout.runner.run_one`), read the gateway's token record, and return it as an `AgentLoopOutput`.
+The chain is the same as on CPU: agent → LiteLLM proxy → swerl gateway → engine, where the engine is a
+`VLLMEngine` over verl's replicas (found as Ray actors by `swerl.serve.discovery`). One serving stack per
+agent-loop worker process, started lazily on the first call (`_stack`).
+
+Masked trials (timeout, sandbox death, …) cannot be dropped from a verl batch, so they come back with an
+all-zero response mask (no loss contribution) and `extra_fields["swerl_masked"] = True`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
+
+from swerl.train.verl_engine.command import AGENT_NAME
+
+
+def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float = 0.0) -> AgentLoopOutput:
+    """AgentLoopOutput of one trial: its last segment's tokens (earlier segments of a rewritten history are
+    counted in extra_fields; verl takes one sequence per sample)."""
+    masked = bool(outcome.masked or outcome.reward is None or not samples)
+    if samples:
+        s = samples[-1]
+        prompt, resp, mask, lps = list(s.prompt_ids), list(s.response_ids), list(s.response_mask), list(s.response_logprobs)
+    else:
+        prompt, resp, mask, lps = list(fallback_prompt), [], [], []
+    if masked:
+        mask = [0] * len(resp)
+    return AgentLoopOutput(
+        prompt_ids=prompt, response_ids=resp, response_mask=mask, response_logprobs=lps or None,
+        reward_score=float(outcome.reward or 0.0), num_turns=int(outcome.num_turns or 0),
+        metrics=AgentLoopMetrics(generate_sequences=gen_s),
+        extra_fields={"swerl_trial_id": outcome.trial_id, "swerl_masked": masked,
+                      "swerl_mask_reason": outcome.mask_reason, "swerl_segments": len(samples),
+                      "swerl_trial_s": float(outcome.duration_s)},
+    )
+
+
+_STACK: dict[str, Any] = {}
+
+
+def _stack():
+    """(cfg, RolloutSettings, SampleSettings, AgentEndpoint) — gateway + proxy over verl's vLLM replicas."""
+    if _STACK:
+        return _STACK["v"]
+    from swerl.config.load import load_config
+    from swerl.config.paths import RunPaths
+    from swerl.rollout.agents.registry import AgentEndpoint
+    from swerl.rollout.network import sandbox_proxy_host
+    from swerl.rollout.runner import RolloutSettings
+    from swerl.rollout.samples import SampleSettings
+    from swerl.serve.discovery import discover_replicas, expected_replicas
+    from swerl.serve.engines.vllm import VLLMEngine
+    from swerl.serve.gateway import create_app
+    from swerl.serve.gateway.server import GatewayServer
+    from swerl.serve.proxy.process import ProxyProcess, master_key_for
+    from swerl.serve.stack import gateway_settings
+    from transformers import AutoTokenizer
+
+    cfg = load_config(os.environ["SWERL_CONFIG"])
+    exp = os.environ["SWERL_EXP"]
+    i = cfg.input
+    paths = RunPaths.of(cfg, exp)
+    addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
+    tok = AutoTokenizer.from_pretrained(i.model.model_path)
+    engine = VLLMEngine(addrs, i.model.served_model_name)
+    gw = GatewayServer(create_app(engine, tok, gateway_settings(cfg, paths.trials_dir))).start()
+    key = master_key_for(cfg)
+    proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=0).start().wait_ready()
+    ep = AgentEndpoint(host_url=proxy.base_url,
+                       sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
+                       api_key=key, model=i.model.served_model_name)
+    _STACK["v"] = (cfg, RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp),
+                   SampleSettings.from_config(cfg), ep)
+    _STACK["procs"] = (gw, proxy)
+    return _STACK["v"]
+
+
+@register(AGENT_NAME)
+class SwerlHarborAgentLoop(AgentLoopBase):
+    async def run(self, sampling_params: dict[str, Any], **kwargs) -> AgentLoopOutput:
+        import time
+
+        from swerl.config.paths import make_trial_id
+        from swerl.rollout.runner import TrialJob, run_one
+        from swerl.rollout.samples import build_samples
+        from swerl.rollout.tasks import TaskRow
+
+        cfg, rs, ss, ep = _stack()
+        info = kwargs.get("extra_info") or {}
+        step = int(kwargs.get("global_steps", info.get("global_steps", 0)) or 0)
+        iid = str(info.get("instance_id") or kwargs.get("uid") or "task")
+        task = TaskRow(instance_id=iid, task_path=Path(info["harbor_task_path"]).resolve(),
+                       instruction=str(info.get("instruction", "")), data_source=str(kwargs.get("data_source", "harbor")))
+        job = TrialJob(trial_id=make_trial_id(step, iid, int(kwargs.get("sample_index", 0) or 0)), task=task,
+                       group=str(kwargs.get("uid", iid)), agent_name=str(info.get("agent_name", "")))
+        t0 = time.perf_counter()
+        outcome = await run_one(job, rs, ep)
+        samples = build_samples(outcome, ss)
+        prompt = self.tokenizer.encode(task.instruction or iid)
+        return output_from(outcome, samples, prompt, time.perf_counter() - t0)

@@ -1,0 +1,98 @@
+"""config.yaml → `python -m verl.trainer.main_ppo key=value …` (hydra overrides). `swerl train --print-command`.
+
+The train/val data are the swerl task-index parquets; each row becomes one AgentLoop call per sample
+(`agent_name: swerl_harbor`, registered through the agent-loop config file written next to the run state).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+from swerl.config.load import resolve
+from swerl.config.paths import RunPaths
+from swerl.config.schema import SwerlConfig
+
+AGENT_NAME = "swerl_harbor"
+AGENT_TARGET = "swerl.train.verl_engine.agent_loop.SwerlHarborAgentLoop"
+
+
+def agent_loop_config_file(paths: RunPaths) -> Path:
+    """The agent-loop registry file verl reads (`rollout.agent.agent_loop_config_path`)."""
+    p = paths.state_dir / "agent_loop_config.yaml"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(yaml.safe_dump([{"name": AGENT_NAME, "_target_": AGENT_TARGET}]))
+    return p
+
+
+def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[str]:
+    i = cfg.input
+    t, a, v, inf = i.training, i.algorithm, i.vllm, i.infrastructure
+    paths = RunPaths.of(cfg, exp)
+    mode = i.credentials.wandb_mode
+    logger = "['console','wandb']" if mode != "disabled" else "['console']"
+    A, R = "actor_rollout_ref.actor", "actor_rollout_ref.rollout"
+    total = [f"trainer.total_training_steps={t.total_training_steps}"] if t.total_training_steps else []
+    val = str(resolve(cfg, i.data.val_index)) if i.data.val_index else str(resolve(cfg, i.data.train_index))
+    ov = [
+        f"algorithm.adv_estimator={a.adv_estimator}",
+        f"algorithm.norm_adv_by_std_in_grpo={a.norm_adv_by_std_in_grpo}",
+        f"algorithm.use_kl_in_reward={a.use_kl_in_reward}",
+        f"algorithm.kl_ctrl.kl_coef={a.kl_coef}",
+        f"algorithm.gamma={a.gamma}", f"algorithm.lam={a.lam}",
+        f"data.train_files={resolve(cfg, i.data.train_index)}",
+        f"data.val_files={val}",
+        f"data.train_batch_size={t.train_batch_size}",
+        f"data.max_prompt_length={t.max_prompt_length}",
+        f"data.max_response_length={t.max_response_length}",
+        "data.return_raw_chat=True",
+        f"data.seed={i.experiment.seed}",
+        f"actor_rollout_ref.model.path={i.model.model_path}",
+        f"actor_rollout_ref.model.lora_rank={t.lora_rank}",
+        f"actor_rollout_ref.model.enable_gradient_checkpointing={t.gradient_checkpointing}",
+        f"{A}.optim.lr={a.learning_rate}",
+        f"{A}.ppo_mini_batch_size={t.ppo_mini_batch_size or t.train_batch_size}",
+        f"{A}.ppo_micro_batch_size_per_gpu={t.ppo_micro_batch_size_per_gpu}",
+        f"{A}.ppo_epochs={t.ppo_epochs}",
+        f"{A}.clip_ratio_low={a.clip_ratio_low}", f"{A}.clip_ratio_high={a.clip_ratio_high}",
+        f"{A}.loss_agg_mode={a.loss_agg_mode}",
+        f"{A}.policy_loss.loss_mode={a.policy_loss_mode}",
+        f"{A}.use_kl_loss={a.use_kl_loss}", f"{A}.kl_loss_coef={a.kl_loss_coef}", f"{A}.kl_loss_type={a.kl_loss_type}",
+        f"{A}.entropy_coeff={a.entropy_coeff}",
+        f"{A}.grad_clip={a.grad_clip}",
+        f"{R}.name=vllm", f"{R}.mode=async",
+        f"{R}.tensor_model_parallel_size={v.gen_tp}",
+        f"{R}.gpu_memory_utilization={v.gpu_memory_utilization}",
+        f"{R}.max_model_len={v.max_model_length}",
+        f"{R}.enforce_eager={v.enforce_eager}",
+        f"{R}.n={t.n_resp_per_prompt}",
+        f"{R}.temperature={v.temperature}", f"{R}.top_p={v.top_p}",
+        f"{R}.prompt_length={t.max_prompt_length}", f"{R}.response_length={t.max_response_length}",
+        f"{R}.multi_turn.enable=True",
+        f"{R}.multi_turn.format={v.tool_call_parser}",
+        f"{R}.agent.default_agent_loop={AGENT_NAME}",
+        f"{R}.agent.agent_loop_config_path={agent_cfg_path}",
+        f"{R}.agent.num_workers={i.harbor_runtime.num_workers}",
+        f"critic.optim.lr={a.critic_learning_rate}",
+        f"trainer.project_name={i.experiment.project_name}",
+        f"trainer.experiment_name={exp}",
+        f"trainer.logger={logger}",
+        f"trainer.nnodes={inf.nnodes}",
+        f"trainer.n_gpus_per_node={inf.ngpus_per_node}",
+        f"trainer.save_freq={t.save_freq}",
+        f"trainer.test_freq={t.test_freq}",
+        f"trainer.total_epochs={t.total_epochs}",
+        f"trainer.resume_mode={t.resume_mode}",
+        f"trainer.max_actor_ckpt_to_keep={t.keep_last_n_checkpoints or 'null'}",
+        f"trainer.default_local_dir={paths.checkpoints_dir}",
+        f"trainer.val_before_train={bool(i.data.val_index) and t.test_freq > 0}",
+        *total,
+    ]
+    return ov
+
+
+def main_ppo_command(cfg: SwerlConfig, exp: str, python: str | None = None) -> list[str]:
+    path = agent_loop_config_file(RunPaths.of(cfg, exp))
+    return [python or sys.executable, "-m", "verl.trainer.main_ppo", *overrides(cfg, exp, path)]
