@@ -1,0 +1,63 @@
+"""verl math through swerl's wrappers (group rules, bad names), the padding layout, and the step line."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from swerl.config.schema import AlgorithmSection
+from swerl.train import algos
+
+
+def test_grpo_groups_follow_verl():
+    a = AlgorithmSection()
+    mask = torch.ones(5, 3)
+    scores = algos.token_level_scores(torch.tensor([1.0, 0.0, 1.0, 1.0, 1.0]), mask, torch.tensor([3, 3, 3, 2, 3]))
+    assert scores[3].tolist() == [0.0, 1.0, 0.0]  # outcome reward on the last response token
+    adv, _ = algos.advantages(a, scores, mask, ["g", "g", "same", "same", "single"])
+    assert adv[0, 0] > 0 > adv[1, 0]  # better than its group → positive
+    assert adv[2].abs().sum() == 0 and adv[3].abs().sum() == 0  # all-equal group → no signal
+    assert torch.allclose(adv[4], torch.ones(3), atol=1e-4)  # singleton: verl's mean 0 / std 1 → its raw score
+
+
+def test_unknown_names_fail_in_one_line():
+    with pytest.raises(ValueError, match="adv_estimator='grpoo'.*use one of"):
+        algos.check_names(AlgorithmSection(adv_estimator="grpoo"))
+    with pytest.raises(ValueError, match="policy_loss_mode='gspoo'"):
+        algos.check_names(AlgorithmSection(policy_loss_mode="gspoo"))
+
+
+def test_gspo_and_vanilla_losses_from_verl_registry():
+    a = algos.Algo(AlgorithmSection(policy_loss_mode="gspo", loss_agg_mode="seq-mean-token-mean"))
+    old = torch.zeros(2, 4)
+    new = torch.full((2, 4), 0.5, requires_grad=True)  # ratio e^0.5 > 1 + clip_high: clipped
+    adv = torch.ones(2, 4)
+    loss, m = algos.policy_loss(a, old, new, adv, torch.ones(2, 4), a.actor_config())
+    assert m["actor/pg_clipfrac"] == 1.0 and loss.item() == pytest.approx(-1.28, abs=1e-4)
+
+
+def test_collate_layout_and_rows():
+    from swerl.train.batch import collate
+    from tiny import Sample
+
+    s1 = Sample("a", "g", 1.0, [5, 6, 7], [8, 9], [1, 1], [-0.1, -0.2])
+    s2 = Sample("b", "g", 0.0, [5], [8, 9, 10, 11], [1, 0, 0, 1], [-0.1, 0.0, 0.0, -0.3])
+    b = collate([s1, s2], pad_id=0)
+    assert b.prompts.tolist() == [[5, 6, 7], [0, 0, 5]]  # left-padded prompts
+    assert b.responses.tolist() == [[8, 9, 0, 0], [8, 9, 10, 11]]  # right-padded responses
+    assert b.position_ids[1].tolist()[2:] == [0, 1, 2, 3, 4]
+    sub = b.rows([0])
+    assert sub.prompts.shape == (1, 3) and sub.responses.tolist() == [[8, 9]]
+
+
+def test_step_line_format_and_logs(tmp_path):
+    from swerl.train.metrics import StepLogger
+    import io
+
+    buf = io.StringIO()
+    log = StepLogger(tmp_path / "e.log", tmp_path / "e_vllm.log", out=buf)
+    line = log.step(3, {"critic/score/mean": 0.25, "actor/pg_loss": -0.1, "perf/throughput": 12.5})
+    log.close()
+    assert line == "step:3 - actor/pg_loss:-0.1 - critic/score/mean:0.25 - perf/throughput:12.5"
+    assert buf.getvalue().strip() == line and line in (tmp_path / "e.log").read_text()
+    assert (tmp_path / "e_vllm.log").read_text().startswith("step:3 - perf/throughput:12.5")
