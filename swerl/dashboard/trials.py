@@ -1,8 +1,10 @@
 """Per-trial files of a run (`trials/<project>/<exp>/step_<N>/<trial>/`) turned into what the browser shows.
 
-Reads, never writes: Harbor's `result.json` (reward, exception), swerl's optional `outcome.json` (a dumped
-`TrialOutcome`: masked, mask_reason), `litellm-trajectory.jsonl` (one line per model call, OpenAI or Anthropic
-message format) and `tokens.jsonl` (gateway token records; only counts are read).
+Reads, never writes: Harbor's `result.json` (reward, exception → masked via the rollout layer's rule), an
+optional `outcome.json` (a dumped `TrialOutcome`, which wins when present), `litellm-trajectory.jsonl` (the
+proxy callback's line per call: `request` = the upstream request dict with `messages`, `response` = the model
+response dump, `usage`, `error`, `t_start`/`t_end`; OpenAI or Anthropic message shapes) and `tokens.jsonl`
+(gateway token records; only counts are read).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from swerl.dashboard.messages import normalize_message, normalize_response
 
@@ -50,10 +53,16 @@ def token_counts(path: Path) -> dict:
     try:
         with path.open("rb") as f:
             for line in f:
-                if not line.strip():
-                    continue
-                calls += 1
+                if not line.endswith(b"\n") or not line.strip():
+                    continue  # empty, or a partial last line still being written
                 found = {k.decode(): int(v) for k, v in _TOKENS.findall(line[:256]) + _TOKENS.findall(line[-512:])}
+                if "prompt_tokens" not in found or "segment" not in found:  # fields moved: parse the whole line
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        continue
+                    found = {k: int(rec.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "segment")}
+                calls += 1
                 prompt += found.get("prompt_tokens", 0)
                 completion += found.get("completion_tokens", 0)
                 segments = max(segments, found.get("segment", 0) + 1)
@@ -62,32 +71,42 @@ def token_counts(path: Path) -> dict:
     return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
 
 
-def _reward(result: dict, outcome: dict) -> float | None:
-    if "reward" in outcome:
-        return outcome["reward"]
-    rewards = (result.get("verifier_result") or {}).get("rewards") or {}
-    if "reward" in rewards:
-        return rewards["reward"]
-    return next(iter(rewards.values()), None) if rewards else None
+def _ns(obj: dict | None) -> SimpleNamespace | None:
+    """One level of a JSON object as attributes (values stay as stored: `rewards` remains a dict)."""
+    return SimpleNamespace(**obj) if isinstance(obj, dict) else None
+
+
+def verdict(result: dict, outcome: dict) -> tuple[float | None, bool, str | None]:
+    """(reward, masked, mask_reason): the runner's own `outcome.json` when present, else the rollout layer's
+    rule (`swerl.rollout.outcome.classify`) applied to Harbor's result.json; (None, False, None) while running."""
+    if outcome:
+        return outcome.get("reward"), bool(outcome.get("masked")), outcome.get("mask_reason") or None
+    if not result:
+        return None, False, None
+    from swerl.rollout.outcome import classify
+
+    ns = SimpleNamespace(**{k: _ns(result.get(k)) for k in ("exception_info", "verifier_result", "agent_execution")})
+    reward, reason, _ = classify(ns)
+    return reward, bool(reason), reason or None
 
 
 def trial_summary(d: Path, step: int) -> dict:
     result, outcome = _json(d / "result.json"), _json(d / "outcome.json")
     exc = result.get("exception_info") or {}
-    masked = bool(outcome.get("masked", False))
-    reason = outcome.get("mask_reason") or (exc.get("exception_type") if masked else None)
+    reward, masked, reason = verdict(result, outcome)
     traj = d / "litellm-trajectory.jsonl"
     return {
         "trial": d.name,
         "step": step,
         "task": outcome.get("task_id") or result.get("task_name") or "",
-        "reward": _reward(result, outcome),
+        "finished": bool(result or outcome),
+        "reward": reward,
         "masked": masked,
         "mask_reason": reason,
         "error": exc.get("exception_type"),
         "num_calls": sum(1 for ln in traj.open("rb") if ln.strip()) if traj.is_file() else 0,
         "tokens": token_counts(d / "tokens.jsonl") if (d / "tokens.jsonl").is_file() else {},
-        "duration_s": outcome.get("duration_s"),
+        "duration_s": outcome.get("duration_s") or _duration(result),
     }
 
 
@@ -157,7 +176,8 @@ def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
                 "history_rewritten": rewritten and i > 0,
                 "response": _cap(normalize_response(rec)),
                 "usage": {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") if k in usage},
-                "latency_s": rec.get("latency_s") or _latency(rec),
+                "latency_s": _latency(rec),
+                "error": rec.get("error"),
             }
         )
     out["turns"] = turns
@@ -165,6 +185,16 @@ def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
     return out
 
 
+def _duration(result: dict) -> float | None:
+    from datetime import datetime
+
+    try:
+        a, b = (datetime.fromisoformat(str(result[k]).replace("Z", "+00:00")) for k in ("started_at", "finished_at"))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return round((b - a).total_seconds(), 1)
+
+
 def _latency(rec: dict) -> float | None:
-    a, b = rec.get("start_time"), rec.get("end_time")
+    a, b = rec.get("t_start", rec.get("start_time")), rec.get("t_end", rec.get("end_time"))
     return round(b - a, 3) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None

@@ -1,9 +1,9 @@
 """Write a recorded run tree in the layout of `swerl.config.paths.RunPaths` (used by the dashboard tests).
 
 Step lines come from verl's own `concat_dict_to_str` with numpy values (as verl prints them), so the parser
-is tested against the real format. Trial files follow docs/design.md: Harbor `result.json`, swerl
-`outcome.json`, LiteLLM `litellm-trajectory.jsonl` (OpenAI request messages + response, tool calls) and gateway
-`tokens.jsonl`.
+is tested against the real format. Trial files follow docs/design.md: Harbor `result.json`, the proxy
+callback's `litellm-trajectory.jsonl` (request with OpenAI messages + tool calls, response, usage) and the
+gateway's `tokens.jsonl`.
 
     python tests/dashboard/make_fixture.py tests/dashboard/fixtures/run_root   # regenerate the committed tree
 """
@@ -93,23 +93,29 @@ def write_trial(d: Path, trial: str, task: str, reward: float, masked: str | Non
         for k, (msgs, reply, finish) in enumerate(calls):
             prompt = 410 + 60 * k
             completion = 24 + 7 * k
-            rec = {
-                "call_id": f"chatcmpl-{trial}-{k}",
+            call_id = f"chatcmpl-{trial}-{k}"
+            lcid = f"6b1f0c2e-{k:04d}-4a8e-9d1b-{trial[-4:]}00000000"
+            rec = {  # the shape swerl.serve.proxy.callbacks writes
                 "trial_id": trial,
-                "model": "vllm_model",
-                "messages": msgs,
-                "tools": tools,
-                "response": {"id": f"chatcmpl-{trial}-{k}", "object": "chat.completion", "model": "vllm_model",
+                "call_id": call_id,
+                "litellm_call_id": lcid,
+                "model": "hosted_vllm/vllm_model",
+                "stream": False,
+                "request": {"model": "vllm_model", "messages": msgs, "tools": tools, "max_tokens": 96, "temperature": 1.0},
+                "response": {"id": call_id, "object": "chat.completion", "model": "vllm_model", "created": 1764118923,
                              "choices": [{"index": 0, "message": reply, "finish_reason": finish}],
                              "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}},
-                "start_time": t0 + 3 * k,
-                "end_time": t0 + 3 * k + 1.25,
+                "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+                "error": None,
+                "t_start": t0 + 3 * k,
+                "t_end": t0 + 3 * k + 1.25,
             }
             f.write(json.dumps(rec) + "\n")
             tok = {"call_id": rec["call_id"], "trial_id": trial, "segment": 0, "new_segment": False,
                    "prompt_ids": list(range(prompt)), "response_ids": list(range(completion)),
                    "response_logprobs": [-0.5] * completion, "finish_reason": finish, "num_tool_calls": len(reply.get("tool_calls") or []),
-                   "prompt_tokens": prompt, "completion_tokens": completion, "t_start": t0 + 3 * k, "t_end": t0 + 3 * k + 1.25}
+                   "prompt_tokens": prompt, "completion_tokens": completion, "t_start": t0 + 3 * k, "t_end": t0 + 3 * k + 1.25,
+                   "reused_prefix": 0 if k == 0 else prompt - 60, "model": "vllm_model", "litellm_call_id": lcid}
             tf.write(json.dumps(tok) + "\n")
     result = {
         "id": "6f1c2d4e-0000-4000-8000-000000000000", "task_name": task, "trial_name": trial,
@@ -118,13 +124,9 @@ def write_trial(d: Path, trial: str, task: str, reward: float, masked: str | Non
         "exception_info": {"exception_type": "AgentTimeoutError", "exception_message": "agent timed out after 300 s",
                            "exception_traceback": "Traceback ...", "occurred_at": "2026-11-26T01:05:00Z"} if masked else None,
         "started_at": "2026-11-26T01:02:03Z", "finished_at": "2026-11-26T01:04:40Z",
+        "agent_execution": {"started_at": "2026-11-26T01:02:05Z", "finished_at": "2026-11-26T01:04:30Z"},
     }
     (d / "result.json").write_text(json.dumps(result, indent=2))
-    outcome = {"trial_id": trial, "task_id": task, "group": f"{task}-g", "reward": None if masked else reward,
-               "masked": bool(masked), "mask_reason": masked, "trial_dir": str(d), "duration_s": 157.0,
-               "num_turns": 3, "error": "AgentTimeoutError" if masked else None}
-    (d / "outcome.json").write_text(json.dumps(outcome, indent=2))
-
 
 def write_tree(root: Path, steps: int = 12, trial_steps: int = 3) -> None:
     rng = random.Random(7)

@@ -48,7 +48,7 @@ def test_trials_of_a_step_with_reward_mask_and_token_counts(served):
     rows = {t["trial"]: t for t in get(base, f"/api/runs/{EXP}/steps/2/trials")["trials"]}
     assert len(rows) == 4
     masked = rows[MASKED]
-    assert masked["masked"] is True and masked["mask_reason"] == "timeout" and masked["reward"] is None
+    assert masked["masked"] is True and masked["mask_reason"] == "agent_timeout" and masked["reward"] is None
     assert masked["error"] == "AgentTimeoutError"
     ok = rows["step2-hello-world-1-003f"]
     assert ok["reward"] == 1.0 and ok["num_calls"] == 3
@@ -119,3 +119,27 @@ def test_empty_logs_dir(tmp_path: Path):
     assert api.handle("/api/runs", {}) == (200, {"runs": []})
     assert api.handle(f"/api/runs/{EXP}/steps", {})[1]["steps"] == []
     assert api.handle("/nope", {})[0] == 404
+
+
+def test_outcome_json_wins_running_trial_and_failed_call(served):
+    """The runner's own verdict (outcome.json, e.g. tail-killed) beats result.json; a trial without result.json
+    is still running (no reward, not masked); a failed proxy call shows its error."""
+    base, root = served
+    step = root / "trials" / "swerl" / EXP / "step_1"
+    (step / "step1-hello-world-0-001f" / "outcome.json").write_text(json.dumps(
+        {"trial_id": "step1-hello-world-0-001f", "task_id": "hello-world", "group": "g", "reward": None,
+         "masked": True, "mask_reason": "tail_killed", "trial_dir": "x", "duration_s": 61.5}))
+    live = step / "step1-hello-world-9-aaaa"
+    live.mkdir()
+    (live / "litellm-trajectory.jsonl").write_text(json.dumps(
+        {"trial_id": live.name, "request": {"messages": [{"role": "user", "content": "hi"}]}, "response": None,
+         "usage": None, "error": "APIConnectionError: gateway unreachable", "t_start": 1.0, "t_end": 3.5}) + "\n")
+    (live / "tokens.jsonl").write_text('{"call_id": "c1", "segment": 0, "prompt_tokens": 5, "completion_tokens": 2}\n{"call_id": "c2", "seg')
+    rows = {t["trial"]: t for t in get(base, f"/api/runs/{EXP}/steps/1/trials")["trials"]}
+    killed = rows["step1-hello-world-0-001f"]
+    assert (killed["masked"], killed["mask_reason"], killed["reward"], killed["duration_s"]) == (True, "tail_killed", None, 61.5)
+    running = rows[live.name]
+    assert (running["finished"], running["masked"], running["reward"]) == (False, False, None)
+    assert running["tokens"] == {"calls": 1, "prompt_tokens": 5, "completion_tokens": 2, "segments": 1}  # partial line waits
+    tj = get(base, f"/api/trajectory?run={EXP}&step=1&trial={live.name}")
+    assert tj["turns"][0]["error"].startswith("APIConnectionError") and tj["turns"][0]["latency_s"] == 2.5

@@ -70,7 +70,7 @@ def check_charts_and_browser(page, name: str) -> None:
     assert xs == list(range(1, 13))
     page.select_option("#step", "2")
     page.wait_for_selector('#trials caption:has-text("step 2: 4 trials")')
-    assert "masked (timeout)" in page.inner_text("#trials")
+    assert "masked (agent_timeout)" in page.inner_text("#trials")
     page.click('tr[data-trial="step2-hello-world-0-003e"]')
     page.wait_for_selector('#trial[data-trial="step2-hello-world-0-003e"] .tool-call')
     text = page.inner_text("#trial")

@@ -26,6 +26,7 @@ export interface Trial {
   trial: string;
   step: number;
   task: string;
+  finished: boolean;
   reward: number | null;
   masked: boolean;
   mask_reason: string | null;
@@ -36,7 +37,7 @@ export interface Trial {
 
 export interface ToolCall { id: string; name: string; arguments: string }
 export interface Message { role: string; content: string; tool_calls: ToolCall[]; tool_call_id?: string; finish_reason?: string | null }
-export interface Turn { index: number; new_messages: Message[]; response: Message; history_rewritten: boolean; usage: Record<string, number>; latency_s: number | null }
+export interface Turn { index: number; new_messages: Message[]; response: Message; history_rewritten: boolean; usage: Record<string, number>; latency_s: number | null; error: string | null }
 export interface Trajectory extends Trial { turns: Turn[] }
 
 const enc = encodeURIComponent;

@@ -39,7 +39,8 @@ function message(m: Message, label?: string): HTMLElement {
   return box;
 }
 
-const fmtReward = (t: Trial) => (t.masked ? `masked (${t.mask_reason ?? t.error ?? "?"})` : t.reward === null ? "—" : String(t.reward));
+const fmtReward = (t: Trial) =>
+  t.masked ? `masked (${t.mask_reason ?? t.error ?? "?"})` : !t.finished ? "running" : t.reward === null ? "—" : String(t.reward);
 
 export class Browser {
   run = "";
@@ -114,7 +115,8 @@ export class Browser {
       const usage = u.prompt_tokens ?? u.input_tokens;
       d.appendChild(el("summary", "", `turn ${turn.index + 1}${usage !== undefined ? ` · ${usage} prompt / ${u.completion_tokens ?? u.output_tokens} completion tokens` : ""}${turn.latency_s ? ` · ${turn.latency_s}s` : ""}${turn.history_rewritten ? " · history rewritten" : ""}`));
       for (const m of turn.new_messages) d.appendChild(message(m));
-      d.appendChild(message(turn.response, "assistant (sampled)"));
+      if (turn.error) d.appendChild(el("p", "error", `call failed: ${turn.error}`));
+      else d.appendChild(message(turn.response, "assistant (sampled)"));
       v.appendChild(d);
     }
   }
