@@ -52,3 +52,21 @@ def test_ppo_with_critic_improves():
 def test_grpo_with_kl_loss_still_learns():
     c = _run("grpo", "vanilla", steps=12, use_kl_loss=True, kl_loss_coef=0.01)
     assert sum(c[-3:]) / 3 > 0.6
+
+
+def test_lora_updates_the_served_model_object_and_uses_base_as_reference():
+    """LoRA via peft: the adapters live inside the base model object the engine holds, so the engine's
+    next forward already uses the new policy; the reference (KL) is the adapter-disabled base."""
+    model = make_model(seed=1)
+    settings = TrainerSettings(AlgorithmSection(learning_rate=5e-2, use_kl_loss=True),
+                               TrainingSection(lora_rank=4, n_resp_per_prompt=8))
+    trainer = LocalTrainer(model, settings, pad_id=0)
+    base_w = model.model.embed_tokens.weight.clone()
+    x = torch.tensor([[1, 5, 6]])
+    before = model(input_ids=x).logits.detach().clone()
+    gen = torch.Generator().manual_seed(0)
+    for step in range(3):
+        m = trainer.update(rollout(model, step, prompts=4, n=8, length=3, gen=gen))
+    assert torch.equal(model.model.embed_tokens.weight, base_w)  # base weights frozen
+    assert not torch.allclose(model(input_ids=x).logits, before)  # served object changed
+    assert m["actor/kl_loss"] > 0  # policy moved away from the adapter-disabled reference
