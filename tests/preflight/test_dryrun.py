@@ -40,6 +40,8 @@ def _private_tmp_cmd() -> list[str] | None:
     it leaves in /tmp is then exactly its own doing, whatever else runs on the machine."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return None
+    if any(str(p.resolve()).startswith("/tmp/") for p in (REPO, Path(sys.prefix))):
+        return None  # a checkout or venv under /tmp would vanish under the new mount
     probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs swerl-probe /tmp"], capture_output=True)
     if probe.returncode != 0:
         return None
