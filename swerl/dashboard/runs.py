@@ -171,7 +171,7 @@ class _Columns(dict):
     """Step-ordered columns of one run version; a metric's column is extracted on first request."""
 
     @classmethod
-    def build(cls, steps: dict[int, str], keys: set[str], version: tuple) -> "_Columns":
+    def build(cls, steps: dict[int, str], keys: set[str], version: tuple) -> _Columns:
         order = sorted(steps)
         raws = [steps[s] for s in order]
         out = cls(version=version, keys=sorted(keys), steps=order)

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from make_fixture import age
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_root"

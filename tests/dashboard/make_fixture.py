@@ -140,7 +140,7 @@ def write_tree(root: Path, steps: int = 12, trial_steps: int = 3) -> None:
         line = step_line(s, rng)
         lines.append(f"(TaskRunner pid=48211) {line}")
         exp_lines += [f"2026-11-26 01:{2 + s:02d}:00,000 INFO harbor: step {s}: 16 trials finished (1 masked)", line]
-    (logs / f"launch_20261126-010203.log").write_text("\n".join(lines) + "\n")
+    (logs / "launch_20261126-010203.log").write_text("\n".join(lines) + "\n")
     # the training log ends mid-line, as a log being written does
     (logs / f"{EXP}.log").write_text("\n".join(exp_lines) + "\nstep:13 - actor/entropy:0.7")
     (logs / f"{EXP}_vllm.log").write_text("step:1 - throughput/tokens_per_s:9999.0\n")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 from make_fixture import free_port
-
 from typer.testing import CliRunner
 
 from swerl.cli import app
