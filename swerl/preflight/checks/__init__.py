@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from swerl.preflight.checks import backend, dashboard, gpu, inputs, model, outputs, plan, ports, residue, tasks, venv, wandb
+from swerl.preflight.checks import backend, dashboard, gpu, inputs, model, outputs, plan, ports, residue, scripts, tasks, venv, wandb
 
 FAMILIES: list[tuple[str, Callable]] = [
     ("Python venv", venv.run),
+    ("Launch scripts", scripts.run),
     ("Input paths", inputs.run),
     ("Task indexes", tasks.run),
     ("Backend", backend.run),
