@@ -25,6 +25,11 @@ def _err(status: int, msg: str) -> Response:
     return status, {"error": msg}
 
 
+def _safe(name: str) -> bool:
+    """A run or trial name that stays one path component (no traversal out of logs/ or trials/)."""
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
 class Api:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
@@ -48,6 +53,8 @@ class Api:
         return _err(404, f"unknown path {path}")
 
     def _run(self, run: str, rest: list[str], query: dict[str, str]) -> Response:
+        if not _safe(run):
+            return _err(400, f"bad run name {run!r}")
         if rest == ["metrics"]:
             keys = [k for k in query.get("keys", "").split(",") if k] or None
             since = query.get("since")
@@ -70,7 +77,7 @@ class Api:
 
     def _trajectory(self, q: dict[str, str]) -> Response:
         run, step, trial = q.get("run", ""), q.get("step", ""), q.get("trial", "")
-        if not (run and step.isdigit() and trial):
+        if not (_safe(run) and step.isdigit() and _safe(trial)):
             return _err(400, "need ?run=<exp>&step=<N>&trial=<trial id>")
         data = trials.load_trajectory(self.root, run, int(step), trial)
         return (200, data) if data else _err(404, f"no trial {trial!r} at step {step} of run {run!r}")

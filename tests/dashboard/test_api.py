@@ -67,7 +67,9 @@ def test_trajectory_turns_tool_calls_and_results(served):
     assert t1["new_messages"][0]["tool_call_id"] == "call_0001" and "drwxr-xr-x" in t1["new_messages"][0]["content"]
     assert t2["response"]["finish_reason"] == "stop" and t2["usage"]["prompt_tokens"] == 530
     assert t0["latency_s"] == 1.25
-    get(base, f"/api/trajectory?run={EXP}&step=2&trial=..", 404)
+    get(base, f"/api/trajectory?run={EXP}&step=2&trial=..", 400)
+    get(base, f"/api/trajectory?run=..&step=2&trial={MASKED}", 400)
+    get(base, "/api/runs/..%2F..%2Fetc/steps", 400)
     get(base, f"/api/trajectory?run={EXP}&step=x&trial={MASKED}", 400)
 
 

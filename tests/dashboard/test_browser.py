@@ -172,3 +172,23 @@ def test_10k_step_run_renders_quickly(page, tmp_path: Path):
         srv.shutdown()
         srv.server_close()
     assert page.errors == []
+
+
+def test_empty_logs_dir(page, tmp_path: Path):
+    from swerl.dashboard.server import make_server
+
+    (tmp_path / "logs").mkdir()
+    srv = make_server(tmp_path, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{srv.server_address[1]}/?poll=300")
+        page.wait_for_selector("#charts:has-text('no runs yet')")
+        assert page.inner_text("#refresh") == "waiting for a run"
+        (tmp_path / "logs" / "launch_20261126-090000.log").write_text(
+            "[sync_1node_cc] exp=fresh\nstep:1 - critic/score/mean:0.5\n")  # a launch begins
+        page.wait_for_selector('[data-panel="reward"][data-points="1"]')
+        assert page.inner_text("#state") == "running"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert page.errors == [] and page.inner_text("#error") == ""

@@ -66,6 +66,7 @@ async function loadRuns(): Promise<void> {
 }
 
 async function selectRun(): Promise<void> {
+  if (!runSel.value) return waitForRuns();
   metrics = null;
   $("charts").innerHTML = "";
   grid.charts.forEach((c) => c.destroy());
@@ -73,6 +74,14 @@ async function selectRun(): Promise<void> {
   await refresh(true);
   await browser.load(runSel.value);
   schedule();
+}
+
+/** No runs yet: look again every few seconds (a launch creates its log), then show the first one. */
+function waitForRuns(): void {
+  clearTimeout(timer);
+  $("refresh").textContent = STATIC ? "snapshot" : "waiting for a run";
+  if (STATIC) return;
+  timer = window.setTimeout(() => void loadRuns().then(selectRun).catch(showError), POLL_MS);
 }
 
 function schedule(): void {
