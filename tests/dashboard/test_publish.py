@@ -56,7 +56,8 @@ def test_export_is_the_front_end_in_static_mode_plus_json(run_root: Path, tmp_pa
     runs = json.loads((out / "data" / "runs.json").read_text())["runs"]
     assert {r["name"] for r in runs} == {EXP, OLD_EXP}
     m = json.loads((out / "data" / "runs" / EXP / "metrics.json").read_text())
-    assert len(m["steps"]) == 12 and "critic/score/mean" in m["series"]
+    assert len(m["steps"]) == 12 and "critic/score/mean" in m["series"] and "timing_s/gen" in m["series"]
+    assert "actor/grad_norm" in m["keys"] and "actor/grad_norm" not in m["series"]  # only what the charts draw
     trials = json.loads((out / "data" / "runs" / EXP / "steps" / "2" / "trials.json").read_text())["trials"]
     traj = json.loads((out / "data" / "runs" / EXP / "traj" / "2" / f"{trials[0]['trial']}.json").read_text())
     assert traj["turns"][0]["response"]["tool_calls"][0]["name"] == "bash"
