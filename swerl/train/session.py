@@ -137,8 +137,10 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             return StepResult(samples, rollout_metrics(outs))
 
         def update(samples: list) -> dict[str, float]:
-            with engine.paused():
-                return trainer.update(samples)
+            tw = time.perf_counter()
+            with engine.paused():  # waits for the engine's in-flight batch (requests of killed trials included)
+                waited = time.perf_counter() - tw
+                return {**trainer.update(samples), "timing_s/wait_engine": waited}
 
         def validate(step: int) -> dict[str, float]:
             vs = rs.model_copy(update={"agent": dataclasses.replace(rs.agent, temperature=0.0), "tail_kill_enabled": False})
