@@ -1,4 +1,5 @@
-# System pieces the default run needs: docker CLI + daemon, Docker Compose v2 plugin, debootstrap, tmux.
+# System pieces the default run (and the tests) need: docker CLI + daemon, Docker Compose v2 plugin,
+# debootstrap, tmux, chromium (dashboard browser tests).
 # Installs only what is missing, only when root; otherwise says what it skipped. Source it, then call
 # ensure_system_packages / ensure_compose / ensure_dockerd (each a fast no-op when already in place).
 
@@ -12,7 +13,9 @@ ensure_system_packages() {
   command -v dockerd >/dev/null 2>&1 || { [[ " ${missing[*]} " == *" docker.io "* ]] || missing+=(docker.io); }
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-  if [ ${#missing[@]} -eq 0 ]; then info "docker, dockerd, debootstrap, tmux present"; return 0; fi
+  # headless browser for the dashboard's browser tests (Playwright drives Debian's chromium; no browser download)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  if [ ${#missing[@]} -eq 0 ]; then info "docker, dockerd, debootstrap, tmux, chromium present"; return 0; fi
   if ! _is_root || ! command -v apt-get >/dev/null 2>&1; then
     skip "missing ${missing[*]} — not root or no apt-get; install them yourself (e.g. sudo apt-get install ${missing[*]})"
     return 0
