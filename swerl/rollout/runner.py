@@ -102,7 +102,7 @@ async def _harbor_trial(job: TrialJob, trial_id: str, settings: RolloutSettings,
     name = job.agent_name or settings.agent_name
     agent, mounts = agent_config(name, settings.agent_import_path, trial_id, endpoint, settings.agent)
     kwargs = dict(settings.environment_kwargs)
-    if settings.environment_import_path == DOCKER_API:
+    if settings.environment_import_path in (DOCKER_API, K8S):
         kwargs["run_label"] = settings.run_label
     env = EnvironmentConfig(import_path=settings.environment_import_path, kwargs=kwargs,
                             force_build=settings.force_build, mounts=mounts or None)
@@ -115,6 +115,8 @@ async def _harbor_trial(job: TrialJob, trial_id: str, settings: RolloutSettings,
 
 def _cleanup_sandboxes(trial_id: str, settings: RolloutSettings) -> None:
     """Safety net after a cancel: remove containers of this trial that Harbor's own teardown may have missed."""
+    if settings.environment_import_path == K8S:
+        return _cleanup_pods(trial_id, settings)
     if settings.environment_import_path != DOCKER_API:
         return
     try:
@@ -124,6 +126,21 @@ def _cleanup_sandboxes(trial_id: str, settings: RolloutSettings) -> None:
         client = docker_client(kw.get("docker_host", ""), kw.get("tls_dir", ""))
         for c in client.containers.list(all=True, filters={"label": f"{LABEL_TRIAL}={trial_id}__env"}):
             c.remove(force=True)
+    except Exception:
+        pass
+
+
+def _cleanup_pods(trial_id: str, settings: RolloutSettings) -> None:
+    try:
+        from kubernetes import client
+
+        from swerl.rollout.envs.k8s import _label_value, api_client
+
+        kw = settings.environment_kwargs
+        core = client.CoreV1Api(api_client(kw.get("kubeconfig", "")))
+        ns = kw.get("namespace", "default")
+        for pod in core.list_namespaced_pod(ns, label_selector=f"swerl.trial={_label_value(trial_id + '__env')}").items:
+            core.delete_namespaced_pod(pod.metadata.name, ns, grace_period_seconds=0)
     except Exception:
         pass
 

@@ -42,6 +42,8 @@ from harbor.environments.capabilities import EnvironmentCapabilities
 from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.paths import EnvironmentPaths
 
+from swerl.rollout.envs import dockerfile
+
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
 MARK_ENV = "SWERL_LOCAL_TRIAL"
 _warned = False
@@ -81,23 +83,6 @@ def namespace_supported() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return r.returncode == 0
-
-
-def _dockerfile_steps(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, rest) per logical line (continuations joined, comments dropped)."""
-    steps, buf = [], ""
-    for line in text.splitlines():
-        s = line.strip()
-        if not buf and (not s or s.startswith("#")):
-            continue
-        if s.endswith("\\"):
-            buf += s[:-1] + " "
-            continue
-        buf += s
-        word, _, rest = buf.partition(" ")
-        steps.append((word.upper(), rest.strip()))
-        buf = ""
-    return steps
 
 
 class LocalProcessEnvironment(BaseEnvironment):
@@ -180,34 +165,7 @@ class LocalProcessEnvironment(BaseEnvironment):
         self._env = {ROOT_ENV: str(self.root) if self.mode == "rewrite" else "",
                      "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
                      **self._startup_env()}
-        await self._apply_dockerfile()
-
-    async def _apply_dockerfile(self) -> None:
-        cwd = self.workdir
-        for word, rest in _dockerfile_steps((self.environment_dir / "Dockerfile").read_text()):
-            if word == "WORKDIR":
-                cwd = str(PurePosixPath(cwd) / rest)
-                self.host_path(cwd).mkdir(parents=True, exist_ok=True)
-            elif word == "ENV":
-                pairs = shlex.split(rest)
-                if pairs and "=" not in pairs[0]:
-                    pairs = [f"{pairs[0]}={' '.join(pairs[1:])}"]
-                self._env.update(p.split("=", 1) for p in pairs if "=" in p)
-            elif word in ("COPY", "ADD"):
-                args = [a for a in shlex.split(rest) if not a.startswith("--")]
-                *srcs, dst = args
-                dst_abs = dst if dst.startswith("/") else str(PurePosixPath(cwd) / dst)
-                for src in srcs:
-                    s = (self.environment_dir / src).resolve()
-                    if s.is_dir():
-                        await self.upload_dir(s, dst_abs)
-                    else:
-                        into = dst.endswith("/") or self.host_path(dst_abs).is_dir()
-                        await self.upload_file(s, f"{dst_abs.rstrip('/')}/{s.name}" if into else dst_abs)
-            elif word == "RUN":
-                r = await self.exec(rest, cwd=cwd)
-                if r.return_code != 0:
-                    raise RuntimeError(f"Dockerfile RUN {rest[:80]!r} failed locally: {(r.stderr or r.stdout)[-300:]}")
+        await dockerfile.apply(self, self.environment_dir / "Dockerfile", self.workdir, self._env)
 
     async def stop(self, delete: bool) -> None:
         root, self.root = self.root, None
