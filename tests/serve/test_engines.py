@@ -23,34 +23,78 @@ def _prompt(tok, text: str) -> list[int]:
                                               add_generation_prompt=True), add_special_tokens=False)
 
 
-async def test_batched_greedy_equals_single_and_logprobs_align(engine):
+def _ref_logprobs(model, prompt: list[int], out: list[int]) -> torch.Tensor:
+    """Log-softmax of a plain full-sequence forward pass at each generated position."""
+    with torch.inference_mode():
+        lps = torch.log_softmax(model(torch.tensor([prompt + out])).logits[0, len(prompt) - 1:-1].float(), -1)
+    return lps.gather(1, torch.tensor(out)[:, None]).squeeze(1)
+
+
+async def test_continuous_batching_is_exact_admits_mid_decode_and_retires_early(engine):
+    """Requests joining a batch that is already decoding (and leaving it early) get exactly the tokens they get
+    alone, with logprobs equal to a plain forward pass within 1e-4."""
+    tok = engine.tokenizer
+    long_p = _prompt(tok, "Write a long bash script that prints the numbers from one to one hundred, with comments.")
+    short = [_prompt(tok, "Hi"), _prompt(tok, "Write a bash command that creates hello.txt")]
+    never = [-1]  # no stop token: the long request really runs all its steps
+    single_long = await engine.generate(long_p, max_tokens=24, temperature=0, stop_token_ids=never)
+    singles = [await engine.generate(p, max_tokens=6, temperature=0) for p in short]
+
+    s0 = dict(engine.stats)
+    done: dict[str, float] = {}
+
+    async def timed(name, coro):
+        g = await coro
+        done[name] = asyncio.get_running_loop().time()
+        return g
+
+    first = asyncio.ensure_future(timed("long", engine.generate(long_p, max_tokens=24, temperature=0, stop_token_ids=never)))
+    while engine.stats["steps"] < s0["steps"] + 3:  # the long row is decoding now
+        await asyncio.sleep(0.01)
+    joined = await asyncio.gather(*[timed(f"s{i}", engine.generate(p, max_tokens=6, temperature=0))
+                                    for i, p in enumerate(short)])
+    got_long = await first
+    assert engine.stats["joins"] > s0["joins"]  # admitted into the running batch, not queued behind it
+    assert max(done["s0"], done["s1"]) < done["long"]  # retired early: answered while the long row still decodes
+    assert got_long.token_ids == single_long.token_ids and got_long.finish_reason == "length"
+    for g, s, p in zip(joined, singles, short):
+        assert g.token_ids == s.token_ids
+        assert torch.allclose(_ref_logprobs(engine.model, p, g.token_ids), torch.tensor(g.logprobs), atol=1e-4)
+    ref = _ref_logprobs(engine.model, long_p, got_long.token_ids)
+    assert torch.allclose(ref, torch.tensor(got_long.logprobs), atol=1e-4)
+
+
+async def test_simultaneous_requests_share_batches(engine):
     tok = engine.tokenizer
     a, b = _prompt(tok, "Write a bash command that creates hello.txt"), _prompt(tok, "Hi")
-    single = await engine.generate(a, max_tokens=12, temperature=0)
+    single = await engine.generate(a, max_tokens=8, temperature=0)
     before = engine.stats["batches"]
-    outs = await asyncio.gather(*[engine.generate(p, max_tokens=12, temperature=0) for p in [a, b, a, b, a, b, a, b]])
-    assert engine.stats["batches"] - before < 8  # they were batched, not run one by one
+    outs = await asyncio.gather(*[engine.generate(p, max_tokens=8, temperature=0) for p in [a, b] * 4])
+    assert engine.stats["batches"] - before < 8  # prefilled together, not one by one
     assert outs[0].token_ids == single.token_ids == outs[2].token_ids  # left padding changes nothing
     assert all(len(o.logprobs) == len(o.token_ids) and all(lp <= 0 for lp in o.logprobs) for o in outs)
-    # logprob of each greedy token equals the model's own log-softmax at that position
-    full = torch.tensor([a + single.token_ids])
-    with torch.no_grad():
-        lps = torch.log_softmax(engine.model(full).logits[0, len(a) - 1:-1].float(), -1)
-    ref = lps.gather(1, torch.tensor(single.token_ids)[:, None]).squeeze(1)
-    assert torch.allclose(ref, torch.tensor(single.logprobs), atol=1e-3)
 
 
-async def test_paused_blocks_generation_and_new_weights_are_served(engine):
+async def test_paused_waits_for_inflight_rows_blocks_new_ones_and_new_weights_are_served(engine):
     tok = engine.tokenizer
     p = _prompt(tok, "Hi")
     before = await engine.generate(p, max_tokens=4, temperature=0)
+    s0 = engine.stats["steps"]
+    inflight = asyncio.ensure_future(engine.generate(p, max_tokens=12, temperature=0, stop_token_ids=[-1]))
+    while engine.stats["steps"] < s0 + 2:
+        await asyncio.sleep(0.01)
     emb = engine.model.get_input_embeddings().weight
     saved = emb.data.clone()
-    with engine.paused():
+    pause = engine.paused()
+    await asyncio.to_thread(pause.__enter__)  # returns once the running row has finished
+    try:
+        assert inflight.done() and len(inflight.result().token_ids) == 12
         task = asyncio.ensure_future(engine.generate(p, max_tokens=4, temperature=0))
         await asyncio.sleep(0.3)
         assert not task.done()  # waits while the trainer holds the engine
         emb.data.mul_(-1.0)
+    finally:
+        pause.__exit__(None, None, None)
     after = await task
     emb.data.copy_(saved)
     assert after.token_ids != before.token_ids

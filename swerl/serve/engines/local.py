@@ -1,17 +1,19 @@
-"""A transformers causal LM in-process on CPU: batched decode with a KV cache, per-token logprobs.
+"""A transformers causal LM in-process on CPU: continuous batching with a KV cache, per-token logprobs.
 
-Requests queue up; one worker thread takes as many as fit a token budget (FIFO), left-pads them into one
-batch and decodes step by step until every row has stopped. The trainer updates weights in place under
-`engine.paused()` (no batch runs while it holds the lock), so the next batch samples from the new policy.
+One worker thread owns a `RunningBatch`. Between decode steps it admits queued requests (prefilled together,
+merged into the batch by left padding) and retires rows the moment they stop, so a request that arrives
+while others decode waits one step, not a whole batch. The trainer updates weights in place under
+`engine.paused()`: admission stops, the running rows finish, then the trainer holds the engine — no
+generation is in flight while paused and no request ever mixes two policies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +21,7 @@ from typing import Iterator
 import torch
 
 from swerl.serve.engines.base import EngineError, Generation
+from swerl.serve.engines.batch import RunningBatch, sample_rows
 
 
 @dataclass
@@ -35,26 +38,17 @@ class _Request:
     finish: str | None = None
 
 
-def _sample(logits: torch.Tensor, temperature: float, top_p: float, gen: torch.Generator) -> tuple[int, float]:
-    """One token from a row of logits; logprob under logits/temperature (what the trainer recomputes)."""
-    if temperature <= 0:
-        lp = torch.log_softmax(logits.float(), -1)
-        tok = int(torch.argmax(lp))
-        return tok, float(lp[tok])
-    lp = torch.log_softmax(logits.float() / temperature, -1)
-    probs = lp.exp()
-    if top_p < 1.0:
-        sp, si = torch.sort(probs, descending=True)
-        keep = (sp.cumsum(-1) - sp) < top_p
-        probs = torch.zeros_like(probs).scatter(0, si[keep], sp[keep])
-    tok = int(torch.multinomial(probs, 1, generator=gen))
-    return tok, float(lp[tok])
+def default_threads() -> int:
+    """Intra-op threads: the cores this process may use, at most 2 (measured: bench/bench_inference.py --threads)."""
+    return max(1, min(2, len(os.sched_getaffinity(0))))
 
 
 class LocalEngine:
     name = "local"
 
-    def __init__(self, model, tokenizer, *, max_batch: int = 32, max_batch_tokens: int = 16384, seed: int = 0):
+    def __init__(self, model, tokenizer, *, max_batch: int = 32, max_batch_tokens: int = 65536, seed: int = 0,
+                 threads: int | None = None):
+        """`max_batch_tokens` bounds rows × padded width of the KV cache at admission (SmolLM2: 46 KB a token)."""
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.max_batch = max_batch
@@ -62,11 +56,17 @@ class LocalEngine:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.max_model_len = int(getattr(model.config, "max_position_embeddings", 8192))
         self.default_stop = {t for t in [tokenizer.eos_token_id] if t is not None}
+        self.threads = threads or default_threads()
+        torch.set_num_threads(self.threads)  # process-wide: the trainer in this process shares the cores
         self._gen = torch.Generator().manual_seed(seed)
-        self._lock = threading.Lock()  # held by a batch, or by the trainer via paused()
+        self._lock = threading.Lock()  # held by the worker while rows run, or by the trainer via paused()
+        self._resume = threading.Event()  # cleared while paused() is wanted: no admission
+        self._resume.set()
         self._queue: queue.Queue[_Request | None] = queue.Queue()
         self._pending: list[_Request] = []
-        self.stats = {"batches": 0, "requests": 0, "tokens": 0, "max_batch_seen": 0}
+        self._closed = False
+        self.stats = {"batches": 0, "joins": 0, "requests": 0, "tokens": 0, "steps": 0, "max_batch_seen": 0}
+        """batches: prefills (admission groups); joins: prefills merged into rows already decoding."""
         self._thread = threading.Thread(target=self._worker, name="swerl-local-engine", daemon=True)
         self._thread.start()
 
@@ -83,9 +83,14 @@ class LocalEngine:
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
-        """Hold generation (between batches) while the caller changes the weights in place."""
-        with self._lock:
+        """Stop admitting, wait for the running rows to finish, hold the engine while the caller changes weights."""
+        self._resume.clear()
+        self._lock.acquire()
+        try:
             yield
+        finally:
+            self._lock.release()
+            self._resume.set()
 
     async def generate(
         self,
@@ -114,86 +119,93 @@ class LocalEngine:
         await asyncio.to_thread(self._thread.join, 10)
 
     # --- worker thread ---------------------------------------------------------------------------------
-    def _take_batch(self) -> list[_Request] | None:
-        if not self._pending:
-            item = self._queue.get()
-            if item is None:
-                return None
-            self._pending.append(item)
-        while True:  # drain what arrived meanwhile
+    def _drain(self, block: bool) -> None:
+        """Move queued requests to `_pending` (blocking for the first one when asked)."""
+        while True:
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get(block=block)
             except queue.Empty:
-                break
+                return
+            block = False
             if item is None:
-                self._queue.put(None)
-                break
-            self._pending.append(item)
-        batch: list[_Request] = []
-        longest = 0
-        for r in list(self._pending):
-            longest2 = max(longest, len(r.prompt_ids) + r.max_tokens)
-            if batch and (len(batch) >= self.max_batch or longest2 * (len(batch) + 1) > self.max_batch_tokens):
-                break
-            batch.append(r)
-            longest = longest2
-        del self._pending[: len(batch)]
-        return batch
+                self._closed = True
+            else:
+                self._pending.append(item)
+
+    def _admit(self, batch: RunningBatch, rows: list[_Request]) -> None:
+        """FIFO: take pending requests while rows and the padded KV size stay within budget."""
+        self._drain(block=False)
+        if not self._pending or not self._resume.is_set():
+            return
+        take, width = [], batch.width
+        for r in self._pending:
+            n, w = len(rows) + len(take) + 1, max(width, len(r.prompt_ids))
+            if rows or take:
+                if n > self.max_batch or n * w > self.max_batch_tokens:
+                    break
+            take.append(r)
+            width = w
+        del self._pending[: len(take)]
+        self.stats["batches"] += 1
+        self.stats["joins"] += int(bool(rows))
+        self.stats["requests"] += len(take)
+        rows.extend(take)  # before the prefill, so a failure fails them too
+        batch.admit([r.prompt_ids for r in take])
+        self.stats["max_batch_seen"] = max(self.stats["max_batch_seen"], len(rows))
+
+    def _step(self, batch: RunningBatch, rows: list[_Request]) -> list[_Request]:
+        """Sample one token per row, resolve finished rows now, feed the rest one step."""
+        toks, lps = sample_rows(batch.logits, [r.temperature for r in rows], [r.top_p for r in rows], self._gen)
+        for r, tok, lp in zip(rows, toks, lps):
+            r.out.append(tok)
+            r.logprobs.append(lp)
+            if tok in r.stop:
+                r.finish = "stop"
+            elif len(r.out) >= r.max_tokens or r.future.cancelled():
+                r.finish = "length"
+        keep = [i for i, r in enumerate(rows) if r.finish is None]
+        for r in rows:
+            if r.finish is not None:
+                self.stats["tokens"] += len(r.out)
+                g = Generation(token_ids=r.out, logprobs=r.logprobs, finish_reason=r.finish)
+                r.loop.call_soon_threadsafe(_resolve, r.future, g, None)
+        if len(keep) < len(rows):
+            batch.retire(keep)
+            rows = [rows[i] for i in keep]
+        if rows:
+            batch.step([toks[i] for i in keep])
+            self.stats["steps"] += 1
+        return rows
 
     def _worker(self) -> None:
         torch.set_grad_enabled(False)
+        batch = RunningBatch(self.model, self.pad_id)
+        rows: list[_Request] = []
         while True:
-            batch = self._take_batch()
-            if batch is None:
-                return
-            try:
-                with self._lock, torch.inference_mode():
-                    self._run(batch)
-                for r in batch:
-                    g = Generation(token_ids=r.out, logprobs=r.logprobs, finish_reason=r.finish or "length")
-                    r.loop.call_soon_threadsafe(_resolve, r.future, g, None)
-            except Exception as exc:  # a failed batch fails its requests, not the engine
-                err = EngineError(f"local engine: {type(exc).__name__}: {exc}")
-                for r in batch:
-                    r.loop.call_soon_threadsafe(_resolve, r.future, None, err)
-
-    def _run(self, batch: list[_Request]) -> None:
-        from transformers import DynamicCache
-
-        self.stats["batches"] += 1
-        self.stats["requests"] += len(batch)
-        self.stats["max_batch_seen"] = max(self.stats["max_batch_seen"], len(batch))
-        n, width = len(batch), max(len(r.prompt_ids) for r in batch)
-        ids = torch.full((n, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, r in enumerate(batch):
-            ids[i, width - len(r.prompt_ids):] = torch.tensor(r.prompt_ids)
-            mask[i, width - len(r.prompt_ids):] = 1
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache()
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True)
-        logits = out.logits[:, -1, :]
-        steps = max(r.max_tokens for r in batch)
-        for _ in range(steps):
-            nxt = torch.full((n, 1), self.pad_id, dtype=torch.long)
-            for i, r in enumerate(batch):
-                if r.finish is not None:
+            if not rows:  # idle: wait for work and for the trainer to let go, then own the engine
+                if not self._pending:
+                    if self._closed:
+                        return
+                    self._drain(block=True)
                     continue
-                tok, lp = _sample(logits[i], r.temperature, r.top_p, self._gen)
-                r.out.append(tok)
-                r.logprobs.append(lp)
-                nxt[i, 0] = tok
-                if tok in r.stop:
-                    r.finish = "stop"
-                elif len(r.out) >= r.max_tokens:
-                    r.finish = "length"
-            if all(r.finish is not None for r in batch):
-                break
-            mask = torch.cat([mask, torch.ones((n, 1), dtype=torch.long)], dim=1)
-            pos = pos[:, -1:] + 1
-            out = self.model(input_ids=nxt, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True)
-            logits = out.logits[:, -1, :]
-        self.stats["tokens"] += sum(len(r.out) for r in batch)
+                self._resume.wait()
+                self._lock.acquire()
+                if not self._resume.is_set():  # paused() asked in between: let it have the engine
+                    self._lock.release()
+                    continue
+            try:
+                with torch.inference_mode():
+                    self._admit(batch, rows)
+                    if rows:
+                        rows = self._step(batch, rows)
+            except Exception as exc:  # a failed step fails its rows, not the engine
+                err = EngineError(f"local engine: {type(exc).__name__}: {exc}")
+                for r in rows:
+                    r.loop.call_soon_threadsafe(_resolve, r.future, None, err)
+                rows = []
+                batch.reset()
+            if not rows:
+                self._lock.release()
 
 
 def _resolve(fut: asyncio.Future, value, exc) -> None:
@@ -206,4 +218,3 @@ def _resolve(fut: asyncio.Future, value, exc) -> None:
 
 
 __all__ = ["LocalEngine"]
-_ = time
