@@ -104,3 +104,54 @@ def build_base_py(force: bool = False, log=print) -> str:
         log(f"building {BASE_PY} (pytest from {len(wheels)} host wheels)")
         subprocess.run(["docker", "build", "--network", "none", "-t", BASE_PY, d], check=True, capture_output=True)
     return BASE_PY
+
+
+# --- mini-swe-agent, offline -----------------------------------------------------------------------
+# Harbor's installer downloads uv, a Python and the package at trial start (no network in sandboxes). Instead the
+# host downloads the wheels once (cp311 = bookworm's python3) and unpacks them into a dir that trials mount
+# read-only at MSWEA_TARGET, with a launcher mounted at /usr/local/bin/mini-swe-agent.
+MSWEA_WHEELS = Path("/var/cache/swerl/wheels-mswea")
+MSWEA_DIR = Path("/var/cache/swerl/mswea")
+MSWEA_TARGET = "/opt/swerl-mswea"
+MSWEA_LAUNCHER = f"""#!/bin/sh
+# swerl: mini-swe-agent unpacked from host-downloaded wheels (mounted read-only; no network needed)
+export PYTHONPATH="{MSWEA_TARGET}/site${{PYTHONPATH:+:$PYTHONPATH}}"
+exec python3 -c 'import sys; sys.argv[0] = "mini-swe-agent"; from minisweagent.run.mini import app; app()' "$@"
+"""
+
+
+def ensure_mswea(version: str = "", log=print) -> Path:
+    """Host dir with `site/` (unpacked wheels) and `bin/mini-swe-agent`; built once."""
+    import zipfile
+
+    launcher = MSWEA_DIR / "bin" / "mini-swe-agent"
+    if launcher.is_file() and (MSWEA_DIR / "site" / "minisweagent").is_dir():
+        return MSWEA_DIR
+    MSWEA_WHEELS.mkdir(parents=True, exist_ok=True)
+    if not list(MSWEA_WHEELS.glob("mini_swe_agent-*.whl")):
+        pip = shutil.which("pip3") or shutil.which("pip")
+        if not pip:
+            raise RuntimeError("mini-swe-agent offline needs pip on the host to download wheels: apt-get install python3-pip")
+        log(f"pip download mini-swe-agent{version and '==' + version} → {MSWEA_WHEELS}")
+        plats = [a for p in ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
+                 for a in ("--platform", p)]
+        subprocess.run([pip, "download", "--only-binary", ":all:", "--python-version", IMAGE_PYTHON,
+                        "--implementation", "cp", *plats, "-d", str(MSWEA_WHEELS),
+                        f"mini-swe-agent{'==' + version if version else ''}"], check=True, capture_output=True)
+    tmp = MSWEA_DIR.with_name(MSWEA_DIR.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    site = tmp / "site"
+    site.mkdir(parents=True)
+    for w in sorted(MSWEA_WHEELS.glob("*.whl")):  # a wheel is a zip laid out for site-packages
+        zipfile.ZipFile(w).extractall(site)
+    for data in site.glob("*.data"):
+        for sub in ("purelib", "platlib"):
+            if (data / sub).is_dir():
+                shutil.copytree(data / sub, site, dirs_exist_ok=True)
+    (tmp / "bin").mkdir()
+    (tmp / "bin" / "mini-swe-agent").write_text(MSWEA_LAUNCHER)
+    (tmp / "bin" / "mini-swe-agent").chmod(0o755)
+    shutil.rmtree(MSWEA_DIR, ignore_errors=True)
+    tmp.rename(MSWEA_DIR)
+    log(f"mini-swe-agent unpacked → {MSWEA_DIR}")
+    return MSWEA_DIR

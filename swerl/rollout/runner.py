@@ -82,13 +82,19 @@ class RolloutSettings(BaseModel):
             from swerl.serve.assets import ensure_claude_binary  # type: ignore[import-not-found]
 
             claude = str(ensure_claude_binary())
+        mswea = ""
+        if ha.agent_name == "mini-swe-agent":
+            from swerl.rollout.images import ensure_mswea
+
+            mswea = str(ensure_mswea())
         base = dict(
             trials_root=trials_root, num_workers=hr.num_workers, max_timeout_sec=ha.max_timeout_sec,
             max_retries=ha.max_retries, tail_kill_enabled=hr.tail_kill_enabled, tail_kill_fraction=hr.tail_kill_fraction,
             tail_kill_grace_sec=hr.tail_kill_grace_sec, environment_import_path=env_path, environment_kwargs=kwargs,
             force_build=ha.environment_force_build, agent_name=ha.agent_name, agent_import_path=ha.agent_import_path,
             agent=AgentOptions(max_turns=ha.max_turns, max_tokens_per_turn=tr.max_tokens_per_turn,
-                               temperature=i.vllm.temperature, top_p=i.vllm.top_p, claude_binary=claude),
+                               temperature=i.vllm.temperature, top_p=i.vllm.top_p, claude_binary=claude,
+                               mswea_dir=mswea),
             run_label=run_label,
         )
         base.update(over)

@@ -9,6 +9,7 @@ that solves the task, then DONE) and the real SmolLM2 LocalEngine (1 turn, few t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from swerl.config.load import parse_config
 from swerl.config.paths import make_trial_id
 from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions
+from swerl.rollout.network import sandbox_proxy_host
 from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
 from swerl.rollout.samples import SampleSettings, build_samples, read_records
 from tests.serve.test_chain import ByTrial
@@ -26,7 +28,12 @@ LABEL = "swerl-test-agent-proxy"
 
 
 def solve_hello(prompt: str, n: int) -> str:
-    """The scripted policy: one bash block that solves create-hello; DONE once a command's output came back."""
+    """The scripted policy: one bash block that solves create-hello; DONE once a command's output came back.
+    mini-swe-agent (bash tool, hermes tool-call format): the same command, then its submit command."""
+    if "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" in prompt:
+        cmd = "echo hello > hello.txt" if n == 0 else "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
+        call = {"name": "bash", "arguments": {"command": cmd}}
+        return f"THOUGHT: one step.\n<tool_call>\n{json.dumps(call)}\n</tool_call>"
     if "exit code" in prompt:
         return "DONE"
     return "I will create the file.\n```bash\necho hello > hello.txt\n```"
@@ -41,7 +48,9 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("run")
     trials = root / "trials"
+    # The proxy listens on the Docker bridge address: in-sandbox agents (mini-swe-agent) reach it there.
     cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": str(smol_dir)}, "data": {},
+                                                     "infrastructure": {"litellm_host": sandbox_proxy_host()},
                                                      "experiment": {"output_root": str(root)}}}})
     scripted = create_app(ScriptedEngine(tokenizer, solve_hello), tokenizer,
                           GatewaySettings(max_model_len=8192, trials_root=trials))
@@ -57,11 +66,12 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
     gw.stop()
 
 
-def _run(chain, row, trial_id: str, max_turns: int, max_tokens: int):
+def _run(chain, row, trial_id: str, max_turns: int, max_tokens: int, agent: str = "swerl-bash"):
     s = RolloutSettings(trials_root=chain["trials"], num_workers=1, max_retries=0, run_label=LABEL,
                         max_timeout_sec=240, agent=AgentOptions(max_turns=max_turns, max_tokens_per_turn=max_tokens))
-    ep = AgentEndpoint(host_url=chain["proxy"].base_url, api_key=KEY, model="vllm_model")
-    job = TrialJob(trial_id=trial_id, task=row, group=row.instance_id)
+    url = chain["proxy"].base_url
+    ep = AgentEndpoint(host_url=url, sandbox_url=url, api_key=KEY, model="vllm_model")
+    job = TrialJob(trial_id=trial_id, task=row, group=row.instance_id, agent_name=agent)
     (out,) = asyncio.run(run_trials([job], s, ep))
     return out
 
@@ -105,3 +115,17 @@ def test_real_smollm2_one_turn_trial_completes(chain, easy_rows):
     assert all(lp <= 0 for lp in recs[0]["response_logprobs"])
     (sample,) = build_samples(out, SampleSettings())
     assert sum(sample.response_mask) == len(recs[0]["response_ids"])
+
+
+def test_mini_swe_agent_offline_in_sandbox(chain, easy_rows):
+    """Harbor's mini-swe-agent runs inside the Docker sandbox from the read-only offline install (no network at
+    trial start), talks to the proxy over the bridge, its bash tool call solves the task → reward 1.0."""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    out = _run(chain, hello, make_trial_id(1, "mswea-hello", 0), max_turns=4, max_tokens=128, agent="mini-swe-agent")
+    log = out.trial_dir / "agent" / "mini-swe-agent.txt"
+    assert out.reward == 1.0 and not out.masked, (out, log.read_text()[-2000:] if log.is_file() else "")
+    recs = read_records(out.trial_dir / "tokens.jsonl")
+    assert len(recs) == 2 and [r["num_tool_calls"] for r in recs] == [1, 1]
+    assert recs[1]["prompt_ids"][: len(recs[0]["prompt_ids"])] == recs[0]["prompt_ids"]  # continuous tokens
+    (sample,) = build_samples(out, SampleSettings())
+    assert sum(sample.response_mask) == sum(len(r["response_ids"]) for r in recs)

@@ -2,7 +2,7 @@
 
 Names: swerl-bash (ours, host-side), claude-code (Harbor's; binary mounted read-only on PATH, so Harbor's
 network install is skipped), terminus-2 (Harbor's, host-side, tmux in the sandbox, collect_rollout_details),
-mini-swe-agent (Harbor's; needs the agent pre-installed in the image — no network at trial start),
+mini-swe-agent (Harbor's, with an offline install: host-unpacked wheels mounted read-only, agents/mini_swe.py),
 oracle / nop (validation). `agent_import_path` (pkg.mod:Class) overrides the name.
 """
 
@@ -15,6 +15,7 @@ from harbor.models.trial.config import AgentConfig
 
 KNOWN = ("swerl-bash", "claude-code", "terminus-2", "mini-swe-agent", "oracle", "nop")
 SWERL_BASH = "swerl.rollout.agents.swerl_bash:SwerlBashAgent"
+MINI_SWE = "swerl.rollout.agents.mini_swe:OfflineMiniSweAgent"
 CLAUDE_IN_SANDBOX = "/usr/local/bin/claude"
 
 
@@ -41,6 +42,8 @@ class AgentOptions:
     top_p: float = 1.0
     claude_binary: str = ""
     """Host path of the claude ELF (swerl.serve.assets.ensure_claude_binary()); mounted read-only."""
+    mswea_dir: str = ""
+    """Host dir of the unpacked mini-swe-agent (swerl.rollout.images.ensure_mswea()); mounted read-only."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -73,9 +76,15 @@ def agent_config(name: str, import_path: str, trial_id: str, ep: AgentEndpoint,
         from swerl.serve.agent_env import openai_env
 
         env = {**openai_env(ep.trial_url(trial_id, in_sandbox=True), ep.api_key, ep.model),
-               "MSWEA_COST_TRACKING": "ignore_errors"}
-        return AgentConfig(name="mini-swe-agent", model_name=f"hosted_vllm/{ep.model}", env=env,
-                           kwargs=dict(opts.extra)), []
+               "MSWEA_COST_TRACKING": "ignore_errors", "MSWEA_API_KEY": ep.api_key}
+        from swerl.rollout.images import MSWEA_TARGET, ensure_mswea
+
+        mswea = opts.mswea_dir or str(ensure_mswea())  # offline install: unpacked wheels + launcher, read-only
+        mounts = [{"type": "bind", "source": mswea, "target": MSWEA_TARGET, "read_only": True},
+                  {"type": "bind", "source": f"{mswea}/bin/mini-swe-agent", "target": "/usr/local/bin/mini-swe-agent",
+                   "read_only": True}]
+        return AgentConfig(import_path=MINI_SWE, model_name=f"openai/{ep.model}", env=env,
+                           kwargs={"max_tokens": opts.max_tokens_per_turn, **opts.extra}), mounts
     raise ValueError(f"unknown agent {name!r}: use one of {', '.join(KNOWN)} or set harbor_agent.agent_import_path")
 
 
