@@ -97,7 +97,9 @@ def register(app: typer.Typer) -> None:
     @sandbox_app.command("build-base")
     def build_base(force: bool = typer.Option(False, "--force", help="Rebuild even if the images exist."),
                    mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: the host's apt source)."),
-                   py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest).")) -> None:
+                   py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest)."),
+                   mswea: bool = typer.Option(False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline "
+                                                                      "trials (~170 MB of wheels).")) -> None:
         """Build swerl/base:bookworm (pull, else debootstrap + docker import) and swerl/base-py:bookworm."""
         from swerl.rollout import images
 
@@ -105,6 +107,8 @@ def register(app: typer.Typer) -> None:
             images.build_base(force=force, mirror=mirror, log=console.print)
             if py:
                 images.build_base_py(force=force, log=console.print)
+            if mswea:
+                images.ensure_mswea(log=console.print)
         except Exception as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1)
