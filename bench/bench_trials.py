@@ -1,7 +1,8 @@
 """Trial overhead on a prebuilt image: sandbox start, exec round trip, teardown (p50/p95), and full
-oracle trials per minute at 1/8/32 workers (real Harbor, real Docker, DockerApiEnvironment).
+oracle trials per minute at 1/8/32 workers (real Harbor; DockerApiEnvironment on real Docker, or with
+`--env local` the no-isolation LocalProcessEnvironment).
 
-    .venv/bin/python bench/bench_trials.py [--reps 20] [--workers 1,8,32] [--trials 32]
+    .venv/bin/python bench/bench_trials.py [--reps 20] [--workers 1,8,32] [--trials 32] [--env docker|local]
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from swerl.config.paths import make_trial_id
-from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
+from swerl.rollout.runner import DOCKER_API, LOCAL_PROCESS, RolloutSettings, TrialJob, run_trials
 from swerl.rollout.tasks import load_index
 
 
@@ -23,11 +24,12 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-async def overhead(task: Path, reps: int) -> dict[str, list[float]]:
+async def overhead(task: Path, reps: int, env_kind: str) -> dict[str, list[float]]:
     from harbor.models.task.task import Task
     from harbor.models.trial.paths import TrialPaths
 
     from swerl.rollout.envs.docker_api import DockerApiEnvironment
+    from swerl.rollout.envs.local_process import LocalProcessEnvironment
 
     t = Task(task)
     out: dict[str, list[float]] = {"start": [], "exec": [], "teardown": []}
@@ -35,10 +37,13 @@ async def overhead(task: Path, reps: int) -> dict[str, list[float]]:
         for i in range(reps):
             tp = TrialPaths(Path(d) / f"t{i}")
             tp.mkdir()
-            env = DockerApiEnvironment(environment_dir=t.paths.environment_dir, environment_name=t.name,
-                                       session_id=f"bench-{i}__env", trial_paths=tp, task_env_config=t.config.environment,
-                                       run_label="swerl-bench")
-            await env.ensure_image()
+            kw = dict(environment_dir=t.paths.environment_dir, environment_name=t.name, session_id=f"bench-{i}__env",
+                      trial_paths=tp, task_env_config=t.config.environment)
+            if env_kind == "local":
+                env = LocalProcessEnvironment(**kw)
+            else:
+                env = DockerApiEnvironment(**kw, run_label="swerl-bench")
+                await env.ensure_image()
             t0 = time.perf_counter()
             await env.start(force_build=False)
             t1 = time.perf_counter()
@@ -58,9 +63,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--workers", default="1,8,32")
     ap.add_argument("--trials", type=int, default=32)
+    ap.add_argument("--env", choices=["docker", "local"], default="docker")
     a = ap.parse_args()
     rows = load_index("tasks/easy")
-    o = asyncio.run(overhead(rows[0].task_path, a.reps))
+    o = asyncio.run(overhead(rows[0].task_path, a.reps, a.env))
+    env_path = LOCAL_PROCESS if a.env == "local" else DOCKER_API
     print(f"{'phase':<10} {'p50 ms':>8} {'p95 ms':>8}  (n)")
     for k, v in o.items():
         print(f"{k:<10} {statistics.median(v) * 1e3:8.0f} {pct(v, 95) * 1e3:8.0f}  ({len(v)})")
@@ -71,7 +78,7 @@ def main() -> None:
                          group="bench", agent_name="oracle") for k in range(n)]
         with tempfile.TemporaryDirectory() as d:
             s = RolloutSettings(trials_root=Path(d), num_workers=w, max_retries=0, run_label="swerl-bench",
-                                tail_kill_enabled=False)
+                                tail_kill_enabled=False, environment_import_path=env_path)
             t0 = time.time()
             outs = asyncio.run(run_trials(jobs, s))
             wall = time.time() - t0
