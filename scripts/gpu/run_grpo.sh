@@ -13,8 +13,12 @@ stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 stage install; bash scripts/gpu/install.sh > "$OUT/gpu_install.log" 2>&1 || { cat "$OUT/gpu_install.log"; exit 1; }
 grep -E "FAILED|in [0-9]+s" "$OUT/gpu_install.log"
 . scripts/gpu/env.sh
-stage model; python3 scripts/gpu/convert_model.py > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
-grep -E "greedy|top-1" "$OUT/gpu_convert.log"
+stage model
+if [ ! -f /tmp/swerl-cache/.converted-ok ]; then
+  python3 scripts/gpu/convert_model.py > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
+  touch /tmp/swerl-cache/.converted-ok
+fi
+grep -E "greedy|top-1" "$OUT/gpu_convert.log" 2>/dev/null
 # this machine's config: the local-process sandbox instead of Docker, the converted model dir, a task index
 # in the repo root (index rows hold task paths relative to the parquet; the agent loop resolves them from cwd)
 MODEL=/tmp/swerl-cache/models/SmolLM2-135M-Instruct
@@ -22,7 +26,8 @@ swerl tasks index tasks/easy -o gpu_train.parquet | tail -1
 python3 -c "
 import os, pandas as pd; d = pd.read_parquet('gpu_train.parquet')
 d['extra_info'] = [{**e, 'harbor_task_path': os.path.abspath(e['harbor_task_path'])} for e in d['extra_info']]
-d.to_parquet('gpu_train.parquet')"  # absolute: Ray workers need not share our cwd
+d['agent_name'] = 'swerl_harbor'  # verl reads this column as the AGENT LOOP name ('' → not registered)
+d.to_parquet('gpu_train.parquet')"  # absolute task paths: Ray workers need not share our cwd
 CFG=configs/.gpu-run.yaml
 python3 - "$BASE" "$CFG" "$MODEL" <<'P'
 import sys, yaml
@@ -36,11 +41,15 @@ P
 export SWERL_LOCAL_SANDBOX_DIR=/tmp/sandboxes; mkdir -p $SWERL_LOCAL_SANDBOX_DIR
 stage command
 CMD=$(swerl train --config $CFG --print-command) || { echo "swerl train --print-command failed"; exit 1; }
+# verl's vLLM serves the model under its PATH unless prometheus.served_model_name is set (vllm_async_server.py);
+# swerl's VLLMEngine asks for served_model_name → 404 "model does not exist" without it
+SERVED=$(python3 -c "import yaml; print(yaml.safe_load(open('$CFG'))['runtime_info']['input']['model']['served_model_name'])")
 # what this machine needs beyond the rendered command: no flash-attn wheel here → sdpa, no rmpad; log-prob
 # micro batches (only keys the command lacks: hydra refuses a key given twice)
 EXTRA=""
 for kv in actor_rollout_ref.model.use_remove_padding=False +actor_rollout_ref.model.override_config.attn_implementation=sdpa \
-          actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=4 actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=4; do
+          actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=4 actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=4 \
+          actor_rollout_ref.rollout.prometheus.enable=True actor_rollout_ref.rollout.prometheus.served_model_name=$SERVED; do
   k=${kv%%=*}; k=${k#+}; case " $CMD " in *" $k="*|*" +$k="*) ;; *) EXTRA="$EXTRA $kv" ;; esac
 done
 echo "$CMD$EXTRA" > "$OUT/gpu_grpo_command.txt"
