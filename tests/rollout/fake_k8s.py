@@ -151,9 +151,13 @@ class FakeK8s:
                 argv += ["-e", f"{e['name']}={e['value']}"]
             if c.get("workingDir"):
                 argv += ["-w", c["workingDir"]]
+            if (ns, name) not in self.pods:  # deleted (or the server closed) while Pending
+                return
             r = subprocess.run([*argv, c["image"], *c["command"]], capture_output=True, text=True)
             if (ns, name) in self.pods:
                 self.containers[(ns, name)] = r.stdout.strip()
+            else:
+                subprocess.run(["docker", "rm", "-f", r.stdout.strip()], capture_output=True)
         threading.Thread(target=run, daemon=True).start()
         return 201, pod
 
@@ -239,6 +243,7 @@ class FakeK8s:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.pods.clear()
         ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.fake-k8s={self.id}"],
                              capture_output=True, text=True).stdout.split()
         if ids:

@@ -92,7 +92,7 @@ def test_startup_timeout_masks_trial(tmp_path, easy_rows):
     finally:
         fake.close()
     assert out.masked and out.mask_reason == "sandbox_start" and out.duration_s < 15, out
-    assert fake.pods == {}
+    assert len(fake.created) == 1 and fake.deleted == [fake.created[0]["metadata"]["name"]]  # deleted while Pending
 
 
 def test_empty_prefix_is_refused():
