@@ -31,7 +31,7 @@ CASES: dict[str, tuple[object, str]] = {
     "bad docker_host scheme": ({"harbor_agent.docker_host": "http://docker:2376"}, "harbor_agent.docker_host"),
     "docker_host without port": ({"harbor_agent.docker_host": "tcp://dockerhost"}, "harbor_agent.docker_host"),
     "missing kubeconfig file": ({"k8s.kubeconfig": "/nonexistent/kubeconfig.yaml"}, "k8s.kubeconfig"),
-    "k8s backend without kubeconfig": ({"harbor_agent.environment_import_path": "swerl.rollout.sandboxes.kubernetes:KubernetesEnvironment"}, "k8s.kubeconfig"),
+    "k8s backend without kubeconfig": ({"harbor_agent.environment_import_path": "swerl.rollout.envs.k8s:KubernetesEnvironment"}, "k8s.kubeconfig"),
     "bad wandb_mode": ({"credentials.wandb_mode": "sometimes"}, "credentials.wandb_mode"),
     "port out of range": ({"infrastructure.litellm_port": 70000}, "infrastructure.litellm_port"),
     "same port twice": ({"infrastructure.gateway_port": "@LITELLM_PORT"}, "infrastructure.gateway_port"),
