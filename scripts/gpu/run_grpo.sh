@@ -26,7 +26,7 @@ swerl tasks index tasks/easy -o gpu_train.parquet | tail -1
 python3 -c "
 import os, pandas as pd; d = pd.read_parquet('gpu_train.parquet')
 d['extra_info'] = [{**e, 'harbor_task_path': os.path.abspath(e['harbor_task_path'])} for e in d['extra_info']]
-d['agent_name'] = 'swerl_harbor'  # verl reads this column as the AGENT LOOP name ('' → not registered)
+d['agent_name'] = 'swerl_harbor_gpu'  # verl reads this column as the AGENT LOOP name ('' → not registered)
 d.to_parquet('gpu_train.parquet')"  # absolute task paths: Ray workers need not share our cwd
 CFG=configs/.gpu-run.yaml
 python3 - "$BASE" "$CFG" "$MODEL" <<'P'
@@ -49,9 +49,14 @@ SERVED=$(python3 -c "import yaml; print(yaml.safe_load(open('$CFG'))['runtime_in
 EXTRA=""
 for kv in actor_rollout_ref.model.use_remove_padding=False +actor_rollout_ref.model.override_config.attn_implementation=sdpa \
           actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=4 actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=4 \
-          actor_rollout_ref.rollout.prometheus.enable=True actor_rollout_ref.rollout.prometheus.served_model_name=$SERVED; do
+          actor_rollout_ref.rollout.prometheus.enable=True actor_rollout_ref.rollout.prometheus.served_model_name=$SERVED actor_rollout_ref.rollout.disable_log_stats=False; do
   k=${kv%%=*}; k=${k#+}; case " $CMD " in *" $k="*|*" +$k="*) ;; *) EXTRA="$EXTRA $kv" ;; esac
 done
+# glue until the owner's agent loop sets min/max_global_steps (scripts/gpu/gpu_agent_loop.py says why)
+printf -- '- name: swerl_harbor_gpu\n  _target_: gpu_agent_loop.SwerlHarborGpuAgentLoop\n' > /tmp/gpu_agent_loops.yaml
+CMD=$(echo "$CMD" | sed -e 's|agent.default_agent_loop=swerl_harbor |agent.default_agent_loop=swerl_harbor_gpu |' \
+      -e 's|agent.agent_loop_config_path=[^ ]*|agent.agent_loop_config_path=/tmp/gpu_agent_loops.yaml|')
+export PYTHONPATH="$PYTHONPATH:$(pwd)/scripts/gpu"
 echo "$CMD$EXTRA" > "$OUT/gpu_grpo_command.txt"
 echo "$CMD$EXTRA" | tr ' ' '\n' | grep -E "rollout.name|adv_estimator|default_agent_loop|total_training_steps|save_freq|gpu_memory|model.path|train_files|attn_impl"
 export SWERL_CONFIG=$(realpath $CFG) SWERL_EXP=$(python3 -c "import yaml; print(yaml.safe_load(open('$CFG'))['runtime_info']['input']['experiment']['exp_name'])")
