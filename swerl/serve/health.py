@@ -1,4 +1,7 @@
-"""`swerl health`: is the inference chain alive? Exit 0 = all good, 1 = proxy down, 2 = ping failed, 3 = replicas missing."""
+"""`swerl health`: is the inference chain alive? Exit 0 = all good, 1 = proxy down, 2 = ping failed, 3 = replicas missing.
+
+Also reads the newest step's `tokens.jsonl` files: a warning when its trials made no tool calls (parser
+mismatch), and the engine's throughput. Warnings do not change the exit code."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ def health(
     url: str = typer.Option("", "--url", help="Proxy base URL (default: infrastructure.litellm_host:litellm_port)."),
     ray: bool = typer.Option(False, "--ray", help="Also list the Ray vLLM actors (GPU runs)."),
     timeout: float = typer.Option(30.0, "--timeout"),
+    exp: str = typer.Option("", "--exp", help="Experiment whose trials to read (default: exp_name, else .swerl/run.json's)."),
 ) -> None:
     """Liveliness, an end-to-end ping through the proxy with the served name, and the Ray replica list."""
     from swerl.config.load import load_config
@@ -62,5 +66,36 @@ def health(
                       f"{len(actors)}/{want}: " + ", ".join(sorted(a["name"] for a in actors)))
         if len(actors) < want and code == 0:
             code = 3
+    _activity_rows(table, cfg, exp)
     console.print(table)
     raise typer.Exit(code)
+
+
+def _activity_rows(table: Table, cfg, exp: str) -> None:
+    from swerl.config.paths import RunPaths
+    from swerl.run.state import read_state
+    from swerl.serve.activity import step_activity
+
+    paths = RunPaths.of(cfg)
+    if not (exp or cfg.input.experiment.exp_name):
+        st = read_state(paths.run_state_file)
+        exp = st.exp if st else ""
+    if not (exp or paths.exp):
+        table.add_row("trials", "[dim]-[/]", "no experiment: pass --exp (or start a run)")
+        return
+    paths = RunPaths.of(cfg, exp or None)
+    a = step_activity(paths.trials_dir)
+    if a is None:
+        table.add_row("trials", "[dim]-[/]", f"no tokens.jsonl under {paths.trials_dir} yet")
+        return
+    where = f"step {a.step}: {a.trials} trials, {a.calls} calls"
+    if a.tool_calls == 0:
+        table.add_row("tool calls", "[yellow]warn[/]",
+                      f"{where}, 0 tool calls parsed — the model's output does not match "
+                      f"vllm.tool_call_parser={cfg.input.vllm.tool_call_parser!r}? (look at a reply in {a.step_dir})")
+    else:
+        table.add_row("tool calls", "[green]ok[/]",
+                      f"{where}, {a.tool_calls} tool calls ({a.trials_with_tool_calls}/{a.trials} trials)")
+    table.add_row("throughput", "[green]ok[/]" if a.tokens_per_s > 0 else "[yellow]warn[/]",
+                  f"{a.tokens_per_s:.1f} tokens/s ({a.completion_tokens} tokens in {a.wall_s:.1f} s; "
+                  f"median call {a.call_tokens_per_s_median:.1f} tokens/s)")
