@@ -144,3 +144,27 @@ def test_no_key_no_entry_and_no_key_in_files(chain):
     assert r.status_code == 401
     leaks = [p for p in chain["root"].rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
     assert not leaks, f"master key found in {leaks}"
+
+
+def test_count_tokens_through_the_proxy(chain):
+    """claude-code asks `/v1/messages/count_tokens` (trial base URL, x-api-key): answered by the proxy, counts
+    grow with the text, and no generation runs (no tokens.jsonl line)."""
+    trial = "step0-count-0-0c0c"
+    base = chain["proxy"].trial_base_url(trial)
+    hdr = {"x-api-key": KEY, "anthropic-version": "2023-06-01", "anthropic-beta": "token-counting-2024-11-01"}
+    tools = [{"name": "Bash", "description": "Run a shell command", "input_schema": {
+        "type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}}]
+
+    def count(text: str, **extra) -> int:
+        r = httpx.post(f"{base}/v1/messages/count_tokens?beta=true", headers=hdr, timeout=60,
+                       json={"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": text}], **extra})
+        assert r.status_code == 200, r.text
+        return r.json()["input_tokens"]
+
+    t0 = time.perf_counter()
+    short, long = count("hello"), count("hello " * 200)
+    assert 0 < short < long and 150 < long - short < 400
+    with_tools = count("hello", system="You are a coding agent.", tools=tools)
+    assert with_tools > short
+    print(f"\ncount_tokens: {short} / {long} / {with_tools} (3 calls in {time.perf_counter() - t0:.2f} s)")
+    assert not (trial_dir(chain["trials"], trial) / "tokens.jsonl").exists()
