@@ -4,10 +4,12 @@ A row (what verl's RLHFDataset reads, plus what the rollout needs):
     prompt          [{"role": "user", "content": <instruction.md>}]
     data_source     "harbor/<set name>"
     reward_model    {"style": "harbor_verifier", "ground_truth": ""}   (the task's tests/test.sh decides)
-    extra_info      {"instance_id": <task dir name>, "harbor_task_path": <path relative to the parquet's dir>,
-                     "index": i, "split": …}
-    agent_name      ""  (empty = harbor_agent.agent_name; a name here overrides it for this task)
-`load_index` accepts such a parquet OR a directory of task dirs (or a dir holding task sets).
+    extra_info      {"instance_id": <task dir name>, "harbor_task_path": <path relative to the parquet's dir, or
+                     absolute>, "harbor_agent": "" (empty = harbor_agent.agent_name; a name here overrides it for
+                     this task), "index": i, "split": …}
+    agent_name      "swerl_harbor" — verl reads this column as the AGENT LOOP name (swerl.train.verl_engine)
+`load_index` accepts such a parquet OR a directory of task dirs (or a dir holding task sets); relative task paths
+are resolved against the parquet's dir. Old indexes (Harbor agent in `agent_name`) still load.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 
+VERL_AGENT_LOOP = "swerl_harbor"
+"""The `agent_name` column: verl's agent-loop registry key (registered by swerl.train.verl_engine.agent_loop)."""
+
+
 class TaskRow(BaseModel):
     instance_id: str
     task_path: Path
@@ -25,6 +31,7 @@ class TaskRow(BaseModel):
     instruction: str
     data_source: str
     agent_name: str = ""
+    """The Harbor agent for this task ("" = the config's harbor_agent.agent_name)."""
 
 
 def is_task_dir(p: Path) -> bool:
@@ -48,32 +55,39 @@ def row_of(task: Path, agent_name: str = "") -> TaskRow:
                    data_source=f"harbor/{task.parent.name}", agent_name=agent_name)
 
 
-def write_index(dirs: list[Path], out: Path, split: str = "train", agent_name: str = "") -> int:
+def records(rows: list[TaskRow], split: str = "train", rel_to: Path | None = None) -> list[dict]:
+    """Parquet rows of `rows`; task paths relative to `rel_to` (the parquet's dir), or absolute when None."""
+    return [{
+        "prompt": [{"role": "user", "content": r.instruction}],
+        "data_source": r.data_source,
+        "reward_model": {"style": "harbor_verifier", "ground_truth": ""},
+        "extra_info": {"instance_id": r.instance_id, "index": n, "split": split, "harbor_agent": r.agent_name,
+                       "harbor_task_path": os.path.relpath(r.task_path, rel_to) if rel_to else str(r.task_path)},
+        "agent_name": VERL_AGENT_LOOP,
+    } for n, r in enumerate(rows)]
+
+
+def write_rows(rows: list[TaskRow], out: Path, split: str = "train", relative: bool = True) -> int:
     import pandas as pd
 
+    ids = [r.instance_id for r in rows]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"duplicate task names {dup[:5]}: task dir names must be unique across the sets")
     out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(records(rows, split, out.parent if relative else None)).to_parquet(out, index=False)
+    return len(rows)
+
+
+def write_index(dirs: list[Path], out: Path, split: str = "train", agent_name: str = "") -> int:
     rows = []
     for d in dirs:
         tasks = discover(Path(d))
         if not tasks:
             raise ValueError(f"{d}: no Harbor task dirs (need task.toml + instruction.md) — pass a task dir or a set")
-        for t in tasks:
-            r = row_of(t, agent_name)
-            rows.append({
-                "prompt": [{"role": "user", "content": r.instruction}],
-                "data_source": r.data_source,
-                "reward_model": {"style": "harbor_verifier", "ground_truth": ""},
-                "extra_info": {"instance_id": r.instance_id, "index": len(rows), "split": split,
-                               "harbor_task_path": os.path.relpath(r.task_path, out.parent)},
-                "agent_name": r.agent_name,
-            })
-    ids = [r["extra_info"]["instance_id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        raise ValueError(f"duplicate task names {dup[:5]}: task dir names must be unique across the sets")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_parquet(out, index=False)
-    return len(rows)
+        rows += [row_of(t, agent_name) for t in tasks]
+    return write_rows(rows, out, split)
 
 
 def load_index(path: str | Path) -> list[TaskRow]:
@@ -101,7 +115,10 @@ def load_index(path: str | Path) -> list[TaskRow]:
             raise FileNotFoundError(f"{p}: row {info.get('instance_id')} points at {task}, which is not a task dir "
                                     f"(moved? rebuild the index)")
         prompt = rec["prompt"]
+        agent = info.get("harbor_agent")
+        if agent is None:  # old index: the Harbor agent was in the agent_name column
+            agent = "" if rec.get("agent_name") == VERL_AGENT_LOOP else rec.get("agent_name")
         rows.append(TaskRow(instance_id=str(info["instance_id"]), task_path=task,
                             instruction=str(prompt[0]["content"]) if len(prompt) else "",
-                            data_source=str(rec.get("data_source", "")), agent_name=str(rec.get("agent_name") or "")))
+                            data_source=str(rec.get("data_source", "")), agent_name=str(agent or "")))
     return rows

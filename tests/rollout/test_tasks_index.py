@@ -1,5 +1,7 @@
 """Task index: parquet rows verl can read, paths relative to the parquet, loader accepts dirs too."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -30,3 +32,28 @@ def test_bad_inputs_say_what_to_do(tmp_path):
         load_index(tmp_path / "missing.parquet")
     with pytest.raises(ValueError, match="no Harbor task dirs"):
         load_index(tmp_path)
+
+
+def test_index_agent_columns_and_absolute_rows(tmp_path):
+    """verl reads `agent_name` as the agent-loop name; the Harbor agent rides in extra_info.harbor_agent."""
+    from swerl.rollout.tasks import VERL_AGENT_LOOP, write_rows
+
+    out = tmp_path / "a" / "train.parquet"
+    write_index(["tasks/easy"], out, agent_name="oracle")
+    df = pd.read_parquet(out)
+    assert set(df["agent_name"]) == {VERL_AGENT_LOOP}
+    assert set(df["extra_info"].map(lambda e: e["harbor_agent"])) == {"oracle"}
+    rows = load_index(out)
+    assert {r.agent_name for r in rows} == {"oracle"}
+    # absolute rows (what `swerl train` hands verl): readable from any cwd, no parquet dir needed
+    absp = tmp_path / "b" / "verl.parquet"
+    write_rows(rows, absp, relative=False)
+    paths = pd.read_parquet(absp)["extra_info"].map(lambda e: e["harbor_task_path"])
+    assert all(p.startswith("/") and (Path(p) / "task.toml").is_file() for p in paths)
+    assert [r.task_path for r in load_index(absp)] == [r.task_path for r in rows]
+    # an old index (Harbor agent in the agent_name column, no harbor_agent) still loads
+    old = pd.read_parquet(out)
+    old["extra_info"] = [{k: v for k, v in e.items() if k != "harbor_agent"} for e in old["extra_info"]]
+    old["agent_name"] = "nop"
+    old.to_parquet(tmp_path / "a" / "old.parquet")
+    assert {r.agent_name for r in load_index(tmp_path / "a" / "old.parquet")} == {"nop"}
