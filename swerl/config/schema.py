@@ -201,6 +201,12 @@ class TrainingSection(Section):
     """Trade compute for memory in the trainer."""
     device: str = "cpu"
     """Torch device of the local trainer (cpu | cuda)."""
+    log_prob_micro_batch_size_per_gpu: int = Field(0, ge=0)
+    """verl: samples per old/ref log-prob forward; 0 = ppo_micro_batch_size_per_gpu."""
+    use_remove_padding: bool = True
+    """verl: pack sequences without padding (needs flash-attn); false on machines without it."""
+    attn_implementation: Literal["flash_attention_2", "sdpa", "eager"] = "flash_attention_2"
+    """verl: the trainer's HF attention kernel; sdpa where the flash-attn wheel is missing."""
 
 
 class AlgorithmSection(Section):

@@ -34,11 +34,16 @@ def register(app: typer.Typer) -> None:
             if print_command:
                 typer.echo(shlex.join(cmd))
                 return
-            print(f"[sync_1node_cc] exp={exp}", flush=True)
-            import os
+            from swerl.train.verl_engine.launch import run_main_ppo
 
-            os.environ["SWERL_CONFIG"], os.environ["SWERL_EXP"] = str(config.resolve()), exp  # for the agent loop
-            os.execvp(cmd[0], cmd)
+            paths = RunPaths.of(cfg, exp)
+            log = StepLogger(paths.exp_log, paths.vllm_log)
+            log.info(f"exp={exp}")
+            try:  # verl logs to wandb itself (trainer.logger); we keep the step lines and the hand-off
+                rc = run_main_ppo(cfg, exp, cmd, log, config.resolve())
+            finally:
+                log.close()
+            raise typer.Exit(rc)
         if print_command:
             typer.echo("training.engine=local runs in-process (no main_ppo command); set training.engine: verl", err=True)
             raise typer.Exit(2)

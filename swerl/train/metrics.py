@@ -63,8 +63,12 @@ class StepLogger:
         self._exp.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
     def step(self, step: int, metrics: dict[str, float]) -> str:
-        line = format_step(step, metrics)
-        print(line, file=self.out, flush=True)
+        return self.record(step, metrics, format_step(step, metrics))
+
+    def record(self, step: int, metrics: dict[str, float], line: str, *, echo: bool = True) -> str:
+        """One step line → stdout (unless the caller already printed it), exp log, throughput log, wandb."""
+        if echo:
+            print(line, file=self.out, flush=True)
         self._exp.write(line + "\n")
         tp = {k: metrics[k] for k in THROUGHPUT_KEYS if k in metrics}
         if tp:

@@ -1,8 +1,11 @@
 """verl engine without a GPU: agent-loop registration, AgentLoopOutput construction, main_ppo overrides
-(composed against verl's own hydra config, so every key must exist there), and `--print-command`."""
+(composed against verl's own hydra config, so every key must exist there), the verl-ready task index,
+`--print-command`, and `swerl train` running main_ppo as a child (a stand-in main_ppo script: the real one
+needs a GPU — scripts/gpu/run_grpo.sh runs that)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,9 @@ def _gpu_cfg(tmp_path: Path):
     i["training"].update(engine="verl", train_batch_size=64, n_resp_per_prompt=8, save_freq=5, test_freq=5,
                          max_prompt_length=8192, max_response_length=24576, keep_last_n_checkpoints=3)
     i["algorithm"].update(policy_loss_mode="gspo", loss_agg_mode="seq-mean-token-mean")
+    i["training"].update(use_remove_padding=False, attn_implementation="sdpa", log_prob_micro_batch_size_per_gpu=3)
     i["experiment"]["output_root"] = str(tmp_path)
+    i["data"]["train_index"] = str(Path(__file__).parents[2] / "tasks" / "easy")
     cfg = parse_config(d)
     p = tmp_path / "config.yaml"
     p.write_text(yaml.safe_dump(d, sort_keys=False))
@@ -48,6 +53,34 @@ def test_overrides_compose_in_verl_hydra_config(tmp_path):
     assert (c.trainer.n_gpus_per_node, c.trainer.save_freq, c.trainer.test_freq) == (8, 5, 5)
     assert c.trainer.default_local_dir == str(tmp_path / "checkpoints" / "swerl" / "exp1")
     assert c.trainer.max_actor_ckpt_to_keep == 3 and c.data.max_response_length == 24576
+    # verl's vLLM answers under our served name only through the prometheus switch
+    assert r.prometheus.enable and r.prometheus.served_model_name == cfg.input.model.served_model_name
+    assert r.disable_log_stats is False
+    m = c.actor_rollout_ref.model
+    assert m.use_remove_padding is False and m.override_config.attn_implementation == "sdpa"
+    assert r.log_prob_micro_batch_size_per_gpu == 3 and c.actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu == 3
+
+
+def test_verl_index_rows_absolute_and_agent_loop_column(tmp_path):
+    """The parquet verl reads: agent_name = our agent loop, absolute task paths (any worker cwd), Harbor agent
+    in extra_info — built from a task dir or from a parquet with relative paths."""
+    import pandas as pd
+
+    from swerl.config.paths import RunPaths
+    from swerl.rollout.tasks import write_index
+    from swerl.train.verl_engine.command import AGENT_NAME, verl_index
+
+    cfg, _ = _gpu_cfg(tmp_path)
+    rel = tmp_path / "idx" / "train.parquet"
+    write_index([Path(__file__).parents[2] / "tasks" / "easy"], rel, agent_name="oracle")
+    for src in (cfg.input.data.train_index, str(rel)):
+        c = cfg.model_copy(deep=True)
+        c.input.data.train_index = src
+        df = pd.read_parquet(verl_index(c, RunPaths.of(c, "e"), "train"))
+        assert len(df) >= 20 and set(df["agent_name"]) == {AGENT_NAME}
+        assert all(Path(e["harbor_task_path"]).is_absolute() and (Path(e["harbor_task_path"]) / "task.toml").is_file()
+                   for e in df["extra_info"])
+    assert set(df["extra_info"].map(lambda e: e["harbor_agent"])) == {"oracle"}
 
 
 def test_agent_loop_registered_and_config_file(tmp_path):
@@ -80,8 +113,43 @@ def test_agent_loop_output_from_trial(tmp_path):
     bad = ok.model_copy(update={"masked": True, "reward": None, "mask_reason": "agent_timeout"})
     out = output_from(bad, [s], [9])
     assert out.response_mask == [0, 0, 0, 0] and out.extra_fields["swerl_mask_reason"] == "agent_timeout"
-    empty = output_from(bad, [], [9, 9])
-    assert empty.prompt_ids == [9, 9] and empty.response_ids == []
+    assert (out.extra_fields["min_global_steps"], out.extra_fields["max_global_steps"]) == (0, 0)
+    # no token record at all: ONE masked eos token (verl indexes response[-1]); weights version passed through
+    empty = output_from(bad, [], [9, 9], eos_id=2, weights_version=4)
+    assert (empty.prompt_ids, empty.response_ids, empty.response_mask) == ([9, 9], [2], [0])
+    assert empty.response_logprobs == [0.0] and empty.extra_fields["max_global_steps"] == 4
+
+
+def test_served_name_from_replica(tmp_path):
+    """The engine asks for the name the replica lists (a real HTTP server on a free port)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from swerl.train.verl_engine.agent_loop import served_name
+
+    listed = {"ids": ["SmolLM2-135M-Instruct"]}
+
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"data": [{"id": i} for i in listed["ids"]]}).encode()
+            self.send_response(200 if self.path == "/v1/models" else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    addr = f"127.0.0.1:{srv.server_port}"
+    try:
+        assert served_name(addr, "vllm_model") == "SmolLM2-135M-Instruct"
+        listed["ids"] = ["x", "vllm_model"]
+        assert served_name(addr, "vllm_model") == "vllm_model"
+    finally:
+        srv.shutdown()
+    assert served_name(addr, "vllm_model", timeout=1) == "vllm_model"  # unreachable: keep the configured name
 
 
 def test_print_command_cli(tmp_path):
@@ -93,3 +161,53 @@ def test_print_command_cli(tmp_path):
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--print-command", "--exp-name", "x"])
     assert res.exit_code == 0, res.output
     assert "-m verl.trainer.main_ppo" in res.output and "actor_rollout_ref.rollout.tensor_model_parallel_size=4" in res.output
+
+
+FAKE_MAIN_PPO = """
+import json, os, pathlib, sys
+ck = pathlib.Path(sys.argv[1])
+print("ray boot noise", flush=True)
+for s in (1, 2):
+    print(f"(TaskRunner pid=1) step:{s} - critic/score/mean:{0.25 * s} - timing_s/gen:3.5 - perf/throughput:{100 * s}")
+(ck / "global_step_2" / "actor").mkdir(parents=True)
+(ck / "latest_checkpointed_iteration.txt").write_text("2")
+print("env", os.environ["SWERL_CONFIG"], os.environ["SWERL_EXP"])
+sys.exit(int(os.environ.get("FAKE_RC", "0")))
+"""
+
+
+def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
+    """`swerl train` (engine verl) RUNS main_ppo (not just prints it): env exported, step lines in
+    logs/<exp>.log and throughput in <exp>_vllm.log, run state records the child, runtime_info.output written.
+    main_ppo itself is a stand-in script here (the real one needs a GPU)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import swerl.train.verl_engine.command as command
+    from swerl.cli import app
+    from swerl.config.paths import RunPaths
+
+    cfg, p = _gpu_cfg(tmp_path)
+    paths = RunPaths.of(cfg, "x")
+    fake = tmp_path / "fake_main_ppo.py"
+    fake.write_text(FAKE_MAIN_PPO)
+    monkeypatch.setattr(command, "main_ppo_command",
+                        lambda c, e, python=None: [sys.executable, str(fake), str(RunPaths.of(c, e).checkpoints_dir)])
+    monkeypatch.delenv("SWERL_RUN_STATE", raising=False)
+    res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
+    assert res.exit_code == 0, res.output
+    assert "[sync_1node_cc] exp=x" in res.output and "ray boot noise" in res.output
+    assert f"env {p.resolve()} x" in res.output
+    exp_log = paths.exp_log.read_text()
+    assert exp_log.count("step:") == 2 and "critic/score/mean:0.5" in exp_log and "ray boot noise" not in exp_log
+    assert "perf/throughput:200" in paths.vllm_log.read_text()
+    state = json.loads(paths.run_state_file.read_text())
+    assert state["status"] == "finished" and [q["name"] for q in state["procs"]] == ["main_ppo"]
+    out = yaml.safe_load((paths.state_dir / "output.yaml").read_text())["runtime_info"]["output"]
+    assert out["checkpoint_path"].endswith("checkpoints/swerl/x/global_step_2/actor") and out["status"] == "finished"
+    assert out["final_metrics"]["critic/score/mean"] == 0.5
+    monkeypatch.setenv("FAKE_RC", "3")
+    fake.write_text(FAKE_MAIN_PPO.replace('(ck / "global_step_2" / "actor").mkdir(parents=True)', ""))
+    res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
+    assert res.exit_code == 3 and json.loads(paths.run_state_file.read_text())["status"] == "failed"

@@ -3,11 +3,15 @@
 verl calls `run(sampling_params, **row)` for every (prompt, n) sample; we run the row's task as one trial
 (`swerl.rollout.runner.run_one`), read the gateway's token record, and return it as an `AgentLoopOutput`.
 The chain is the same as on CPU: agent → LiteLLM proxy → swerl gateway → engine, where the engine is a
-`VLLMEngine` over verl's replicas (found as Ray actors by `swerl.serve.discovery`). One serving stack per
-agent-loop worker process, started lazily on the first call (`_stack`).
+`VLLMEngine` over verl's replicas (found as Ray actors by `swerl.serve.discovery`), asking for the model
+name the replica itself lists on `/v1/models`. One serving stack (gateway thread + LiteLLM proxy subprocess)
+per agent-loop worker process, started lazily on its first call (`_stack`) and living as long as the worker.
 
 Masked trials (timeout, sandbox death, …) cannot be dropped from a verl batch, so they come back with an
-all-zero response mask (no loss contribution) and `extra_fields["swerl_masked"] = True`.
+all-zero response mask (no loss contribution) and `extra_fields["swerl_masked"] = True`; a trial with no token
+record at all returns ONE masked eos token (verl indexes `response[-1]`). `extra_fields["min/max_global_steps"]`
+= the weights version the trial ran on (verl's own loops get it from its server manager, which we bypass; the
+v1 trainer's metrics do `int()` on it).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetr
 from swerl.train.verl_engine.command import AGENT_NAME
 
 
-def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float = 0.0) -> AgentLoopOutput:
+def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float = 0.0, *, eos_id: int = 0,
+                weights_version: int = 0) -> AgentLoopOutput:
     """AgentLoopOutput of one trial: its last segment's tokens (earlier segments of a rewritten history are
     counted in extra_fields; verl takes one sequence per sample)."""
     masked = bool(outcome.masked or outcome.reward is None or not samples)
@@ -29,7 +34,7 @@ def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float
         s = samples[-1]
         prompt, resp, mask, lps = list(s.prompt_ids), list(s.response_ids), list(s.response_mask), list(s.response_logprobs)
     else:
-        prompt, resp, mask, lps = list(fallback_prompt), [], [], []
+        prompt, resp, mask, lps = list(fallback_prompt), [eos_id], [0], [0.0]
     if masked:
         mask = [0] * len(resp)
     return AgentLoopOutput(
@@ -38,11 +43,25 @@ def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float
         metrics=AgentLoopMetrics(generate_sequences=gen_s),
         extra_fields={"swerl_trial_id": outcome.trial_id, "swerl_masked": masked,
                       "swerl_mask_reason": outcome.mask_reason, "swerl_segments": len(samples),
-                      "swerl_trial_s": float(outcome.duration_s)},
+                      "swerl_trial_s": float(outcome.duration_s),
+                      "min_global_steps": weights_version, "max_global_steps": weights_version},
     )
 
 
 _STACK: dict[str, Any] = {}
+
+
+def served_name(address: str, configured: str, timeout: float = 30.0) -> str:
+    """The model name a vLLM replica answers to: `configured` if it lists it, else the one it lists (verl serves
+    the model path unless its prometheus.served_model_name override took, and strips a '/' prefix)."""
+    import httpx
+
+    url = address if address.startswith("http") else f"http://{address}"
+    try:
+        ids = [m["id"] for m in httpx.get(f"{url}/v1/models", timeout=timeout).json().get("data", [])]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return configured
+    return configured if configured in ids or not ids else ids[0]
 
 
 def _stack():
@@ -69,7 +88,7 @@ def _stack():
     paths = RunPaths.of(cfg, exp)
     addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
     tok = AutoTokenizer.from_pretrained(i.model.model_path)
-    engine = VLLMEngine(addrs, i.model.served_model_name)
+    engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
     gw = GatewayServer(create_app(engine, tok, gateway_settings(cfg, paths.trials_dir))).start()
     key = master_key_for(cfg)
     proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=0).start().wait_ready()
@@ -94,14 +113,21 @@ class SwerlHarborAgentLoop(AgentLoopBase):
 
         cfg, rs, ss, ep = _stack()
         info = kwargs.get("extra_info") or {}
-        step = int(kwargs.get("global_steps", info.get("global_steps", 0)) or 0)
+        step = int(kwargs.get("global_steps", info.get("global_steps", 0)) or 0)  # v1 trainer passes global_steps
         iid = str(info.get("instance_id") or kwargs.get("uid") or "task")
-        task = TaskRow(instance_id=iid, task_path=Path(info["harbor_task_path"]).resolve(),
+        path = Path(info["harbor_task_path"])
+        if not path.is_absolute():
+            raise ValueError(f"task {iid}: relative task path {path} in a verl index — start through `swerl train`, "
+                             "which hands verl .swerl/verl_train.parquet with absolute paths")
+        task = TaskRow(instance_id=iid, task_path=path,
                        instruction=str(info.get("instruction", "")), data_source=str(kwargs.get("data_source", "harbor")))
         job = TrialJob(trial_id=make_trial_id(step, iid, int(kwargs.get("sample_index", 0) or 0)), task=task,
-                       group=str(kwargs.get("uid", iid)), agent_name=str(info.get("agent_name", "")))
+                       group=str(kwargs.get("uid", iid)), agent_name=str(info.get("harbor_agent") or ""))
         t0 = time.perf_counter()
         outcome = await run_one(job, rs, ep)
         samples = build_samples(outcome, ss)
         prompt = self.tokenizer.encode(task.instruction or iid)
-        return output_from(outcome, samples, prompt, time.perf_counter() - t0)
+        eos = self.tokenizer.eos_token_id
+        # sync trainer: step N generates with the weights pushed after step N-1 (verl tags them N-1)
+        return output_from(outcome, samples, prompt, time.perf_counter() - t0,
+                           eos_id=int(eos if eos is not None else 0), weights_version=max(step - 1, 0))

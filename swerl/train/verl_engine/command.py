@@ -1,7 +1,13 @@
 """config.yaml → `python -m verl.trainer.main_ppo key=value …` (hydra overrides). `swerl train --print-command`.
 
-The train/val data are the swerl task-index parquets; each row becomes one AgentLoop call per sample
-(`agent_name: swerl_harbor`, registered through the agent-loop config file written next to the run state).
+The train/val data: `data.train_index`/`val_index` (a parquet from `swerl tasks index` or a task dir) are
+re-written into `.swerl/verl_{train,val}.parquet` with ABSOLUTE task paths, so an agent-loop worker on any node
+and cwd finds its task; each row becomes one AgentLoop call per sample (`agent_name: swerl_harbor`, registered
+through the agent-loop config file written next to the run state).
+
+Also rendered, because the agent loop depends on them:
+- `rollout.prometheus.{enable,served_model_name}`: the only verl switch that makes its vLLM server answer under
+  `model.served_model_name` (otherwise it serves the model PATH and `/v1/completions` 404s on our name).
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ import yaml
 from swerl.config.load import resolve
 from swerl.config.paths import RunPaths
 from swerl.config.schema import SwerlConfig
+from swerl.rollout.tasks import VERL_AGENT_LOOP
 
-AGENT_NAME = "swerl_harbor"
+AGENT_NAME = VERL_AGENT_LOOP
 AGENT_TARGET = "swerl.train.verl_engine.agent_loop.SwerlHarborAgentLoop"
 
 
@@ -27,6 +34,16 @@ def agent_loop_config_file(paths: RunPaths) -> Path:
     return p
 
 
+def verl_index(cfg: SwerlConfig, paths: RunPaths, split: str) -> Path:
+    """`.swerl/verl_<split>.parquet`: the configured index (parquet or task dir) with absolute task paths."""
+    from swerl.rollout.tasks import load_index, write_rows
+
+    src = cfg.input.data.train_index if split == "train" else cfg.input.data.val_index
+    out = paths.state_dir / f"verl_{split}.parquet"
+    write_rows(load_index(resolve(cfg, src)), out, split=split, relative=False)
+    return out
+
+
 def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[str]:
     i = cfg.input
     t, a, v, inf = i.training, i.algorithm, i.vllm, i.infrastructure
@@ -35,14 +52,16 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
     logger = "['console','wandb']" if mode != "disabled" else "['console']"
     A, R = "actor_rollout_ref.actor", "actor_rollout_ref.rollout"
     total = [f"trainer.total_training_steps={t.total_training_steps}"] if t.total_training_steps else []
-    val = str(resolve(cfg, i.data.val_index)) if i.data.val_index else str(resolve(cfg, i.data.train_index))
+    train_file = verl_index(cfg, paths, "train")
+    val = verl_index(cfg, paths, "val") if i.data.val_index else train_file
+    micro_lp = t.log_prob_micro_batch_size_per_gpu or t.ppo_micro_batch_size_per_gpu
     ov = [
         f"algorithm.adv_estimator={a.adv_estimator}",
         f"algorithm.norm_adv_by_std_in_grpo={a.norm_adv_by_std_in_grpo}",
         f"algorithm.use_kl_in_reward={a.use_kl_in_reward}",
         f"algorithm.kl_ctrl.kl_coef={a.kl_coef}",
         f"algorithm.gamma={a.gamma}", f"algorithm.lam={a.lam}",
-        f"data.train_files={resolve(cfg, i.data.train_index)}",
+        f"data.train_files={train_file}",
         f"data.val_files={val}",
         f"data.train_batch_size={t.train_batch_size}",
         f"data.max_prompt_length={t.max_prompt_length}",
@@ -52,6 +71,8 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"actor_rollout_ref.model.path={i.model.model_path}",
         f"actor_rollout_ref.model.lora_rank={t.lora_rank}",
         f"actor_rollout_ref.model.enable_gradient_checkpointing={t.gradient_checkpointing}",
+        f"actor_rollout_ref.model.use_remove_padding={t.use_remove_padding}",
+        f"++actor_rollout_ref.model.override_config.attn_implementation={t.attn_implementation}",
         f"{A}.optim.lr={a.learning_rate}",
         f"{A}.ppo_mini_batch_size={t.ppo_mini_batch_size or t.train_batch_size}",
         f"{A}.ppo_micro_batch_size_per_gpu={t.ppo_micro_batch_size_per_gpu}",
@@ -70,6 +91,11 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"{R}.n={t.n_resp_per_prompt}",
         f"{R}.temperature={v.temperature}", f"{R}.top_p={v.top_p}",
         f"{R}.prompt_length={t.max_prompt_length}", f"{R}.response_length={t.max_response_length}",
+        f"{R}.log_prob_micro_batch_size_per_gpu={micro_lp}",
+        f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={micro_lp}",
+        f"{R}.prometheus.enable=True",
+        f"{R}.prometheus.served_model_name={i.model.served_model_name}",
+        f"{R}.disable_log_stats=False",
         f"{R}.multi_turn.enable=True",
         f"{R}.multi_turn.format={v.tool_call_parser}",
         f"{R}.agent.default_agent_loop={AGENT_NAME}",

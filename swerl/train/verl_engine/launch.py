@@ -1,0 +1,101 @@
+"""Run `python -m verl.trainer.main_ppo` as `swerl train`'s child: its output goes to stdout (the launch log),
+its `step:N - …` lines also to `logs/<exp>.log` (+ throughput to `logs/<exp>_vllm.log`), the child is recorded
+in the run state, and `runtime_info.output` is written when it ends — the same hand-off as the local engine.
+
+SIGINT/SIGTERM are forwarded to main_ppo's process group (Ray driver, its workers, our agent-loop stacks).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+from swerl.config.paths import RunPaths
+from swerl.config.schema import SwerlConfig
+from swerl.train.metrics import StepLogger
+
+STEP_LINE = re.compile(r"(?:^|\s)step:(\d+) - (.*)$")
+
+
+def parse_step_line(line: str) -> tuple[int, dict[str, float]] | None:
+    """`step:3 - critic/score/mean:0.25 - …` (verl's console logger) → (3, {key: value}); None if not one."""
+    m = STEP_LINE.search(line.rstrip("\n"))
+    if not m:
+        return None
+    out: dict[str, float] = {}
+    for part in m.group(2).split(" - "):
+        k, sep, v = part.strip().rpartition(":")
+        if not sep:
+            continue
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    return int(m.group(1)), out
+
+
+class VerlCheckpoints:
+    """verl's layout: `latest_checkpointed_iteration.txt` + `global_step_N/actor/` (no swerl trainer_state)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def step_dir(self, step: int) -> Path:
+        return self.root / f"global_step_{step}"
+
+    def latest(self) -> int | None:
+        try:
+            step = int((self.root / "latest_checkpointed_iteration.txt").read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return step if (self.step_dir(step) / "actor").is_dir() else None
+
+
+def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, config_path: Path) -> int:
+    """Run main_ppo to the end; returns its exit code (130 when stopped by a signal)."""
+    from swerl.run.state import TrackedProc, update_state
+    from swerl.train.session import _state_file, _write_outputs
+
+    paths = RunPaths.of(cfg, exp)
+    from swerl.config.load import wandb_key
+
+    env = {**os.environ, "SWERL_CONFIG": str(config_path), "SWERL_EXP": exp, "PYTHONUNBUFFERED": "1",
+           "WANDB_MODE": cfg.input.credentials.wandb_mode}
+    key, _ = wandb_key(cfg)
+    if key:
+        env["WANDB_API_KEY"] = key
+    state = _state_file(paths)
+    log.info(f"verl main_ppo: {len(cmd) - 3} overrides; step lines → {paths.exp_log}")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace", bufsize=1, start_new_session=True)
+    update_state(state, exp=exp, exp_log=str(paths.exp_log), train_pid=os.getpid(), train_pgid=os.getpgid(0),
+                 procs=[TrackedProc(name="main_ppo", pid=proc.pid)])
+    stopped = []
+
+    def forward(sig, _frame):
+        stopped.append(sig)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            parsed = parse_step_line(line)
+            if parsed:
+                log.record(parsed[0], parsed[1], line.rstrip("\n"), echo=False)
+            print(line, end="", flush=True)
+        rc = proc.wait()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    status = "stopped" if stopped else ("finished" if rc == 0 else "failed")
+    log.info(f"main_ppo exited rc={rc} ({status}): {paths.exp_log}")
+    update_state(state, status=status)
+    _write_outputs(cfg, config_path, paths, VerlCheckpoints(paths.checkpoints_dir), status, log.last, log)
+    return 130 if stopped else rc
