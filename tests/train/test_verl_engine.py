@@ -168,7 +168,8 @@ import json, os, pathlib, sys
 ck = pathlib.Path(sys.argv[1])
 print("ray boot noise", flush=True)
 for s in (1, 2):
-    print(f"(TaskRunner pid=1) step:{s} - critic/score/mean:{0.25 * s} - timing_s/gen:3.5 - perf/throughput:{100 * s}")
+    print(f"\\x1b[36m(TaskRunnerV1 pid=1)\\x1b[0m step:{s} - critic/score/mean:{0.25 * s} - timing_s/gen:3.5 - "
+          f"perf/throughput:{100 * s}")
 (ck / "global_step_2" / "actor").mkdir(parents=True)
 (ck / "latest_checkpointed_iteration.txt").write_text("2")
 print("env", os.environ["SWERL_CONFIG"], os.environ["SWERL_EXP"])
@@ -201,6 +202,7 @@ def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
     assert f"env {p.resolve()} x" in res.output
     exp_log = paths.exp_log.read_text()
     assert exp_log.count("step:") == 2 and "critic/score/mean:0.5" in exp_log and "ray boot noise" not in exp_log
+    assert "\nstep:1 - critic/score/mean:0.25 - " in exp_log and "TaskRunner" not in exp_log  # no Ray prefix
     assert "perf/throughput:200" in paths.vllm_log.read_text()
     state = json.loads(paths.run_state_file.read_text())
     assert state["status"] == "finished" and [q["name"] for q in state["procs"]] == ["main_ppo"]

@@ -20,11 +20,13 @@ from swerl.train.metrics import StepLogger
 STEP_LINE = re.compile(r"(?:^|\s)step:(\d+) - (.*)$")
 
 
-def parse_step_line(line: str) -> tuple[int, dict[str, float]] | None:
-    """`step:3 - critic/score/mean:0.25 - …` (verl's console logger) → (3, {key: value}); None if not one."""
+def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
+    """`(TaskRunnerV1 pid=…) step:3 - critic/score/mean:0.25 - …` (verl's console logger via Ray, maybe with
+    colour codes) → (3, {key: value}, the line from `step:` on); None if not a step line."""
     m = STEP_LINE.search(line.rstrip("\n"))
     if not m:
         return None
+    clean = line.rstrip("\n")[m.start(1) - len("step:"):]
     out: dict[str, float] = {}
     for part in m.group(2).split(" - "):
         k, sep, v = part.strip().rpartition(":")
@@ -34,7 +36,7 @@ def parse_step_line(line: str) -> tuple[int, dict[str, float]] | None:
             out[k] = float(v)
         except ValueError:
             pass
-    return int(m.group(1)), out
+    return int(m.group(1)), out, clean
 
 
 class VerlCheckpoints:
@@ -88,7 +90,7 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
         for line in proc.stdout:
             parsed = parse_step_line(line)
             if parsed:
-                log.record(parsed[0], parsed[1], line.rstrip("\n"), echo=False)
+                log.record(parsed[0], parsed[1], parsed[2], echo=False)
             print(line, end="", flush=True)
         rc = proc.wait()
     finally:
