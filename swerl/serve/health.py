@@ -24,7 +24,8 @@ def health(
     timeout: float = typer.Option(30.0, "--timeout"),
     exp: str = typer.Option("", "--exp", help="Experiment whose trials to read (default: exp_name, else .swerl/run.json's)."),
 ) -> None:
-    """Liveliness, an end-to-end ping through the proxy with the served name, and the Ray replica list."""
+    """Liveliness, an end-to-end ping through the proxy with the served name, the Ray replica list, and the
+    newest step's tool calls (warns at zero: parser mismatch) and throughput, from its tokens.jsonl files."""
     from swerl.config.load import load_config
 
     cfg = load_config(config)
