@@ -64,9 +64,9 @@ class Easy:
 
 
 def _same(path: str, text: str) -> str:
-    """Whitespace-insensitive content check."""
-    want = "".join(text.split())
-    return f'[ -f {path} ] && [ "$(tr -d "[:space:]" < {path})" = "{want}" ]'
+    """Whitespace- and case-insensitive content check (a 135M model writes `Hello` for `hello` half the time)."""
+    want = "".join(text.split()).lower()
+    return f'[ -f {path} ] && [ "$(tr -d "[:space:]" < {path} | tr "[:upper:]" "[:lower:]")" = "{want}" ]'
 
 
 def easy_tasks() -> list[Easy]:
@@ -75,13 +75,13 @@ def easy_tasks() -> list[Easy]:
         [("hello.txt", "hello"), ("name.txt", "swerl"), ("color.txt", "blue"), ("pet.txt", "cat"),
          ("greeting.txt", "hi there"), ("number.txt", "42")]
     ):
-        t.append(Easy(f"create-{fname.split('.')[0]}", f"Create a file named {fname} containing the text: {word}",
+        t.append(Easy(f"create-{fname.split('.')[0]}", f"Write the text {word} into a new file named {fname}. Hint: echo TEXT > FILE",
                       _same(fname, word), f"echo '{word}' > {fname}"))
     for fname, old, line in [("notes.txt", "first", "second"), ("list.txt", "apple", "banana"),
                              ("log.txt", "start", "end"), ("todo.txt", "wake up", "code")]:
         t.append(Easy(f"append-{fname.split('.')[0]}",
-                      f"Append a new line with the text `{line}` to the end of the file {fname}.",
-                      f'[ -f {fname} ] && [ "$(tr -d "[:space:]" < {fname})" = "{"".join((old + line).split())}" ]',
+                      f"Add a line with the text {line} to the end of {fname}. Hint: echo TEXT >> FILE",
+                      _same(fname, old + line),
                       f"echo '{line}' >> {fname}", {fname: old + "\n"}))
     for src, dst in [("old.txt", "new.txt"), ("draft.md", "final.md"), ("a.txt", "b.txt")]:
         t.append(Easy(f"rename-{src.split('.')[0]}", f"Rename the file {src} to {dst}.",
@@ -92,21 +92,21 @@ def easy_tasks() -> list[Easy]:
                   {"config.ini": "[main]\nx=1\n"}))
     t.append(Easy("delete-junk", "Delete the file junk.tmp.", "[ ! -e junk.tmp ] && [ -f keep.txt ]", "rm junk.tmp",
                   {"junk.tmp": "junk\n", "keep.txt": "keep\n"}))
-    t.append(Easy("run-date", "Run this command: date > now.txt", "[ -s now.txt ]", "date > now.txt"))
-    t.append(Easy("run-ls", "Run this command: ls / > listing.txt", "grep -qx etc listing.txt", "ls / > listing.txt"))
-    t.append(Easy("run-math", "Run this command: echo $((6*7)) > answer.txt", _same("answer.txt", "42"),
+    t.append(Easy("run-date", "Run this exact command: `date > now.txt`", "[ -s now.txt ]", "date > now.txt"))
+    t.append(Easy("run-ls", "Run this exact command: `ls / > listing.txt`", "grep -qx etc listing.txt", "ls / > listing.txt"))
+    t.append(Easy("run-math", "Run this exact command: `echo $((6*7)) > answer.txt`", _same("answer.txt", "42"),
                   "echo $((6*7)) > answer.txt"))
-    t.append(Easy("run-wc", "Run this command: wc -l < words.txt > count.txt", _same("count.txt", "3"),
+    t.append(Easy("run-wc", "Run this exact command: `wc -l < words.txt > count.txt`", _same("count.txt", "3"),
                   "wc -l < words.txt > count.txt", {"words.txt": "a\nb\nc\n"}))
-    t.append(Easy("fix-echo", "The script greet.sh has a typo. Fix it so that `bash greet.sh` prints hello.",
+    t.append(Easy("fix-echo", "The file greet.sh contains the typo `ecoh hello`. Overwrite greet.sh with the line: echo hello. Hint: echo 'LINE' > FILE",
                   '[ "$(bash greet.sh 2>/dev/null | tr -d "[:space:]")" = "hello" ]',
                   "sed -i 's/ecoh/echo/' greet.sh", {"greet.sh": "ecoh hello\n"}))
-    t.append(Easy("fix-python-print", "The file hi.py has a typo. Fix it so that `python3 hi.py` prints hi.",
+    t.append(Easy("fix-python-print", 'The file hi.py contains the typo `pritn("hi")`. Overwrite hi.py with the line: print("hi"). Hint: echo \'LINE\' > FILE',
                   '[ "$(python3 hi.py 2>/dev/null | tr -d "[:space:]")" = "hi" ]',
                   "sed -i 's/pritn/print/' hi.py", {"hi.py": 'pritn("hi")\n'}))
-    t.append(Easy("fix-word", "The file word.txt contains `wrold`. Change it to `world`.", _same("word.txt", "world"),
+    t.append(Easy("fix-word", "The file word.txt contains the typo wrold. Overwrite word.txt with the text: world. Hint: echo TEXT > FILE", _same("word.txt", "world"),
                   "echo world > word.txt", {"word.txt": "wrold\n"}))
-    t.append(Easy("fix-config", "In settings.conf, change `debug=flase` to `debug=false`.",
+    t.append(Easy("fix-config", "The file settings.conf has the typo `debug=flase`. Replace flase with false in it. Hint: sed -i 's/OLD/NEW/' FILE",
                   'grep -qx "debug=false" settings.conf', "sed -i 's/flase/false/' settings.conf",
                   {"settings.conf": "name=app\ndebug=flase\n"}))
     return t

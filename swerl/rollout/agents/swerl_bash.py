@@ -24,6 +24,14 @@ from harbor.models.agent.context import AgentContext
 
 SYSTEM = ("You are a shell agent in a Linux sandbox (cwd /app). Each turn, reply with exactly one command in a "
           "```bash block; you will see its output. When the task is done, reply DONE.")
+# Few-shot turns in chat form: a 135M model copies a demonstrated reply shape far better than it follows a
+# described one (measured: a usable block in ~15% of replies without them at T=1, ~100% with them at T=0.7).
+# They teach the reply format only — no shipped task's file names or commands appear in them.
+SHOTS: tuple[tuple[str, str], ...] = (
+    ("Show the current directory.", "pwd"),
+    ("Print the word ok.", "echo ok"),
+    ("Show the files in /tmp.", "ls /tmp"),
+)
 _BLOCK = re.compile(r"```(?:bash|sh|shell)?[ \t]*\n(.*?)```", re.S)
 _OPEN_BLOCK = re.compile(r"```(?:bash|sh|shell)?[ \t]*\n(.+)$", re.S)
 
@@ -47,6 +55,19 @@ def extract_command(text: str) -> str | None:
         return None
     cmd = m.group(1).strip()
     return cmd or None
+
+
+def initial_messages(instruction: str) -> list[dict]:
+    """System prompt, the few-shot turns (task → one bash block), then the task."""
+    messages: list[dict] = [{"role": "system", "content": SYSTEM}]
+    for task, cmd in SHOTS:
+        messages += [{"role": "user", "content": task}, {"role": "assistant", "content": f"```bash\n{cmd}\n```"}]
+    return messages + [{"role": "user", "content": instruction}]
+
+
+def feedback(exit_code: int, output: str) -> str:
+    """The user turn after a command: its result, and a nudge to stop (a repeated `>>` undoes an append)."""
+    return f"exit code {exit_code}\n{output or '(no output)'}\nIf the task is done, reply DONE."
 
 
 def truncate(text: str, limit: int) -> str:
@@ -109,7 +130,7 @@ class SwerlBashAgent(BaseAgent):
         return r.json()
 
     async def run(self, instruction: str, environment: BaseEnvironment, context: AgentContext) -> None:
-        messages: list[dict] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": instruction}]
+        messages = initial_messages(instruction)
         log_path = self.logs_dir / "swerl-bash.jsonl"
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         n_in = n_out = 0
@@ -144,7 +165,7 @@ class SwerlBashAgent(BaseAgent):
                     stop = "done"
                     break
                 messages.append({"role": "user",
-                                 "content": f"exit code {res.return_code}\n{truncate(out, self.output_chars) or '(no output)'}"})
+                                 "content": feedback(res.return_code, truncate(out, self.output_chars))})
         context.n_input_tokens = n_in
         context.n_output_tokens = n_out
         context.metadata = {**(context.metadata or {}), "turns": turn + 1, "stop": stop}

@@ -2,7 +2,7 @@
 R="${SWERL_SANDBOX_ROOT:-}"
 cd "$R/app"
 ok=0
-if [ -f todo.txt ] && [ "$(tr -d "[:space:]" < todo.txt)" = "wakeupcode" ]; then ok=1; fi
+if [ -f todo.txt ] && [ "$(tr -d "[:space:]" < todo.txt | tr "[:upper:]" "[:lower:]")" = "wakeupcode" ]; then ok=1; fi
 
 mkdir -p "$R/logs/verifier"
 if [ "$ok" = 1 ]; then echo 1 > "$R/logs/verifier/reward.txt"; else echo 0 > "$R/logs/verifier/reward.txt"; fi

@@ -2,7 +2,7 @@
 R="${SWERL_SANDBOX_ROOT:-}"
 cd "$R/app"
 ok=0
-if [ -f color.txt ] && [ "$(tr -d "[:space:]" < color.txt)" = "blue" ]; then ok=1; fi
+if [ -f color.txt ] && [ "$(tr -d "[:space:]" < color.txt | tr "[:upper:]" "[:lower:]")" = "blue" ]; then ok=1; fi
 
 mkdir -p "$R/logs/verifier"
 if [ "$ok" = 1 ]; then echo 1 > "$R/logs/verifier/reward.txt"; else echo 0 > "$R/logs/verifier/reward.txt"; fi

@@ -2,7 +2,7 @@
 R="${SWERL_SANDBOX_ROOT:-}"
 cd "$R/app"
 ok=0
-if [ -f greeting.txt ] && [ "$(tr -d "[:space:]" < greeting.txt)" = "hithere" ]; then ok=1; fi
+if [ -f greeting.txt ] && [ "$(tr -d "[:space:]" < greeting.txt | tr "[:upper:]" "[:lower:]")" = "hithere" ]; then ok=1; fi
 
 mkdir -p "$R/logs/verifier"
 if [ "$ok" = 1 ]; then echo 1 > "$R/logs/verifier/reward.txt"; else echo 0 > "$R/logs/verifier/reward.txt"; fi
