@@ -68,7 +68,8 @@ on_exit() {
     info "exit code $rc${SIG:+ (SIG$SIG)} — archiving $SWERL_RUN_ID"
     bash scripts/archive_run.sh finish --config "$CONFIG" --run-id "$SWERL_RUN_ID" --rc "$rc" --signal "$SIG" \
       || info "archiving failed (see above); the ledger row may still say running"
-    if [ "$rc" = 0 ] && .venv/bin/swerl dashboard --help 2>/dev/null | grep -qE '[[:space:]]summary([[:space:]]|$)'; then
+    # grep without -q: an early exit SIGPIPEs the writer and pipefail then reports "no summary" (seen, racy)
+    if [ "$rc" = 0 ] && .venv/bin/swerl dashboard --help 2>/dev/null | grep -E '[[:space:]]summary([[:space:]]|$)' >/dev/null; then
       .venv/bin/swerl dashboard summary --config "$CONFIG" || true
     fi
   fi

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import math
 import os
 import time
@@ -64,6 +65,18 @@ def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, 
             log.info(f"config.yaml runtime_info.output not updated ({exc}); see {paths.state_dir / 'output.yaml'}")
 
 
+def quiet_root_handlers() -> None:
+    """Importing verl runs `logging.basicConfig` (a root handler with no level of its own); Harbor pins its loggers at
+    DEBUG and they propagate there, printing several DEBUG lines per trial to the console. Give level-less root
+    handlers the root's level (WARNING) so only warnings and errors reach the console."""
+    import verl  # noqa: F401 — installs that handler now, not mid-run
+
+    root = logging.getLogger()
+    for h in root.handlers:
+        if h.level == logging.NOTSET:
+            h.setLevel(root.level)
+
+
 def _state_file(paths: RunPaths) -> Path:
     return Path(os.environ.get("SWERL_RUN_STATE") or paths.run_state_file)
 
@@ -85,6 +98,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     from swerl.serve.stack import gateway_settings
     from swerl.train.local import LocalTrainer, TrainerSettings
 
+    quiet_root_handlers()
     i = cfg.input
     t = i.training
     paths = RunPaths.of(cfg, exp)
