@@ -1,10 +1,10 @@
 """Does the embedded default learn? `swerl train` on tasks/easy for N steps × several seeds.
 
-Prints, per seed: mean reward (critic/score/mean) over the first 5 vs the last 5 steps, mean step time, and
-the fraction of the step spent in rollout (timing_s/gen) vs update (timing_s/update). Long: minutes per step
-on 2 cores.
+Prints, per seed: mean reward (critic/score/mean) over the first k vs the last k steps (k = 5, at most half the
+steps), mean step time, and the fraction of the step spent in rollout (timing_s/gen) vs update
+(timing_s/update); then the mean reward per step across seeds. Long: ~1.5 min per step on 2 cores.
 
-    python bench/bench_learning.py --steps 30 --seeds 0 1 2 [--batch 4 --n 4]
+    python bench/bench_learning.py --steps 30 --seeds 0 1 2 [--batch 4 --n 4] [--save bench/results/learning_cpu.txt]
 """
 
 from __future__ import annotations
@@ -66,16 +66,21 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
     return parse_steps(log)
 
 
-def summarize(seed: int, rows: list[dict[str, float]]) -> str:
-    def mean(xs):
-        xs = list(xs)
-        return sum(xs) / len(xs) if xs else float("nan")
+def mean(xs) -> float:
+    xs = list(xs)
+    return sum(xs) / len(xs) if xs else float("nan")
 
-    score = [r.get("critic/score/mean", r.get("rollout/reward_mean_all", 0.0)) for r in rows]
+
+def score(r: dict[str, float]) -> float:
+    return r.get("critic/score/mean", r.get("rollout/reward_mean_all", 0.0))
+
+
+def summarize(seed: int, rows: list[dict[str, float]], k: int) -> str:
+    s = [score(r) for r in rows]
     step_t = mean(r.get("timing_s/step", 0.0) for r in rows)
     gen = mean(r.get("timing_s/gen", 0.0) for r in rows)
     upd = mean(r.get("timing_s/update", 0.0) for r in rows)
-    return (f"{seed:>4} {len(rows):>5} {mean(score[:5]):>10.3f} {mean(score[-5:]):>10.3f} {step_t:>8.1f} "
+    return (f"{seed:>4} {len(rows):>5} {mean(s[:k]):>10.3f} {mean(s[-k:]):>10.3f} {step_t:>8.1f} "
             f"{gen / max(step_t, 1e-9):>8.0%} {upd / max(step_t, 1e-9):>8.0%}")
 
 
@@ -87,16 +92,33 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--tasks", default="tasks/easy")
     ap.add_argument("--out", default="", help="Output dir (default: a temp dir).")
+    ap.add_argument("--save", default="", help="Also write the table to this file.")
     args = ap.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="swerl-bench-"))
     out.mkdir(parents=True, exist_ok=True)
+    k = max(1, min(5, args.steps // 2))
+    runs: dict[int, list[dict[str, float]]] = {}
     lines = []
     for seed in args.seeds:
-        lines.append(summarize(seed, run_seed(seed, args, out)))
+        runs[seed] = run_seed(seed, args, out)
+        lines.append(summarize(seed, runs[seed], k))
         print(lines[-1], flush=True)
-    print(f"\n{'seed':>4} {'steps':>5} {'first5':>10} {'last5':>10} {'step_s':>8} {'rollout':>8} {'update':>8}")
-    print("\n".join(lines))
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["runtime_info"]["input"]
+    report = [f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "
+              f"T={cfg['vllm']['temperature']}, {cfg['harbor_agent']['max_turns']} turns × "
+              f"{cfg['training']['max_tokens_per_turn']} tokens, lr {cfg['algorithm']['learning_rate']}, "
+              f"{cfg['algorithm']['adv_estimator']}; seeds {' '.join(map(str, args.seeds))}",
+              f"\n{'seed':>4} {'steps':>5} {'first' + str(k):>10} {'last' + str(k):>10} {'step_s':>8} {'rollout':>8} "
+              f"{'update':>8}", *lines]
+    n = max((len(r) for r in runs.values()), default=0)
+    curve = [mean(score(r[i]) for r in runs.values() if len(r) > i) for i in range(n)]
+    report.append("\nmean reward per step (over seeds): " + " ".join(f"{c:.2f}" for c in curve))
+    text = "\n".join(report)
+    print(text)
     print(f"(outputs in {out})")
+    if args.save:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.save).write_text(text + "\n")
 
 
 if __name__ == "__main__":
