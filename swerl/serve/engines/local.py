@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -38,16 +37,17 @@ class _Request:
     finish: str | None = None
 
 
-def default_threads() -> int:
-    """Intra-op threads: the cores this process may use, at most 2 (measured: bench/bench_inference.py --threads)."""
-    return max(1, min(2, len(os.sched_getaffinity(0))))
+DEFAULT_THREADS = 1
+"""Intra-op threads for decoding. Measured on the 2-core machine shared with the proxy, agents and other
+jobs (load ≈ 5): 1 thread decodes 3–5× more tokens/s than 2 (32 streams 57–83 vs 17–20 tok/s) — two OpenMP
+threads stall on every barrier when a core is taken. Pass threads=2 on a machine of its own."""
 
 
 class LocalEngine:
     name = "local"
 
     def __init__(self, model, tokenizer, *, max_batch: int = 32, max_batch_tokens: int = 65536, seed: int = 0,
-                 threads: int | None = None):
+                 threads: int = DEFAULT_THREADS):
         """`max_batch_tokens` bounds rows × padded width of the KV cache at admission (SmolLM2: 46 KB a token)."""
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -56,8 +56,8 @@ class LocalEngine:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.max_model_len = int(getattr(model.config, "max_position_embeddings", 8192))
         self.default_stop = {t for t in [tokenizer.eos_token_id] if t is not None}
-        self.threads = threads or default_threads()
-        torch.set_num_threads(self.threads)  # process-wide: the trainer in this process shares the cores
+        self.threads = max(1, threads)
+        """Applied in the worker thread (OpenMP thread counts are per thread: the trainer keeps its own)."""
         self._gen = torch.Generator().manual_seed(seed)
         self._lock = threading.Lock()  # held by the worker while rows run, or by the trainer via paused()
         self._resume = threading.Event()  # cleared while paused() is wanted: no admission
@@ -181,7 +181,11 @@ class LocalEngine:
         torch.set_grad_enabled(False)
         batch = RunningBatch(self.model, self.pad_id)
         rows: list[_Request] = []
+        threads = 0
         while True:
+            if threads != self.threads:
+                threads = self.threads
+                torch.set_num_threads(threads)
             if not rows:  # idle: wait for work and for the trainer to let go, then own the engine
                 if not self._pending:
                     if self._closed:
