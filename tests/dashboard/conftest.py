@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from make_fixture import age
+from tests.dashboard.make_fixture import age
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_root"
 

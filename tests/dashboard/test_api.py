@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
-from make_fixture import EXP, OLD_EXP
+from tests.dashboard.make_fixture import EXP, OLD_EXP
 
 MASKED = "step2-fix-off-by-one-1-0046"
 

@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from make_fixture import EXP, OLD_EXP
+from tests.dashboard.make_fixture import EXP, OLD_EXP
 
 from swerl.run import procs
 
@@ -151,7 +151,7 @@ def test_static_export(page, run_root: Path, tmp_path: Path):
 
 
 def test_10k_step_run_renders_quickly(page, tmp_path: Path):
-    from make_fixture import age, write_big_log
+    from tests.dashboard.make_fixture import age, write_big_log
 
     from swerl.dashboard.server import make_server
 

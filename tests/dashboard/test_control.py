@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
-from make_fixture import free_port
+from tests.dashboard.make_fixture import free_port
 from typer.testing import CliRunner
 
 from swerl.cli import app

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from make_fixture import write_big_log
+from tests.dashboard.make_fixture import write_big_log
 
 from swerl.dashboard.api import Api
 from swerl.dashboard.logparse import LogFile, exp_from_header, extract, parse_metrics, parse_step_line

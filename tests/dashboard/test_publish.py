@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from make_fixture import EXP, OLD_EXP
+from tests.dashboard.make_fixture import EXP, OLD_EXP
 from typer.testing import CliRunner
 
 from swerl.cli import app

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from make_fixture import EXP, OLD_EXP, age
+from tests.dashboard.make_fixture import EXP, OLD_EXP, age
 
 from swerl.dashboard.runs import LIVE_WINDOW_S, RunIndex
 from swerl.run import procs

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from make_fixture import EXP, free_port
+from tests.dashboard.make_fixture import EXP, free_port
 from typer.testing import CliRunner
 
 from swerl.cli import app
