@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ def register(app: typer.Typer) -> None:
         except ConfigError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(2)
-        exp = exp_name or cfg.input.experiment.exp_name or auto_exp_name()
+        # the launcher (start.sh) picks the name first and exports it, so ledger, run state and logs agree
+        exp = exp_name or cfg.input.experiment.exp_name or os.environ.get("SWERL_EXP_NAME") or auto_exp_name()
         if cfg.input.training.engine == "verl":
             from swerl.train.verl_engine.command import main_ppo_command
 
