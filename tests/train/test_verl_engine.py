@@ -163,6 +163,19 @@ def test_print_command_cli(tmp_path):
     assert "-m verl.trainer.main_ppo" in res.output and "actor_rollout_ref.rollout.tensor_model_parallel_size=4" in res.output
 
 
+def test_exp_name_from_launcher_env(tmp_path, monkeypatch):
+    """start.sh names the run first (SWERL_EXP_NAME); with exp_name empty the trainer must use that name."""
+    from typer.testing import CliRunner
+
+    from swerl.cli import app
+
+    _, p = _gpu_cfg(tmp_path)
+    monkeypatch.setenv("SWERL_EXP_NAME", "from-launcher-123")
+    res = CliRunner().invoke(app, ["train", "--config", str(p), "--print-command"])
+    assert res.exit_code == 0, res.output
+    assert "trainer.experiment_name=from-launcher-123" in res.output
+
+
 FAKE_MAIN_PPO = """
 import json, os, pathlib, sys
 ck = pathlib.Path(sys.argv[1])
