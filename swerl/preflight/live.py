@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from swerl.preflight import procs
 from swerl.preflight.checks.gpu import gpu_apps, gpus
 from swerl.preflight.context import Context
 from swerl.preflight.report import Report, Status
 from swerl.preflight.runstate import LiveRun, live_run, live_run_pids
+from swerl.run import procs
 
 WARMING_SEC = 30 * 60
 
@@ -36,7 +36,7 @@ def job_row(run: LiveRun) -> Row:
     return Row(
         "job",
         BLOCK,
-        f"job:running pid={pid} etime={procs.etime(procs.age_seconds(pid) if pid else None)}",
+        f"job:running pid={pid} etime={procs.fmt_etime(procs.elapsed_s(pid) if pid else None)}",
         f"a run is live (pid {pid}): let it finish, or stop it (`kill -INT {pid}` then `bash scripts/clean.sh`)",
     )
 
@@ -78,7 +78,7 @@ def litellm_row(ctx: Context, run: LiveRun) -> Row:
         ok = False
     if ok:
         return Row("litellm", PASS, "litellm:up")
-    age = procs.age_seconds(run.root_pid) if run.root_pid else None
+    age = procs.elapsed_s(run.root_pid) if run.root_pid else None
     if age is not None and age < WARMING_SEC:
         return Row("litellm", ADVISE, "litellm:warming", "")
     log = ctx.paths.exp_log if ctx.i.experiment.exp_name else ctx.paths.logs_dir / "<exp>.log"

@@ -32,9 +32,14 @@ def our_groups(st: RunState | None) -> set[int]:
     return groups
 
 
+def live_state(st: RunState | None) -> RunState | None:
+    """The recorded run when its launcher or trainer is still alive (pid + start time), else None."""
+    return st if st and st.live() else None
+
+
 def check(state_file: Path) -> Liveness:
     st = read_state(state_file)
-    ours = st if st and st.live() else None
+    ours = live_state(st)
     mine = our_groups(ours)
     own_pids = {p for p in ((ours.pid, ours.train_pid) if ours else ()) if p}
     others = [p for p in procs.find() if p.pgid not in mine and p.pid not in own_pids]

@@ -1,4 +1,4 @@
-"""The process table, read from /proc: liveness with start-time identity, elapsed time, pattern search.
+"""The process table, read from /proc: liveness with start-time identity, elapsed time, ancestry, pattern search.
 
 A pid alone is not an identity (pids are reused); a (pid, start ticks) pair is. Everything that signals a
 process checks that pair first, so we never touch a process we did not start.
@@ -52,6 +52,25 @@ def alive(pid: int | None, ticks: int | None = None) -> bool:
     return ticks is None or t == ticks
 
 
+def ppid(pid: int) -> int:
+    """Parent pid; 0 when gone."""
+    f = _stat_fields(pid)
+    try:
+        return int(f[1]) if f else 0
+    except (IndexError, ValueError):
+        return 0
+
+
+def ancestors(pid: int) -> list[int]:
+    """Parent, grandparent, … up to (not including) init; capped so a /proc race cannot loop."""
+    chain, p = [], pid
+    while p > 1 and len(chain) < 64:
+        p = ppid(p)
+        if p:
+            chain.append(p)
+    return chain
+
+
 def pgid_of(pid: int) -> int | None:
     try:
         return os.getpgid(pid)
@@ -70,7 +89,7 @@ def elapsed_s(pid: int) -> float | None:
     t = start_ticks(pid)
     if t is None:
         return None
-    return time.time() - (_boot_time() + t / os.sysconf("SC_CLK_TCK"))
+    return max(0.0, time.time() - (_boot_time() + t / os.sysconf("SC_CLK_TCK")))
 
 
 def fmt_etime(seconds: float | None) -> str:
@@ -81,6 +100,14 @@ def fmt_etime(seconds: float | None) -> str:
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
     return (f"{d}-" if d else "") + (f"{h:02d}:" if h or d else "") + f"{m:02d}:{s:02d}"
+
+
+def comm(pid: int) -> str:
+    """The short process name; "?" when gone or hidden."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
 
 
 def cmdline(pid: int) -> str:
@@ -98,12 +125,13 @@ class Proc:
     cmd: str
 
 
-def find(pattern: str | None = None) -> list[Proc]:
-    """`pgrep -af PATTERN` without the pgrep: live processes whose command line matches (never ourselves)."""
+def find(pattern: str | None = None, skip_ancestors: bool = False) -> list[Proc]:
+    """`pgrep -af PATTERN` without the pgrep: live processes whose command line matches (never ourselves;
+    with `skip_ancestors`, never the shell/launcher chain that started us either)."""
     rx = re.compile(pattern or live_pattern())
-    me, out = os.getpid(), []
+    me, out = {os.getpid(), *(ancestors(os.getpid()) if skip_ancestors else ())}, []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
+        if not entry.name.isdigit() or int(entry.name) in me:
             continue
         pid = int(entry.name)
         cmd = cmdline(pid)

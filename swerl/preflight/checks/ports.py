@@ -7,10 +7,11 @@ an agent bug). Ray's ports only WARN on profiles that do not start Ray.
 
 from __future__ import annotations
 
-from swerl.preflight import procs
 from swerl.preflight.context import Context
 from swerl.preflight.report import Report
 from swerl.preflight.runstate import live_run_pids
+from swerl.run import procs
+from swerl.run.ports import port_owner
 
 
 def run(ctx: Context, r: Report) -> None:
@@ -22,7 +23,7 @@ def run(ctx: Context, r: Report) -> None:
             r.fail(label, f"infrastructure.{key} and infrastructure.{seen[port]} are both {port} — give each its own port")
             continue
         seen[port] = key
-        owner = procs.port_owner(port)
+        owner = port_owner(port)
         if owner is None:
             r.ok(label, f"infrastructure.{key} free")
             continue
