@@ -33,6 +33,7 @@ SHOTS: tuple[tuple[str, str], ...] = (
     ("Show the files in /tmp.", "ls /tmp"),
 )
 _BLOCK = re.compile(r"```(?:bash|sh|shell)?[ \t]*\n(.*?)```", re.S)
+_DONE_CMD = re.compile(r"^(?:echo\s+)?[\"']?DONE[\"'.!]?$")
 _OPEN_BLOCK = re.compile(r"```(?:bash|sh|shell)?[ \t]*\n(.+)$", re.S)
 
 
@@ -68,6 +69,11 @@ def initial_messages(instruction: str) -> list[dict]:
 def feedback(exit_code: int, output: str) -> str:
     """The user turn after a command: its result, and a nudge to stop (a repeated `>>` undoes an append)."""
     return f"exit code {exit_code}\n{output or '(no output)'}\nIf the task is done, reply DONE."
+
+
+def is_done_command(cmd: str) -> bool:
+    """`DONE` / `echo "DONE"` written as a command: the small model's way of saying it is finished."""
+    return bool(_DONE_CMD.match(cmd.strip()))
 
 
 def truncate(text: str, limit: int) -> str:
@@ -146,6 +152,8 @@ class SwerlBashAgent(BaseAgent):
                 n_out += int(usage.get("completion_tokens") or 0)
                 messages.append({"role": "assistant", "content": reply})
                 cmd = extract_command(reply)
+                if cmd is not None and is_done_command(cmd):
+                    cmd = None  # the model "ran" DONE (```bash echo DONE```): it means it is done, not a command
                 entry: dict[str, Any] = {"turn": turn, "reply": reply, "finish_reason": choice.get("finish_reason"),
                                          "command": cmd, "llm_s": round(time.time() - t0, 3)}
                 if cmd is None:
