@@ -10,17 +10,8 @@ cd "$(dirname "$0")/.."
 SWERL_LOG_TAG=start
 . scripts/lib/log.sh
 
-CONFIG=config.yaml
-while [ $# -gt 0 ]; do
-  case $1 in
-    --config) [ $# -ge 2 ] || die "--config needs a path"; CONFIG=$2; shift 2 ;;
-    --config=*) CONFIG=${1#*=}; shift ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option '$1' — usage: bash scripts/start.sh [--config PATH]" ;;
-  esac
-done
-case $CONFIG in /*) ;; *) CONFIG=$ORIG_PWD/$CONFIG ;; esac
-[ -f "$CONFIG" ] || die "config $CONFIG not found — pass --config PATH (default: ./config.yaml)"
+. scripts/lib/config_arg.sh
+parse_config_arg 2,6 "$@"
 
 # 1. venv: build when missing; when present, ask setup_env.sh whether its stamp is stale (if it can tell).
 if [ "${SWERL_SKIP_SETUP:-0}" != 1 ]; then

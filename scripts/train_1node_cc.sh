@@ -8,17 +8,8 @@ cd "$(dirname "$0")/.."
 SWERL_LOG_TAG=train_1node_cc
 . scripts/lib/log.sh
 
-CONFIG=config.yaml
-while [ $# -gt 0 ]; do
-  case $1 in
-    --config) [ $# -ge 2 ] || die "--config needs a path"; CONFIG=$2; shift 2 ;;
-    --config=*) CONFIG=${1#*=}; shift ;;
-    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option '$1' — usage: bash scripts/train_1node_cc.sh [--config PATH]" ;;
-  esac
-done
-case $CONFIG in /*) ;; *) CONFIG=$ORIG_PWD/$CONFIG ;; esac
-[ -f "$CONFIG" ] || die "config $CONFIG not found — pass --config PATH"
+. scripts/lib/config_arg.sh
+parse_config_arg 2,4 "$@"
 [ -x .venv/bin/swerl ] || die ".venv is missing — run 'bash scripts/setup_env.sh' (or start via scripts/start.sh)"
 
 export HARBOR_TELEMETRY=${HARBOR_TELEMETRY:-0} LITELLM_LOCAL_MODEL_COST_MAP=${LITELLM_LOCAL_MODEL_COST_MAP:-True}
