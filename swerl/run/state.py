@@ -61,6 +61,8 @@ class RunState(BaseModel):
         return bool(self.train_pid) and procs.alive(self.train_pid, self.train_pid_start)
 
     def live(self) -> bool:
+        if self.finished_at and not self.trainer_alive():
+            return False  # archived: the launcher is only printing its closing summary, the run is over
         return self.launcher_alive() or self.trainer_alive()
 
 

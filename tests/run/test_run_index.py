@@ -89,3 +89,18 @@ def test_output_block_replaced_in_place():
     text = "# top\nruntime_info:\n  input:\n    model: {model_path: a}   # why\n  output:\n    run_id: old\n    final_metrics:\n      a: 1.0\n\n  # trailing\nmeta_info:\n  name: rl\n"
     new = render(text, {"run_id": "run_009", "final_metrics": {}})
     assert new == text.replace("    run_id: old\n    final_metrics:\n      a: 1.0\n", "    run_id: run_009\n    final_metrics: {}\n")
+
+
+def test_archived_run_is_not_live_while_its_launcher_prints_the_summary():
+    """start.sh archives (finished_at) and then prints `swerl dashboard summary` while still alive: that
+    summary must say the run is over, not "training"."""
+    import os
+
+    from swerl.run import procs
+    from swerl.run.state import RunState
+
+    me = os.getpid()
+    st = RunState(pid=me, pid_start=procs.start_ticks(me))
+    assert st.live()
+    st.finished_at, st.status = "2026-11-26T03:28:53Z", "completed"
+    assert not st.live()
