@@ -28,6 +28,8 @@ from harbor.environments.capabilities import EnvironmentCapabilities, Environmen
 from harbor.environments.definition import require_agent_environment_definition
 from harbor.models.environment_type import EnvironmentType
 
+from swerl.rollout.envs.output import emit_output
+
 LABEL_RUN = "swerl.run"
 LABEL_TRIAL = "swerl.trial"
 HOST_ALIAS = "host.docker.internal"
@@ -230,12 +232,7 @@ class DockerApiEnvironment(BaseEnvironment):
                               return_code=rc if rc is not None else -1)
 
         result = await _run(go)
-        if callback := self._output_callback():
-            if result.stdout:
-                await callback(result.stdout, "stdout")
-            if result.stderr:
-                await callback(result.stderr, "stderr")
-        return result
+        return await emit_output(self, result)
 
     async def _mkdir(self, path: str) -> None:
         r = await self.exec(f"mkdir -p {shlex.quote(path)}", user="root")

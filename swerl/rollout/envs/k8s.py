@@ -39,6 +39,7 @@ from harbor.models.trial.paths import EnvironmentPaths
 from harbor.trial.errors import EnvironmentStartTimeoutError
 
 from swerl.rollout.envs import dockerfile
+from swerl.rollout.envs.output import emit_output
 
 LABEL_POD_RUN = "harbor-run"
 FATAL_WAITING = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
@@ -245,12 +246,7 @@ class KubernetesEnvironment(BaseEnvironment):
         script = f"cd {shlex.quote(cwd or self.workdir)} && exec {inner}"
         out, err, rc = await asyncio.to_thread(self._pod_exec, ["sh", "-c", script], None)
         result = ExecResult(stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"), return_code=rc)
-        if callback := self._output_callback():
-            if result.stdout:
-                await callback(result.stdout, "stdout")
-            if result.stderr:
-                await callback(result.stderr, "stderr")
-        return result
+        return await emit_output(self, result)
 
     async def _untar_in_pod(self, data: bytes, target_dir: str) -> None:
         argv = ["sh", "-c", f"mkdir -p {shlex.quote(target_dir)} && tar xf - -C {shlex.quote(target_dir)}"]

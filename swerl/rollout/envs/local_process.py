@@ -43,6 +43,7 @@ from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.paths import EnvironmentPaths
 
 from swerl.rollout.envs import dockerfile
+from swerl.rollout.envs.output import emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
 MARK_ENV = "SWERL_LOCAL_TRIAL"
@@ -208,12 +209,7 @@ class LocalProcessEnvironment(BaseEnvironment):
                 raise
             out, err, rc = b"", f"timed out after {timeout_sec}s".encode(), 124
         result = ExecResult(stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"), return_code=rc)
-        if callback := self._output_callback():
-            if result.stdout:
-                await callback(result.stdout, "stdout")
-            if result.stderr:
-                await callback(result.stderr, "stderr")
-        return result
+        return await emit_output(self, result)
 
     async def upload_file(self, source_path: Path | str, target_path: str) -> None:
         dst = self.host_path(target_path)
