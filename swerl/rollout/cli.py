@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
 
     @sandbox_app.command("build-base")
     def build_base(force: bool = typer.Option(False, "--force", help="Rebuild even if the images exist."),
-                   mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: the host's apt source)."),
+                   mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: $SWERL_DEBIAN_MIRROR, else the Debian archive among apt's sources)."),
                    py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest)."),
                    mswea: bool = typer.Option(False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline "
                                                                       "trials (~170 MB of wheels).")) -> None:

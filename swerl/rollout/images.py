@@ -9,15 +9,19 @@ Both are idempotent: an existing image is kept unless `force`.
 
 from __future__ import annotations
 
-import glob
+import hashlib
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from swerl.rollout.apt_mirror import find_debian_mirror
+
 BASE = "swerl/base:bookworm"
 BASE_PY = "swerl/base-py:bookworm"
+SUITE = "bookworm"
 ROOTFS = Path("/var/cache/swerl/rootfs")
+ROOTFS_MARKER = ".swerl-rootfs"
 WHEELS = Path("/var/cache/swerl/wheels")
 PACKAGES = "python3,git,ca-certificates,tmux,procps"
 PY_WHEELS = ["pytest"]
@@ -28,65 +32,126 @@ def image_exists(tag: str) -> bool:
     return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
 
 
-def _debian_mirror() -> str:
-    """The host's own Debian mirror (the only package source reachable here)."""
-    for f in [*glob.glob("/etc/apt/sources.list.d/*"), "/etc/apt/sources.list"]:
-        try:
-            text = Path(f).read_text()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            for word in line.split():
-                if word.startswith(("http://", "https://")) and "security" not in word:
-                    return word.rstrip("/")
-    raise RuntimeError("no Debian mirror found in /etc/apt/sources.list*: add one or pass --mirror")
-
-
 def _try_pull() -> bool:
     return subprocess.run(["docker", "pull", "debian:bookworm-slim"], capture_output=True, timeout=60).returncode == 0
 
 
+def recipe() -> str:
+    """What a base image is built from; an image or rootfs made by another recipe is rebuilt."""
+    return hashlib.sha256(f"{SUITE}|{PACKAGES}".encode()).hexdigest()[:12]
+
+
+def image_recipe(tag: str) -> str:
+    out = subprocess.run(["docker", "image", "inspect", "--format", '{{index .Config.Labels "swerl.recipe"}}', tag],
+                         capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def base_current(tag: str = BASE) -> bool:
+    """The image exists and was built by today's recipe (an import is atomic, so present = complete)."""
+    return image_recipe(tag) == recipe()
+
+
+def rootfs_complete(rootfs: Path = ROOTFS) -> bool:
+    """A debootstrap that finished: its marker (written after debootstrap returned 0) names today's recipe."""
+    marker = rootfs / ROOTFS_MARKER
+    try:
+        return marker.read_text().strip() == recipe() and (rootfs / "usr/bin/python3").exists()
+    except OSError:
+        return False
+
+
+def debootstrap(rootfs: Path = ROOTFS, mirror: str = "", log=print) -> Path:
+    """Build the rootfs in a sibling dir and rename it into place: an interrupted run leaves no partial rootfs."""
+    if not shutil.which("debootstrap"):
+        raise RuntimeError("no registry and no debootstrap: apt-get install -y debootstrap")
+    url = find_debian_mirror(mirror, SUITE)
+    tmp = rootfs.with_name(rootfs.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    log(f"debootstrap {SUITE} from {url} → {rootfs} (~60 s)")
+    r = subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(tmp), url],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = (r.stdout + r.stderr).strip().splitlines()[-1:] or ["(no output)"]
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RuntimeError(f"debootstrap {SUITE} from {url} failed: {tail[0]} — check the mirror "
+                           f"(override: --mirror URL or SWERL_DEBIAN_MIRROR)")
+    (tmp / ROOTFS_MARKER).write_text(recipe() + "\n")
+    shutil.rmtree(rootfs, ignore_errors=True)
+    tmp.rename(rootfs)
+    return rootfs
+
+
 def build_base(force: bool = False, mirror: str = "", log=print) -> str:
-    if image_exists(BASE) and not force:
-        log(f"{BASE} present (use --force to rebuild)")
+    if base_current() and not force:
+        log(f"{BASE} present (recipe {recipe()}; use --force to rebuild)")
         return BASE
+    if image_exists(BASE):
+        log(f"{BASE} exists but is not from recipe {recipe()} — rebuilding")
+    label = f"LABEL swerl.recipe={recipe()}"
     if _try_pull():
         with tempfile.TemporaryDirectory() as d:
             (Path(d) / "Dockerfile").write_text(
-                "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends "
-                f"{PACKAGES.replace(',', ' ')} && rm -rf /var/lib/apt/lists/*\n")
+                f"FROM debian:{SUITE}-slim\nRUN apt-get update && apt-get install -y --no-install-recommends "
+                f"{PACKAGES.replace(',', ' ')} && rm -rf /var/lib/apt/lists/*\n{label}\n")
             subprocess.run(["docker", "build", "-t", BASE, d], check=True)
         return BASE
-    if not shutil.which("debootstrap"):
-        raise RuntimeError("no registry and no debootstrap: apt-get install -y debootstrap")
-    if force or not (ROOTFS / "usr/bin/python3").exists():
-        shutil.rmtree(ROOTFS, ignore_errors=True)
-        ROOTFS.parent.mkdir(parents=True, exist_ok=True)
-        log(f"debootstrap bookworm → {ROOTFS} (~60 s)")
-        subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", "bookworm", str(ROOTFS),
-                        mirror or _debian_mirror()], check=True, capture_output=True)
+    if force or not rootfs_complete():
+        if ROOTFS.exists() and not force:
+            log(f"{ROOTFS} is incomplete or from another recipe — rebuilding it")
+        debootstrap(ROOTFS, mirror, log)
     log(f"docker import {ROOTFS} → {BASE}")
-    tar = subprocess.Popen(["tar", "-C", str(ROOTFS), "-c", "."], stdout=subprocess.PIPE)
-    subprocess.run(["docker", "import", "-", BASE], stdin=tar.stdout, check=True, capture_output=True)
+    tar = subprocess.Popen(["tar", "-C", str(ROOTFS), "--exclude", f"./{ROOTFS_MARKER}", "-c", "."],
+                           stdout=subprocess.PIPE)
+    r = subprocess.run(["docker", "import", "--change", label, "-", BASE], stdin=tar.stdout, capture_output=True,
+                       text=True)
     tar.wait()
+    if r.returncode != 0 or tar.returncode != 0:
+        raise RuntimeError(f"docker import of {ROOTFS} failed: {r.stderr.strip()[:200]} — rerun with --force")
     return BASE
 
 
+def wheels_valid(dest: Path) -> bool:
+    """Every wheel is a readable zip and each of PY_WHEELS is there (a torn download is not a cache)."""
+    import zipfile
+
+    wheels = sorted(dest.glob("*.whl"))
+    if not all(any(w.name.lower().startswith(p + "-") for w in wheels) for p in PY_WHEELS):
+        return False
+    try:
+        return all(zipfile.ZipFile(w).testzip() is None for w in wheels)
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def fetch_wheels(dest: Path = WHEELS) -> list[Path]:
-    """Pure-python wheels for the image's Python, downloaded on the host (the only place with PyPI access)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    have = sorted(dest.glob("pytest-*.whl"))
-    if not have:
+    """Pure-python wheels for the image's Python, downloaded on the host (the only place with PyPI access),
+    into a sibling dir renamed into place once pip succeeded."""
+    if not wheels_valid(dest):
+        tmp = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
         pip = shutil.which("pip3") or shutil.which("pip")
         cmd = ([pip] if pip else ["python3", "-m", "pip"]) + [
             "download", "--only-binary", ":all:", "--python-version", IMAGE_PYTHON,
-            "--platform", "any", "--platform", "manylinux2014_x86_64", "-d", str(dest), *PY_WHEELS]
+            "--platform", "any", "--platform", "manylinux2014_x86_64", "-d", str(tmp), *PY_WHEELS]
         subprocess.run(cmd, check=True, capture_output=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
     return sorted(dest.glob("*.whl"))
 
 
+def py_recipe() -> str:
+    """base-py is rebuilt when the base image (its id) or the wheel list changes."""
+    base_id = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", BASE], capture_output=True,
+                             text=True).stdout.strip()
+    return hashlib.sha256(f"{base_id}|{','.join(PY_WHEELS)}".encode()).hexdigest()[:12]
+
+
 def build_base_py(force: bool = False, log=print) -> str:
-    if image_exists(BASE_PY) and not force:
+    want = py_recipe()
+    if image_recipe(BASE_PY) == want and not force:
         log(f"{BASE_PY} present (use --force to rebuild)")
         return BASE_PY
     wheels = fetch_wheels()
@@ -100,7 +165,7 @@ def build_base_py(force: bool = False, log=print) -> str:
             f"FROM {BASE}\nCOPY wheels/ /tmp/wheels/\n"
             "RUN python3 -c \"import glob, site, zipfile; d = site.getsitepackages()[0]; "
             "[zipfile.ZipFile(w).extractall(d) for w in glob.glob('/tmp/wheels/*.whl')]\" "
-            "&& rm -rf /tmp/wheels && python3 -m pytest --version\n")
+            f"&& rm -rf /tmp/wheels && python3 -m pytest --version\nLABEL swerl.recipe={want}\n")
         log(f"building {BASE_PY} (pytest from {len(wheels)} host wheels)")
         subprocess.run(["docker", "build", "--network", "none", "-t", BASE_PY, d], check=True, capture_output=True)
     return BASE_PY
@@ -127,17 +192,21 @@ def ensure_mswea(version: str = "", log=print) -> Path:
     launcher = MSWEA_DIR / "bin" / "mini-swe-agent"
     if launcher.is_file() and (MSWEA_DIR / "site" / "minisweagent").is_dir():
         return MSWEA_DIR
-    MSWEA_WHEELS.mkdir(parents=True, exist_ok=True)
-    if not list(MSWEA_WHEELS.glob("mini_swe_agent-*.whl")):
+    if not list(MSWEA_WHEELS.glob("mini_swe_agent-*.whl")):  # the dir appears only after pip succeeded
         pip = shutil.which("pip3") or shutil.which("pip")
         if not pip:
             raise RuntimeError("mini-swe-agent offline needs pip on the host to download wheels: apt-get install python3-pip")
+        part = MSWEA_WHEELS.with_name(MSWEA_WHEELS.name + ".partial")
+        shutil.rmtree(part, ignore_errors=True)
+        part.mkdir(parents=True)
         log(f"pip download mini-swe-agent{version and '==' + version} → {MSWEA_WHEELS}")
         plats = [a for p in ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
                  for a in ("--platform", p)]
         subprocess.run([pip, "download", "--only-binary", ":all:", "--python-version", IMAGE_PYTHON,
-                        "--implementation", "cp", *plats, "-d", str(MSWEA_WHEELS),
+                        "--implementation", "cp", *plats, "-d", str(part),
                         f"mini-swe-agent{'==' + version if version else ''}"], check=True, capture_output=True)
+        shutil.rmtree(MSWEA_WHEELS, ignore_errors=True)
+        part.rename(MSWEA_WHEELS)
     tmp = MSWEA_DIR.with_name(MSWEA_DIR.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     site = tmp / "site"
