@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Launch one training run (SPEC "Run Training"): bootstrap .venv when missing or stale → ledger row
-# `running` → scripts/train_1node_cc.sh → on EXIT scripts/archive_run.sh records completed | interrupted |
-# failed and writes artifacts/archives/run_NNN/ → prints the row (+ dashboard summary on success).
-#   bash scripts/start.sh [--config PATH]        (background: swerl run; stop: swerl stop)
+# Launch one training run (SPEC "Run Training"): bootstrap .venv when missing or stale → close the previous
+# run if it died (reap its helpers and sandboxes, close its row) → preflight gate (swerl check; refuses on a
+# busy port, a live run, a bad config) → resume the last failed/interrupted run from its checkpoint, or a new
+# one → ledger row `running` → scripts/train_1node_cc.sh → on EXIT scripts/archive_run.sh records
+# completed | interrupted | failed and writes artifacts/archives/run_NNN/ → prints the row (+ summary).
+#   bash scripts/start.sh [--config PATH] [--new]   (--new: never resume; background: swerl run; stop: swerl stop)
 # Env: SWERL_SKIP_SETUP=1 skips the venv check; SWERL_LAUNCH_LOG=path says stdout already goes there.
 set -uo pipefail   # no -e: every way out must reach the archive trap with the real exit code
 ORIG_PWD=$(pwd)
@@ -11,7 +13,9 @@ SWERL_LOG_TAG=start
 . scripts/lib/log.sh
 
 . scripts/lib/config_arg.sh
-parse_config_arg 2,6 "$@"
+NEW_FLAG=() ARGS=()
+for a in "$@"; do if [ "$a" = --new ]; then NEW_FLAG=(--new); else ARGS+=("$a"); fi; done
+parse_config_arg 2,8 "${ARGS[@]}"
 
 # 1. venv: build when missing; when present, ask setup_env.sh whether its stamp is stale (if it can tell).
 if [ "${SWERL_SKIP_SETUP:-0}" != 1 ]; then
@@ -34,7 +38,7 @@ export HARBOR_TELEMETRY=${HARBOR_TELEMETRY:-0} LITELLM_LOCAL_MODEL_COST_MAP=${LI
 
 # 2. ledger row `running` + run state (.swerl/run.json); gives run id, exp, output root, launch log.
 PRESET_LOG=${SWERL_LAUNCH_LOG:-}
-RUN_ENV=$(bash scripts/archive_run.sh start --config "$CONFIG" --pid $$) || die "could not open the run record (see above)"
+RUN_ENV=$(bash scripts/archive_run.sh start --config "$CONFIG" --pid $$ "${NEW_FLAG[@]}") || die "not launched (cause above)"
 eval "$RUN_ENV"
 if [ -z "$PRESET_LOG" ] || [ "${SWERL_LAUNCH_TEE:-0}" = 1 ]; then
   # Run by hand / foreground: keep a launch log too (the dashboard reads logs/launch_*.log). tee -i: a
@@ -59,10 +63,7 @@ on_exit() {
     info "exit code $rc${SIG:+ (SIG$SIG)} — archiving $SWERL_RUN_ID"
     bash scripts/archive_run.sh finish --config "$CONFIG" --run-id "$SWERL_RUN_ID" --rc "$rc" --signal "$SIG" \
       || info "archiving failed (see above); the ledger row may still say running"
-    # grep without -q: an early exit SIGPIPEs the writer and pipefail then reports "no summary" (seen, racy)
-    if [ "$rc" = 0 ] && .venv/bin/swerl dashboard --help 2>/dev/null | grep -E '[[:space:]]summary([[:space:]]|$)' >/dev/null; then
-      .venv/bin/swerl dashboard summary --config "$CONFIG" || true
-    fi
+    if [ "$rc" = 0 ]; then .venv/bin/swerl dashboard summary --config "$CONFIG" || true; fi
   fi
   trap - EXIT
   exit "$rc"

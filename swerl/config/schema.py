@@ -123,6 +123,10 @@ class HarborRuntimeSection(Section):
     """A trial whose history was rewritten yields several segments: train on all of them or only the last."""
     overlong: Literal["truncate", "drop"] = "truncate"
     """Samples over max_prompt_length / max_response_length: truncate (and flag) or drop."""
+    max_masked_fraction: float = Field(0.5, ge=0, le=1)
+    """A step where more than this fraction of trials is masked for infrastructure reasons (proxy, sandbox,
+    provider, verifier — not agent timeouts or the tail-killer) fails the run with the first cause, before any
+    update or checkpoint. 1.0 = never fail."""
 
 
 class ExperimentSection(Section):

@@ -28,23 +28,100 @@ class TrialOutcome(BaseModel):
     attempts: int = 1
 
 
-# Harbor / swerl exception type name → mask reason.
-MASK_REASONS = {
+# Exception type names swerl itself (or the Docker SDK under it) raises, with the mask reason each gets.
+# Everything else goes through Harbor's own failure table (`harbor.models.trial.error_policy`).
+OWN_REASONS = {
+    "ProxyError": "proxy_error",  # swerl-bash: the proxy/gateway answered an error or not at all
+    "ContextOverflowError": "context_overflow",
+    "SandboxDiedError": "sandbox_died",
+    "APIError": "sandbox_died",  # docker SDK (also litellm's APIError: provider side — both infra)
+    "NotFound": "sandbox_died",
+}
+# Named reasons for Harbor's types (kept stable: the dashboard and tests read them).
+HARBOR_REASONS = {
     "AgentTimeoutError": "agent_timeout",
     "AgentSetupTimeoutError": "agent_setup_timeout",
     "EnvironmentStartTimeoutError": "sandbox_start",
     "SandboxBuildFailedError": "sandbox_build",
     "VerifierTimeoutError": "verifier_timeout",
-    "ProxyError": "proxy_error",
-    "ContextOverflowError": "context_overflow",
-    "SandboxDiedError": "sandbox_died",
-    "APIError": "sandbox_died",
-    "NotFound": "sandbox_died",
     "RewardFileNotFoundError": "verifier_error",
     "RewardFileEmptyError": "verifier_error",
     "VerifierOutputParseError": "verifier_error",
     "CancelledError": "cancelled",
+    "ContextWindowExceededError": "context_overflow",
+    "ContextLengthExceededError": "context_overflow",
 }
+# Programming errors: a bug in swerl (or a library under it) — never silently masked; the run stops.
+BUG_TYPES = frozenset({"TypeError", "AttributeError", "NameError", "ImportError", "ModuleNotFoundError",
+                       "AssertionError", "UnboundLocalError", "SyntaxError", "RecursionError", "ZeroDivisionError"})
+# Masks that describe the policy (too slow, too long), not broken infrastructure: they never fail a run.
+POLICY_REASONS = frozenset({"agent_timeout", "deadline", "tail_killed", "output_overflow"})
+
+
+class SwerlBug(RuntimeError):
+    """A trial failed with a programming error in swerl's code: re-raised, the run stops with it."""
+
+
+class Verdict(BaseModel):
+    decision: str
+    """keep (the verifier's reward is valid) | mask (excluded from the loss, counted) | raise (SwerlBug)."""
+    reason: str = ""
+    infra: bool = False
+    """Masked for a cause outside the policy: counts towards `harbor_runtime.max_masked_fraction`."""
+    retry: bool = False
+    """Worth another attempt (only before the agent ran: no policy tokens spent)."""
+
+
+def decide(exception_type: str | None, has_reward: bool, agent_started: bool) -> Verdict:
+    """The one rule from a trial's exception type (Harbor's ExceptionInfo) to keep / mask / raise."""
+    from harbor.models.trial.error_policy import FailureCause, policy_for
+
+    if not exception_type:
+        return Verdict(decision="keep") if has_reward else Verdict(decision="mask", reason="no_reward", infra=True)
+    if exception_type in BUG_TYPES:
+        return Verdict(decision="raise", reason=f"bug:{exception_type}")
+    if exception_type in OWN_REASONS:
+        return Verdict(decision="mask", reason=OWN_REASONS[exception_type], infra=True,
+                       retry=not agent_started and OWN_REASONS[exception_type] == "sandbox_died")
+    policy = policy_for(exception_type)
+    cause = policy.cause
+    if cause in (FailureCause.AGENT_REFUSED_TASK, FailureCause.UNCLASSIFIED) and has_reward:
+        return Verdict(decision="keep")  # the agent's own doing (or its CLI exited non-zero) and the tests ran
+    if cause == FailureCause.AGENT_EXHAUSTED_BUDGET:
+        name = HARBOR_REASONS.get(exception_type, "output_overflow" if "Output" in exception_type else "agent_timeout")
+        return Verdict(decision="mask", reason=name, infra=name not in POLICY_REASONS)
+    reason = HARBOR_REASONS.get(exception_type) or {
+        FailureCause.SANDBOX_FAILED: "sandbox_failed", FailureCause.MODEL_PROVIDER_FAILED: "provider_error",
+        FailureCause.HARBOR_FAILED: "harbor_error", FailureCause.VERIFIER_FAILED: "verifier_error",
+        FailureCause.CANCELLED: "cancelled"}.get(cause, "error")
+    if reason in ("sandbox_failed", "provider_error", "harbor_error", "error"):
+        reason = f"{reason}:{exception_type}"
+    retry = policy.retry and not agent_started and reason != "sandbox_build"
+    return Verdict(decision="mask", reason=reason, infra=True, retry=retry)
+
+
+def infra_masked(outcomes: list["TrialOutcome"]) -> list["TrialOutcome"]:
+    return [o for o in outcomes if o.masked and o.mask_reason not in POLICY_REASONS]
+
+
+def check_step(outcomes: list["TrialOutcome"], max_masked_fraction: float) -> None:
+    """Raise RunCannotTrain when more than `max_masked_fraction` of a step's trials were masked for
+    infrastructure reasons: the run stops before any update or checkpoint, with the first error's cause."""
+    if not outcomes:
+        return
+    bad = infra_masked(outcomes)
+    frac = len(bad) / len(outcomes)
+    if frac > max_masked_fraction:
+        first = bad[0]
+        why = f"{first.mask_reason}" + (f": {first.error.strip().splitlines()[0][:240]}" if first.error.strip() else "")
+        raise RunCannotTrain(
+            f"{len(bad)}/{len(outcomes)} trials masked for infrastructure reasons (> harbor_runtime.max_masked_fraction="
+            f"{max_masked_fraction}); first: {first.trial_id} {why} — fix that cause (see {first.trial_dir}), then relaunch")
+
+
+class RunCannotTrain(RuntimeError):
+    """Too many trials of a step failed for reasons outside the policy: training on the rest would be a no-op
+    or a lie. The message is one line: the count, the first cause, where to look."""
 
 
 def reward_of(rewards: dict | None) -> float | None:
@@ -57,19 +134,12 @@ def reward_of(rewards: dict | None) -> float | None:
 
 
 def classify(result) -> tuple[float | None, str, bool]:
-    """(reward, mask_reason, infra_before_agent) from a Harbor TrialResult.
-
-    `infra_before_agent`: the failure happened before the agent ran (sandbox build/start) — the only case
-    the runner retries, since no policy tokens were spent.
-    """
+    """(reward, mask_reason, retry) from a Harbor TrialResult, by `decide()`. A bug comes back as reason
+    `bug:<type>` (pure, so the dashboard can show it); the runner raises SwerlBug for it."""
     exc = result.exception_info
     rewards = result.verifier_result.rewards if result.verifier_result else None
     agent_started = bool(result.agent_execution and result.agent_execution.started_at)
-    if exc is not None:
-        reason = MASK_REASONS.get(exc.exception_type)
-        if reason is None and rewards is not None:
-            return reward_of(rewards), "", False  # e.g. an agent CLI exited non-zero but the tests were graded
-        return None, reason or f"error:{exc.exception_type}", not agent_started and reason != "sandbox_build"
-    if rewards is None:
-        return None, "no_reward", False
-    return reward_of(rewards), "", False
+    v = decide(exc.exception_type if exc else None, rewards is not None, agent_started)
+    if v.decision == "keep":
+        return reward_of(rewards), "", False
+    return None, v.reason, v.retry

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from swerl.config.paths import trial_dir
 from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions, agent_config
-from swerl.rollout.outcome import TrialOutcome, classify
+from swerl.rollout.outcome import SwerlBug, TrialOutcome, classify, decide
 from swerl.rollout.tasks import TaskRow
 
 os.environ.setdefault("HARBOR_TELEMETRY", "0")
@@ -176,10 +176,16 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
             await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
             raise
         except Exception as exc:  # Harbor refused the trial before running it (bad task, bad config)
+            if decide(type(exc).__name__, False, False).decision == "raise":
+                raise SwerlBug(f"trial {trial_id}: {type(exc).__name__}: {exc}"[:400]) from exc
             return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
                                 mask_reason=f"error:{type(exc).__name__}", trial_dir=tdir, duration_s=time.time() - t0,
                                 error=str(exc)[:500], attempts=attempt)
         reward, reason, retryable = classify(result)
+        if reason.startswith("bug:"):
+            msg = result.exception_info.exception_message[:300] if result.exception_info else ""
+            raise SwerlBug(f"trial {trial_id}: {reason[4:]}: {msg} — a bug, not an infrastructure failure "
+                           f"(traceback: {tdir}/exception.txt)")
         if reason and retryable and attempt <= settings.max_retries:
             trial_id = f"{job.trial_id}-r{attempt}"
             continue
@@ -187,6 +193,17 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
         return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, reward=reward,
                             masked=bool(reason), mask_reason=reason, trial_dir=tdir, duration_s=time.time() - t0,
                             num_turns=_turns(tdir), error=err, attempts=attempt)
+
+
+def _record(out: TrialOutcome) -> None:
+    """`outcome.json` in the trial dir: the runner's verdict of record (the dashboard prefers it to result.json)."""
+    try:
+        out.trial_dir.mkdir(parents=True, exist_ok=True)
+        tmp = out.trial_dir / ".outcome.json.tmp"
+        tmp.write_text(out.model_dump_json(indent=2))
+        tmp.replace(out.trial_dir / "outcome.json")
+    except OSError:
+        pass  # a full disk must not turn a trial's verdict into a crash; the outcome still reaches the trainer
 
 
 async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: AgentEndpoint | None = None,
@@ -203,6 +220,7 @@ async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: 
             started[i] = time.time()
             out = await run_one(job, settings, endpoint)
         outcomes[i] = out
+        _record(out)
         if on_done:
             on_done(out, len(outcomes), n)
 
@@ -225,10 +243,13 @@ async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: 
             continue
         job = jobs[i]
         exc = None if t.cancelled() else t.exception()
+        if isinstance(exc, SwerlBug):
+            raise exc
         reason = "tail_killed" if t.cancelled() else f"error:{type(exc).__name__}"
         outcomes[i] = TrialOutcome(trial_id=job.trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
                                    mask_reason=reason, trial_dir=trial_dir(settings.trials_root, job.trial_id),
                                    duration_s=time.time() - started.get(i, time.time()), error=str(exc or "")[:500])
+        _record(outcomes[i])
         if on_done:
             on_done(outcomes[i], len(outcomes), n)
     return [outcomes[i] for i in range(n)]

@@ -18,10 +18,11 @@ import yaml
 from swerl.config.load import ConfigError, load_config
 from swerl.config.paths import RunPaths, auto_exp_name, utc_stamp
 from swerl.config.schema import SwerlConfig
-from swerl.run import index, logs, meta, procs
+from swerl.run import index, logs, meta, orphan, procs
+from swerl.run.fsio import atomic_write
 from swerl.run.output import write_output
 from swerl.run.redact import redact_values, redact_yaml_text, secret_values
-from swerl.run.state import merge_state, read_state
+from swerl.run.state import RunState, merge_state, read_state
 
 TAIL_LINES = 200
 TRIAL_SAMPLES = 3
@@ -41,24 +42,87 @@ def status_for(rc: int, sig: str = "") -> index.Status:
     return "completed" if rc == 0 else "failed"
 
 
-def _repair_stale(paths: RunPaths) -> None:
-    """A previous launcher that died without its EXIT trap (kill -9, reboot) leaves a `running` row: close it."""
+class LaunchRefused(RuntimeError):
+    """A launch must not start; the message names the cause and the fix (start.sh prints it and exits 1)."""
+
+
+def keep_state(paths: RunPaths, st: RunState | None) -> None:
+    """A run's state outlives the next launch: `.swerl/runs/<run_id>.json` (history, never overwritten)."""
+    if st and st.run_id:
+        atomic_write(paths.state_dir / "runs" / f"{st.run_id}.json", st.model_dump_json(indent=2) + "\n")
+
+
+def close_dead(cfg: SwerlConfig, pid: int, log=print) -> None:
+    """Before a new launch: the previous run (not live) is closed and cleaned — its helpers (recorded, or found
+    by the output root in their environment), its sandboxes (by label, for every exp in the ledger), its
+    generated files; a `running` row it left becomes `failed` with the reason. Its state is kept per run."""
+    from swerl.run import clean
+
+    paths = RunPaths.of(cfg, "")
     prev = read_state(paths.run_state_file)
-    if not prev or not prev.run_id or prev.live():
+    if prev and prev.pid != pid:
+        keep_state(paths, prev)
+    try:
+        plan = clean.plan(cfg, launcher_pid=pid)
+    except clean.CleanRefused as exc:
+        raise LaunchRefused(str(exc)) from None
+    acts = [a for a in plan.actions if not (a.kind == "file" and a.target == str(paths.run_state_file))]
+    if not acts:
         return
-    rows = {r.id: r for r in index.read_index(paths.index_file)}
-    row = rows.get(prev.run_id)
-    if row and row.status == "running":
-        index.update_row(paths.index_file, prev.run_id, status="failed", completed_at=index.utc_now(),
-                         notes=f"exp={prev.exp} launcher vanished without recording its exit (killed or host restart)")
+    counts: dict[str, int] = {}
+    for a in acts:
+        counts[a.kind] = counts.get(a.kind, 0) + 1
+    failed = clean.execute(plan)
+    summary = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(counts.items()))
+    log(f"closed the previous run{f' {prev.run_id} (exp {prev.exp})' if prev and prev.run_id else ''}: {summary} "
+        "reaped/closed" + (f"; {len(failed)} failed: {failed[0][1]}" if failed else ""))
 
 
-def start(config: str, pid: int) -> dict[str, str]:
-    """Allocate run_NNN (row `running`), record the run state; returns the env the launcher exports."""
+def choose_exp(cfg: SwerlConfig, paths: RunPaths, new: bool) -> tuple[str, str]:
+    """(exp, what to say). A fixed exp_name (or the env) is used as is — the trainer resumes it by itself.
+    With the default `exp_name: ""`, the last run of this output root, if it failed or was interrupted and
+    left a complete checkpoint, is resumed under its own exp name; `--new` starts a fresh run instead."""
+    fixed = cfg.input.experiment.exp_name or os.environ.get("SWERL_EXP_NAME", "")
+    if fixed:
+        return fixed, ""
+    if new:
+        return auto_exp_name(), "--new: starting a fresh run"
+    try:
+        rows = index.read_index(paths.index_file)
+    except index.IndexError_:
+        rows = []
+    last = rows[-1] if rows else None
+    if last and last.exp and last.status in ("failed", "interrupted"):
+        if cfg.input.training.resume_mode == "disable":
+            return auto_exp_name(), f"last run {last.id} {last.status}; training.resume_mode=disable → a fresh run"
+        ckpt = meta.latest_checkpoint(RunPaths.of(cfg, last.exp).checkpoints_dir)
+        if ckpt:
+            return last.exp, (f"resuming exp {last.exp} from {Path(ckpt).name} (run {last.id} {last.status}) — "
+                              "pass --new to start a fresh run")
+    return auto_exp_name(), ""
+
+
+def start(config: str, pid: int, new: bool = False, log=print) -> dict[str, str]:
+    """Close the dead previous run, pass the preflight gate, pick (or resume) the exp, allocate run_NNN (row
+    `running`) and record the run state; returns the env the launcher exports. Raises LaunchRefused."""
+    from swerl.run import live, preflight_gate
+
     cfg = load_config(config)
-    exp = resolve_exp(cfg)
+    paths0 = RunPaths.of(cfg, "")
+    lv = live.check(paths0.run_state_file)
+    if lv.ours and (lv.ours.pid != pid or lv.ours.trainer_alive()):
+        raise LaunchRefused(f"run {lv.ours.run_id or '?'} (exp {lv.ours.exp}, pid {lv.ours.pid}) is live — let it finish "
+                            f"or stop it (swerl stop --config {config}), then relaunch")
+    close_dead(cfg, pid, log)
+    if os.environ.get("SWERL_GATE_DONE") != "1":  # `swerl run` ran the same gate just before
+        gate = preflight_gate.run_gate(str(cfg._source))
+        if not gate.ok:
+            cause = preflight_gate.first_failure(gate.output)
+            raise LaunchRefused(f"preflight failed: {cause} — fix it and relaunch (full report: {gate.command})")
+    exp, said = choose_exp(cfg, paths0, new)
+    if said:
+        log(said)
     paths = RunPaths.of(cfg, exp)
-    _repair_stale(paths)
     row = index.add_running(paths.index_file, exp=exp, notes=f"exp={exp}")
     launch_log = os.environ.get("SWERL_LAUNCH_LOG") or str(paths.launch_log(utc_stamp()))
     infra, k8s = cfg.input.infrastructure, cfg.input.k8s
@@ -75,6 +139,8 @@ def start(config: str, pid: int) -> dict[str, str]:
         "SWERL_RUN_ID": row.id, "SWERL_EXP_NAME": exp, "SWERL_OUTPUT_ROOT": str(paths.root),
         "SWERL_RUN_STATE": str(paths.run_state_file), "SWERL_LAUNCH_LOG": launch_log,
         "SWERL_TRIALS_ROOT": str(paths.trials_dir),
+        # the trainer's parent watchdog: it dies with this launcher (kill -9 of the launcher's group included)
+        orphan.PID_ENV: str(pid), orphan.START_ENV: str(procs.start_ticks(pid) or ""),
     }
 
 

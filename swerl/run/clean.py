@@ -66,13 +66,14 @@ def _kill(pid: int, ticks: int | None) -> Callable[[], None]:
     return do
 
 
-def _our_exps(paths: RunPaths, last_exp: str, all_runs: bool) -> set[str]:
+def _our_exps(paths: RunPaths, last_exp: str) -> set[str]:
+    """Every experiment this output root's ledger names (none is live: plan() refuses while ours is), so the
+    sandboxes of a run that died by kill -9 are found by label even after its state file was replaced."""
     exps = {last_exp} if last_exp else set()
-    if all_runs:
-        try:
-            exps |= {r.exp for r in index.read_index(paths.index_file) if r.exp and r.status != "running"}
-        except index.IndexError_:
-            pass
+    try:
+        exps |= {r.exp for r in index.read_index(paths.index_file) if r.exp}
+    except index.IndexError_:
+        pass
     return exps
 
 
@@ -120,13 +121,18 @@ def _gpu_pids() -> list[int]:
 
 
 def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bool = False, containers: bool = False,
-         core_api=None) -> Plan:
+         core_api=None, launcher_pid: int = 0) -> Plan:  # noqa: ARG001 — containers: kept for the CLI flag
+    """`launcher_pid`: a new launcher closing the previous run (its own record is not "a live run")."""
     paths = RunPaths.of(cfg, "")
     lv = live.check(paths.run_state_file)
+    if lv.ours and lv.ours.pid == launcher_pid and not lv.ours.trainer_alive():
+        lv.ours = None
     if lv.ours:
         raise CleanRefused(f"run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first (swerl stop), then clean")
     p = Plan()
     st = lv.last
+    if st and launcher_pid and st.pid == launcher_pid:
+        st = None  # the new launcher's own record: nothing of it to reap
     if lv.others:
         p.kept += [f"process {x.pid} (etime {procs.fmt_etime(x.etime)}): not started by this run — left alone"
                    for x in lv.others]
@@ -149,17 +155,27 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
                 p.kept.append(f"{RAY_TMP}: another training process is live — left alone")
             else:
                 p.actions.append(Action("dir", str(RAY_TMP), "our run started Ray", _rm(RAY_TMP)))
-    if st and st.run_id:
-        try:
-            row = next((r for r in index.read_index(paths.index_file) if r.id == st.run_id), None)
-        except index.IndexError_:
-            row = None
-        if row and row.status == "running":  # launcher died without its EXIT trap (kill -9, reboot)
-            p.actions.append(Action("ledger-row", f"{row.id} running → failed", "no live process; exit never recorded",
-                                    lambda rid=row.id, e=st.exp: index.update_row(
-                                        paths.index_file, rid, status="failed", completed_at=index.utc_now(),
-                                        notes=f"exp={e} launcher vanished without recording its exit")))
-    ours = {pid for _, pid, ticks in recorded if pid and procs.alive(pid, ticks)}
+    # Helpers of a dead run no state file names any more: found by the output root their launcher exported.
+    planned = {pid for _, pid, ticks in recorded if pid and procs.alive(pid, ticks)}
+    for x in procs.find_by_env("SWERL_OUTPUT_ROOT", str(paths.root)):
+        if x.pid in planned or (launcher_pid and x.pid == launcher_pid):
+            continue
+        run = procs.environ(x.pid).get("SWERL_RUN_ID", "?")
+        p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by run {run} of this output root "
+                                f"(SWERL_OUTPUT_ROOT in its environment), which is not live", _kill(x.pid, procs.start_ticks(x.pid))))
+        planned.add(x.pid)
+    try:
+        running = [r for r in index.read_index(paths.index_file) if r.status == "running"]
+    except index.IndexError_:
+        running = []
+    for row in running:  # launcher died without its EXIT trap (kill -9, reboot); none is live (checked above)
+        e = row.exp or (st.exp if st and st.run_id == row.id else "")
+        p.actions.append(Action("ledger-row", f"{row.id} running → failed", "no live process; exit never recorded",
+                                lambda rid=row.id, e=e: index.update_row(
+                                    paths.index_file, rid, status="failed", completed_at=index.utc_now(),
+                                    notes=f"exp={e} launcher vanished without recording its exit (killed or host "
+                                          f"restart); leftovers reaped by the next launch/clean")))
+    ours = planned
     for gpid in _gpu_pids():
         if gpid in ours:
             continue
@@ -172,11 +188,13 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
         for f in sorted(paths.state_dir.iterdir()):
             if f.name.startswith("."):
                 continue
+            if f == paths.run_state_file and lv.last and launcher_pid and lv.last.pid == launcher_pid:
+                continue
             if f == paths.run_state_file or f.name.startswith(GENERATED_PREFIXES):
                 p.actions.append(Action("file", str(f), "stale run state / generated config of a finished run", _rm(f)))
             else:
                 p.kept.append(f"{f}: not a run file this command knows — left alone")
-    _containers(_our_exps(paths, st.exp if st else "", containers), cfg.input.harbor_agent.docker_host, p)
+    _containers(_our_exps(paths, st.exp if st else ""), cfg.input.harbor_agent.docker_host, p)
     if pods:
         _pods(cfg.input.k8s.pod_name_prefix, cfg.input.k8s.namespace, core_api or k8s_api(cfg), p)
     if logs and paths.logs_dir.exists():

@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         wait: float = typer.Option(30.0, help="Seconds to wait for the launch log and the exp name."),
         force: bool = typer.Option(False, "--force", help="For a human at the CLI only: launch even though preflight "
                                    "failed. Agents and /rl:run never pass this."),
+        new: bool = typer.Option(False, "--new", help="Start a fresh run even if the last one failed or was interrupted "
+                                 "with a checkpoint (default: resume it under its exp name)."),
     ) -> None:
         """Launch a training run (refuses while one is live; preflight gate; confirmation box)."""
         from swerl.run import box, launch, live, preflight_gate
@@ -51,10 +53,15 @@ def register(app: typer.Typer) -> None:
                           f"(`swerl stop --config {config}` or `kill -INT <pid>`, then `swerl clean`), then re-run.",
                           markup=False)
             raise typer.Exit(1)
+        from swerl.run.archive import LaunchRefused, close_dead
+
+        try:  # a dead previous run's leftovers (its proxy on our port, its sandboxes) must not fail the gate
+            close_dead(cfg, os.getpid(), log=lambda m: console.print(m, markup=False))
+        except LaunchRefused as exc:
+            console.print(f"refused: {exc}", markup=False)
+            raise typer.Exit(1) from None
         gate = preflight_gate.run_gate(str(cfg_path))
-        if not gate.available:
-            console.print(f"preflight: {gate.output} — skipped", markup=False)
-        elif not gate.ok:
+        if not gate.ok:
             console.print("Preflight failed — fix the items below before `swerl run`.", markup=False)
             console.print(f"$ {gate.command}\n{gate.output[-4000:]}", markup=False)
             if not force:
@@ -74,8 +81,8 @@ def register(app: typer.Typer) -> None:
                                     "[F]oreground (blocks this session until exit)", default="B")
                 foreground = mode.strip().lower().startswith("f")
         if foreground:
-            raise typer.Exit(launch.foreground(cfg_path, paths))
-        res = launch.background(cfg_path, paths, wait)
+            raise typer.Exit(launch.foreground(cfg_path, paths, new))
+        res = launch.background(cfg_path, paths, wait, new)
         if res.exited is not None and res.exited != 0:
             console.print(f"Launch failed: start.sh exited {res.exited} within {wait:.0f}s. Log tail ({res.launch_log}):",
                           markup=False)
@@ -183,8 +190,8 @@ def register(app: typer.Typer) -> None:
         logs: bool = typer.Option(False, "--logs", help="Also delete logs/*.log."),
         trials: bool = typer.Option(False, "--trials", help="Also delete trials/ (per-trial files)."),
         pods: bool = typer.Option(False, "--pods", help="Delete K8s pods labelled harbor-run=<k8s.pod_name_prefix>."),
-        containers: bool = typer.Option(False, "--containers",
-                                        help="Containers of every run in the ledger (default: the last run's only)."),
+        containers: bool = typer.Option(False, "--containers", hidden=True,
+                                        help="No-op: every ledger run's containers are always included."),
         dry_run: bool = typer.Option(False, "--dry-run", help="List what would go; change nothing."),
     ) -> None:
         """Remove leftovers of OUR finished runs (processes, generated configs, Ray tmp, labelled sandboxes).

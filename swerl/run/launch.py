@@ -10,8 +10,7 @@ from pathlib import Path
 
 from swerl.config.paths import RunPaths, utc_stamp
 from swerl.run import logs, meta, procs
-from swerl.run.index import utc_now
-from swerl.run.state import RunState, merge_state, read_state
+from swerl.run.state import RunState, read_state
 
 WAIT_S = 30.0
 
@@ -31,25 +30,26 @@ def start_script() -> Path:
 
 
 def _env(log: Path, tee: bool) -> dict[str, str]:
-    env = dict(os.environ, SWERL_LAUNCH_LOG=str(log))
+    # SWERL_GATE_DONE: `swerl run` has just passed the same preflight gate start.sh would run
+    env = dict(os.environ, SWERL_LAUNCH_LOG=str(log), SWERL_GATE_DONE="1")
     if tee:
         env["SWERL_LAUNCH_TEE"] = "1"
     return env
 
 
-def background(config: Path, paths: RunPaths, wait_s: float = WAIT_S) -> Launched:
+def background(config: Path, paths: RunPaths, wait_s: float = WAIT_S, new: bool = False) -> Launched:
     """`nohup setsid bash scripts/start.sh --config … > logs/launch_<ts>.log 2>&1 < /dev/null &`, then wait
     up to `wait_s` for the log to fill and the exp line to appear."""
     log = paths.launch_log(utc_stamp())
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as fh:
         p = subprocess.Popen(
-            ["nohup", "bash", str(start_script()), "--config", str(config)],
+            ["nohup", "bash", str(start_script()), "--config", str(config), *(["--new"] if new else [])],
             stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # setsid: own session + process group; survives this shell and its hangup
             cwd=meta.repo_root(), env=_env(log, tee=False),
         )
-    merge_state(paths.run_state_file, p.pid, pgid=p.pid, launch_log=str(log), config=str(config), started_at=utc_now())
+    # no run state written here: start.sh first closes the previous run (whose record that still is)
     deadline = time.monotonic() + wait_s
     exp = None
     while time.monotonic() < deadline:
@@ -62,10 +62,11 @@ def background(config: Path, paths: RunPaths, wait_s: float = WAIT_S) -> Launche
     return Launched(p.pid, log, exp, p.poll(), read_state(paths.run_state_file))
 
 
-def foreground(config: Path, paths: RunPaths) -> int:
+def foreground(config: Path, paths: RunPaths, new: bool = False) -> int:
     """Run start.sh attached to this terminal; it tees into logs/launch_<ts>.log itself."""
     log = paths.launch_log(utc_stamp())
-    p = subprocess.Popen(["bash", str(start_script()), "--config", str(config)], cwd=meta.repo_root(),
+    p = subprocess.Popen(["bash", str(start_script()), "--config", str(config), *(["--new"] if new else [])],
+                         cwd=meta.repo_root(),
                          env=_env(log, tee=True), stdin=subprocess.DEVNULL)
     while True:
         try:

@@ -35,16 +35,8 @@ def package_versions() -> dict[str, str | None]:
 
 
 def latest_checkpoint(ckpt_dir: Path) -> str:
-    """`global_step_N` named by verl's `latest_checkpointed_iteration.txt` (else the highest one), or ""."""
-    marker = ckpt_dir / "latest_checkpointed_iteration.txt"
-    try:
-        step = int(marker.read_text().strip())
-        cand = ckpt_dir / f"global_step_{step}"
-        if cand.exists():
-            return str(cand)
-    except (OSError, ValueError):
-        pass
-    steps = sorted(
-        (int(p.name.split("_")[-1]), p) for p in ckpt_dir.glob("global_step_*") if p.name.split("_")[-1].isdigit()
-    )
-    return str(steps[-1][1]) if steps else ""
+    """The latest *complete* `global_step_N` (marker first, else the newest complete one), or ""."""
+    from swerl.models.checkpoint import latest_step, step_dir
+
+    step = latest_step(ckpt_dir)
+    return str(step_dir(ckpt_dir, step)) if step is not None else ""

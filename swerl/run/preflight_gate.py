@@ -1,8 +1,9 @@
-"""The preflight gate of `swerl run`: `swerl check` (or `swerl dryrun`) must pass before a launch."""
+"""The preflight gate of every launch path (`swerl run`, `bash scripts/start.sh`): `swerl check` must pass."""
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -17,11 +18,20 @@ class GateResult:
     available: bool = True
 
 
-def _commands() -> set[str]:
-    from swerl.cli import app
+_BAD = re.compile(r"^\s*(FAIL|MISSING|EMPTY)\s+(.*)$")
+_BAD_ROW = re.compile(r"^\|\s*(\w+)\s*\|\s*([^|]+?)\s*\|\s*❌\s*\|\s*([^|]*?)\s*\|")
 
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    return names | {g.name or "" for g in app.registered_groups}
+
+def first_failure(output: str) -> str:
+    """The first failing line of a dryrun/check report, as one line ("" when none is recognisable)."""
+    for line in output.splitlines():
+        if m := _BAD.match(line):
+            return f"{m.group(1)} {m.group(2).strip()}"
+    for line in output.splitlines():
+        if m := _BAD_ROW.match(line):
+            return f"{m.group(1)} {m.group(2)}: {m.group(3)}"
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "(no output)"
 
 
 def run_gate(config: str, timeout: float = 600) -> GateResult:
@@ -30,11 +40,7 @@ def run_gate(config: str, timeout: float = 600) -> GateResult:
     if override:
         cmd = [*shlex.split(override), "--config", config]
     else:
-        have = _commands()
-        which = "check" if "check" in have else "dryrun" if "dryrun" in have else ""
-        if not which:
-            return GateResult(True, "", "no preflight command in this checkout (swerl check/dryrun)", available=False)
-        cmd = [sys.executable, "-m", "swerl.cli", which, "--config", config]
+        cmd = [sys.executable, "-m", "swerl.cli", "check", "--config", config]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:

@@ -165,3 +165,32 @@ def signal_pid(pid: int, ticks: int | None, sig: signal.Signals) -> bool:
         return True
     except (ProcessLookupError, PermissionError):
         return False
+
+
+def environ(pid: int) -> dict[str, str]:
+    """The environment a process started with ({} when gone or not ours to read)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    out = {}
+    for item in raw.split(b"\0"):
+        k, sep, v = item.partition(b"=")
+        if sep:
+            out[k.decode(errors="replace")] = v.decode(errors="replace")
+    return out
+
+
+def find_by_env(key: str, value: str) -> list[Proc]:
+    """Live processes started with `key=value` in their environment (a launcher exports the run's output root
+    to everything it starts, so helpers of a dead run are found even when no state file names them).
+    Never ourselves or our ancestors."""
+    me = {os.getpid(), *ancestors(os.getpid())}
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in me:
+            continue
+        pid = int(entry.name)
+        if environ(pid).get(key) == value and alive(pid):
+            out.append(Proc(pid, pgid_of(pid), elapsed_s(pid), cmdline(pid)))
+    return sorted(out, key=lambda p: p.pid)

@@ -9,8 +9,10 @@ checkpoints/<project>/<exp>/
     └── huggingface/                         save_pretrained (full weights, or the LoRA adapter) + tokenizer
 
 The weights live once, in `huggingface/` (a 135M model twice per checkpoint is 0.5 GB of waste).
-A checkpoint dir is built as `global_step_N.tmp-<pid>` and renamed into place; the marker file is written
-after the rename — so a `kill -9` at any moment leaves the previous checkpoint as the latest.
+A checkpoint dir is built as `global_step_N.tmp-<pid>`, every file and dir fsynced, `actor/manifest.json`
+(each file's size) written last, then renamed into place; the marker file is replaced after that — so a
+`kill -9` or a power cut at any moment leaves the previous checkpoint as the latest. A checkpoint is valid
+only when its manifest is there and every file it lists has its recorded size.
 Nothing is deleted except by `keep_last_n_checkpoints` > 0.
 """
 
@@ -19,15 +21,32 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
-MARKER = "latest_checkpointed_iteration.txt"
-_STEP = re.compile(r"^global_step_(\d+)$")
+from swerl.models.checkpoint import MARKER, complete_steps, latest_step, write_manifest
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class CheckpointManager:
@@ -40,26 +59,10 @@ class CheckpointManager:
 
     def latest(self) -> int | None:
         """The step in the marker file, if its dir is complete; else the newest complete dir; else None."""
-        marker = self.root / MARKER
-        if marker.is_file():
-            try:
-                step = int(marker.read_text().strip())
-                if (self.step_dir(step) / "actor" / "trainer_state.json").is_file():
-                    return step
-            except ValueError:
-                pass
-        steps = self.steps()
-        return steps[-1] if steps else None
+        return latest_step(self.root)
 
     def steps(self) -> list[int]:
-        if not self.root.is_dir():
-            return []
-        out = []
-        for p in self.root.iterdir():
-            m = _STEP.match(p.name)
-            if m and (p / "actor" / "trainer_state.json").is_file():
-                out.append(int(m.group(1)))
-        return sorted(out)
+        return complete_steps(self.root)
 
     def save(self, step: int, model, tokenizer, trainer, state: dict) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -75,6 +78,8 @@ class CheckpointManager:
         torch.save({"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
                    actor / "extra_state_world_size_1_rank_0.pt")
         (actor / "trainer_state.json").write_text(json.dumps({**state, "global_step": step}, indent=2))
+        write_manifest(actor)
+        _fsync_tree(tmp)
         final = self.step_dir(step)
         if final.exists():  # re-saving a step after a resume: swap, never leave a half dir
             old = self.root / f"global_step_{step}.old-{os.getpid()}"
@@ -83,9 +88,14 @@ class CheckpointManager:
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
+        _fsync_dir(self.root)  # the rename is durable before the marker names the step
         marker_tmp = self.root / f".{MARKER}.tmp-{os.getpid()}"
-        marker_tmp.write_text(f"{step}\n")
+        with open(marker_tmp, "w") as fh:
+            fh.write(f"{step}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(marker_tmp, self.root / MARKER)
+        _fsync_dir(self.root)
         self._prune()
         return final
 

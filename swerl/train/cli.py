@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
         """Train: boot engine + gateway + LiteLLM proxy, then rollout → update → checkpoint → validate."""
         from swerl.config.load import ConfigError, load_config
         from swerl.config.paths import RunPaths, auto_exp_name
+        from swerl.run.orphan import watch_parent
+
+        watch_parent()  # started by start.sh: die with it (kill -9 of the launcher's process group included)
         from swerl.train.loop import Stopped
         from swerl.train.metrics import StepLogger
 
@@ -56,7 +59,7 @@ def register(app: typer.Typer) -> None:
             from swerl.train.session import train_local
 
             wandb_dir = log.start_wandb(cfg.input.credentials.wandb_mode, cfg.input.experiment.project_name, exp,
-                                        paths.root, cfg.model_dump(mode="json")["runtime_info"]["input"]) \
+                                        paths.root, _tracked_config(cfg)) \
                 if _wandb_ok(cfg, log) else None
             if wandb_dir:
                 log.info(f"wandb {cfg.input.credentials.wandb_mode}: {wandb_dir}")
@@ -71,6 +74,13 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         finally:
             log.close()
+
+
+def _tracked_config(cfg) -> dict:
+    """The config wandb records: everything but `credentials` (keys never leave the machine in a run config)."""
+    conf = cfg.model_dump(mode="json")["runtime_info"]["input"]
+    conf.pop("credentials", None)
+    return conf
 
 
 def _wandb_ok(cfg, log) -> bool:

@@ -86,9 +86,11 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
 
     from swerl.rollout.agents.registry import AgentEndpoint
     from swerl.rollout.network import sandbox_proxy_host
+    from swerl.rollout.outcome import check_step
     from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
     from swerl.rollout.samples import SampleSettings, build_samples
     from swerl.rollout.tasks import load_index
+    from swerl.run.procs import start_ticks
     from swerl.run.state import TrackedProc, update_state
     from swerl.serve.assets import resolve_model_path
     from swerl.serve.engines.local import LocalEngine
@@ -133,7 +135,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     try:
         proxy.start()
         update_state(state_file, ports={"litellm": proxy.port, "gateway": gw.port},
-                     procs=[TrackedProc(name="litellm", pid=proxy.proc.pid)], sandbox_label=f"swerl.run={exp}")
+                     procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))], sandbox_label=f"swerl.run={exp}")
         proxy.wait_ready()
         log.info(f"proxy {proxy.base_url} ready · boot {time.perf_counter() - t0:.0f}s")
         endpoint = AgentEndpoint(host_url=proxy.base_url,
@@ -147,6 +149,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
                              group=f"{rows[j].instance_id}#{b}", agent_name=rows[j].agent_name)
                     for b, j in enumerate(idx) for k in range(t.n_resp_per_prompt)]
             outs = asyncio.run(run_trials(jobs, rs, endpoint))
+            check_step(outs, i.harbor_runtime.max_masked_fraction)  # raises RunCannotTrain: no update, no checkpoint
             samples = [s for o in outs for s in build_samples(o, ss)]
             return StepResult(samples, rollout_metrics(outs))
 

@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -76,9 +75,7 @@ def test_live_run_blocks_and_its_port_is_mine(ports_cfg, capsys, tmp_path):
         state = tmp_path / "out" / ".swerl"
         state.mkdir(parents=True)
         (state / "run.json").write_text(json.dumps({"pid": child.pid, "pgid": child.pid}))
-        t0 = time.monotonic()
         code, out = _run(cfg, capsys)
-        assert time.monotonic() - t0 < 15
     finally:
         child.kill()
         child.wait()

@@ -5,7 +5,6 @@ everything else — Harbor's Trial, the sandbox, the task's verifier, the runner
 
 import asyncio
 import subprocess
-import time
 
 import pytest
 
@@ -108,16 +107,14 @@ def test_deadline_and_tail_killer_mask_stragglers(tmp_path, hello):
         ep = AgentEndpoint(host_url=srv.url, api_key="k")
         jobs = jobs_for(hello, 4)
         srv.replies_by_trial = {jobs[3].trial_id: ["```bash\nsleep 60\n```"]}
-        t0 = time.time()
         outs = asyncio.run(run_trials(jobs, settings(tmp_path, tail_kill_fraction=0.75, tail_kill_grace_sec=2), ep))
-        wall = time.time() - t0
         late = jobs_for(hello, 1)
         srv.replies_by_trial = {late[0].trial_id: ["```bash\nsleep 60\n```"]}
         (dl,) = asyncio.run(run_trials(late, settings(tmp_path, max_timeout_sec=5), ep))
     finally:
         srv.close()
     assert [o.reward for o in outs[:3]] == [1.0, 1.0, 1.0]
-    assert outs[3].masked and outs[3].mask_reason == "tail_killed" and wall < 30
-    assert dl.masked and dl.mask_reason == "deadline" and dl.duration_s < 15
+    assert outs[3].masked and outs[3].mask_reason == "tail_killed"  # a finished `sleep 60` would have a reward
+    assert dl.masked and dl.mask_reason == "deadline"
     left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True)
     assert left.stdout.split() == []

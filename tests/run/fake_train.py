@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from swerl.models.checkpoint import write_manifest
+
 cfg_path = Path(sys.argv[sys.argv.index("--config") + 1])
 inp = yaml.safe_load(cfg_path.read_text())["runtime_info"]["input"]
 root = (cfg_path.parent / inp.get("experiment", {}).get("output_root", ".")).resolve()
@@ -32,5 +34,7 @@ for step in range(1, int(os.environ.get("FAKE_STEPS", "3")) + 1):
     print(f"step:{step} - critic/score/mean:{step / 10:.3f} - actor/entropy:1.5 - response_length/mean:42", flush=True)
     ck = root / "checkpoints" / project / exp / f"global_step_{step}" / "actor"
     ck.mkdir(parents=True, exist_ok=True)
+    (ck / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+    write_manifest(ck)  # the local trainer's layout: complete = every file the manifest lists
     (ck.parent.parent / "latest_checkpointed_iteration.txt").write_text(str(step))
 sys.exit(int(os.environ.get("FAKE_RC", "0")))

@@ -8,6 +8,7 @@ oracle / nop (validation). `agent_import_path` (pkg.mod:Class) overrides the nam
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,16 @@ class AgentEndpoint:
     """http://host.docker.internal:<port> — agents running inside the sandbox (claude-code, mini-swe-agent)."""
     api_key: str = ""
     model: str = "vllm_model"
+    api_key_env: str = "SWERL_AGENT_API_KEY"
+    """Host-side agents read the key from this env var of the runner process: Harbor writes agent kwargs into
+    every trial's config.json/result.json, so the key itself is never a kwarg (sandbox agents get it through
+    AgentConfig.env, which Harbor redacts)."""
+
+    def publish_key(self) -> str:
+        """Put the key where host-side agents read it; returns the variable's name."""
+        if self.api_key:
+            os.environ[self.api_key_env] = self.api_key
+        return self.api_key_env
 
     def trial_url(self, trial_id: str, *, in_sandbox: bool) -> str:
         return f"{(self.sandbox_url if in_sandbox else self.host_url).rstrip('/')}/trial/{trial_id}"
@@ -52,20 +63,24 @@ def agent_config(name: str, import_path: str, trial_id: str, ep: AgentEndpoint,
     """(Harbor AgentConfig, extra sandbox mounts) for one trial."""
     if import_path:
         return AgentConfig(import_path=import_path, model_name=ep.model,
-                           kwargs={"api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key": ep.api_key,
+                           kwargs={"api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1",
+                                   "api_key_env": ep.publish_key(),
                                    "trial_id": trial_id, **opts.extra}), []
     if name in ("oracle", "nop"):
         return AgentConfig(name=name), []
     if name == "swerl-bash":
         return AgentConfig(import_path=SWERL_BASH, model_name=ep.model, kwargs={
-            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key": ep.api_key, "trial_id": trial_id,
+            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key_env": ep.publish_key(),
+            "trial_id": trial_id,
             "max_turns": opts.max_turns, "max_tokens": opts.max_tokens_per_turn,
             "temperature": opts.temperature, "top_p": opts.top_p, **opts.extra}), []
     if name == "terminus-2":
+        if ep.api_key:  # LiteLLM's hosted_vllm provider reads its key from this variable
+            os.environ["HOSTED_VLLM_API_KEY"] = ep.api_key
         return AgentConfig(name="terminus-2", model_name=f"hosted_vllm/{ep.model}", kwargs={
             "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "collect_rollout_details": True,
             "max_turns": opts.max_turns, "temperature": opts.temperature, "record_terminal_session": False,
-            "enable_summarize": False, "llm_kwargs": {"api_key": ep.api_key}, **opts.extra}), []
+            "enable_summarize": False, **opts.extra}), []
     if name == "claude-code":
         env = _claude_env(trial_id, ep, opts.max_tokens_per_turn)
         mounts = []

@@ -12,6 +12,7 @@ Failures that say nothing about the policy raise typed errors the runner masks:
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -90,6 +91,7 @@ def _append(path: Path, entry: dict) -> None:
 
 class SwerlBashAgent(BaseAgent):
     def __init__(self, logs_dir: Path, model_name: str | None = None, *, api_base: str = "", api_key: str = "",
+                 api_key_env: str = "",
                  trial_id: str = "", max_turns: int = 8, max_tokens: int = 128, temperature: float = 1.0,
                  top_p: float = 1.0, output_chars: int = 1000, command_timeout_sec: int = 60,
                  request_timeout_sec: float = 600.0, **kwargs: Any) -> None:
@@ -97,7 +99,8 @@ class SwerlBashAgent(BaseAgent):
         if not api_base:
             raise ValueError("swerl-bash needs api_base (the trial's proxy URL + /v1)")
         self.api_base = api_base.rstrip("/")
-        self.api_key = api_key
+        # the key comes from the runner's environment (a kwarg would land in Harbor's config.json/result.json)
+        self.api_key = api_key or (os.environ.get(api_key_env, "") if api_key_env else "")
         self.trial_id = trial_id
         self.max_turns = max_turns
         self.max_tokens = max_tokens

@@ -13,6 +13,9 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--workers", type=int, default=1)
     a = ap.parse_args()
+    from swerl.run.orphan import watch_parent
+
+    watch_parent()  # the proxy dies with the process that started it (kill -9 included)
     uvicorn.run("swerl.serve.proxy.asgi:app", host=a.host, port=a.port, workers=a.workers, log_level="warning",
                 access_log=False, timeout_keep_alive=60)
 

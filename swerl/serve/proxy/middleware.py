@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import re
 
 TRIAL_HEADER = b"x-swerl-trial-id"
@@ -13,6 +14,10 @@ _ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 _OPEN = ("/health/liveliness", "/health/readiness")
+IDENTITY_PATH = "/swerl/identity"
+NONCE_ENV = "SWERL_PROXY_NONCE"
+"""Each proxy start gets a random nonce in this env var; `GET /swerl/identity` answers it (and the pid), so
+the starter's readiness check proves the server on the port is the one it started."""
 
 
 def _presented_key(headers: list[tuple[bytes, bytes]]) -> str:
@@ -38,9 +43,18 @@ class TrialPrefixMiddleware:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
+    async def _identity(self, send) -> None:
+        body = json.dumps({"nonce": os.environ.get(NONCE_ENV, ""), "pid": os.getpid()}).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket"):
             path: str = scope.get("path", "")
+            if path == IDENTITY_PATH and scope["type"] == "http":
+                await self._identity(send)
+                return
             if path.startswith("/trial/"):
                 _, _, trial, *rest = path.split("/", 3)
                 if _ID.match(trial):

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 
 from swerl.config.schema import SwerlConfig
+from swerl.run.orphan import child_env
+from swerl.serve.proxy.middleware import IDENTITY_PATH, NONCE_ENV
 from swerl.serve.proxy.config import proxy_config, write_proxy_config
 
 
@@ -50,6 +52,7 @@ class ProxyProcess:
         self.max_tokens_cap = max_tokens_cap if max_tokens_cap is not None else cfg.input.training.max_tokens_per_turn
         self.state_dir = Path(state_dir) if state_dir else RunPaths.of(cfg).state_dir
         self.proc: subprocess.Popen | None = None
+        self.nonce = ""
 
     @property
     def base_url(self) -> str:
@@ -81,6 +84,8 @@ class ProxyProcess:
         if self.max_tokens_cap:
             env["SWERL_MAX_TOKENS_CAP"] = str(self.max_tokens_cap)
         env.pop("LITELLM_MASTER_KEY", None)
+        self.nonce = secrets.token_hex(8)
+        env = child_env({**env, NONCE_ENV: self.nonce})
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "swerl.serve.proxy.launch", "--host", self.host, "--port", str(self.port),
@@ -90,16 +95,32 @@ class ProxyProcess:
         log.close()
         return self
 
+    def identity(self) -> str:
+        """The nonce the server on our port answers with ("" when none / not a swerl proxy)."""
+        try:
+            r = httpx.get(f"{self.base_url}{IDENTITY_PATH}", timeout=2)
+            return r.json().get("nonce", "") if r.status_code == 200 else ""
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return ""
+
     def wait_ready(self, timeout: float = 90.0) -> "ProxyProcess":
+        """Ready = the server on the port is the proxy THIS object started (its per-start nonce) and LiteLLM
+        answers liveliness — a stale proxy of a dead run on the same port never passes."""
         deadline = time.time() + timeout
+        seen_other = ""
         while time.time() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise ProxyError(f"LiteLLM proxy exited with code {self.proc.returncode} — see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base_url}/health/liveliness", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+                hint = f" (port {self.port} is held by another server{seen_other})" if seen_other else ""
+                raise ProxyError(f"LiteLLM proxy exited with code {self.proc.returncode}{hint} — see {self.log_path}")
+            nonce = self.identity()
+            if nonce and nonce == self.nonce:
+                try:
+                    if httpx.get(f"{self.base_url}/health/liveliness", timeout=2).status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+            elif nonce:
+                seen_other = ": another swerl proxy answers there"
             time.sleep(0.5)
         raise ProxyError(f"LiteLLM proxy not ready on {self.base_url} after {timeout:.0f}s — see {self.log_path}")
 

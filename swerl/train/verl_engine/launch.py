@@ -58,6 +58,8 @@ class VerlCheckpoints:
 
 def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, config_path: Path) -> int:
     """Run main_ppo to the end; returns its exit code (130 when stopped by a signal)."""
+    from swerl.run.orphan import child_env
+    from swerl.run.procs import start_ticks
     from swerl.run.state import TrackedProc, update_state
     from swerl.train.session import _state_file, _write_outputs
 
@@ -71,10 +73,12 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
         env["WANDB_API_KEY"] = key
     state = _state_file(paths)
     log.info(f"verl main_ppo: {len(cmd) - 3} overrides; step lines → {paths.exp_log}")
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    # under the parent watchdog: main_ppo (and the Ray it starts in its group) dies if `swerl train` is killed
+    watched = [cmd[0], "-m", "swerl.run.orphan", *cmd[2:]] if cmd[1:2] == ["-m"] else cmd
+    proc = subprocess.Popen(watched, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             errors="replace", bufsize=1, start_new_session=True)
     update_state(state, exp=exp, exp_log=str(paths.exp_log), train_pid=os.getpid(), train_pgid=os.getpgid(0),
-                 procs=[TrackedProc(name="main_ppo", pid=proc.pid)])
+                 procs=[TrackedProc(name="main_ppo", pid=proc.pid, start=start_ticks(proc.pid))])
     stopped = []
 
     def forward(sig, _frame):
