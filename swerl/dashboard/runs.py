@@ -60,13 +60,28 @@ class Run:
         return merged
 
 
-def infer_state(run: Run, live: dict, now: float | None = None) -> str:
-    """`running` when the live run (see `live_run`) is this one, or a source was written within LIVE_WINDOW_S
-    (a run of another host or checkout); else `finished`. No stale flag: a crashed run simply stops being live."""
+def infer_state(run: Run, live: dict, now: float | None = None, closed: set[str] | None = None) -> str:
+    """`running` when the live run (see `live_run`) is this one, or — unless the ledger has closed it
+    (`closed`: exps whose newest row is completed/failed/interrupted) — a source was written within
+    LIVE_WINDOW_S (a run of another host or checkout); else `finished`."""
     now = time.time() if now is None else now
     if live and (live["exp"] == run.name or live["files"] & {f.path.name for f in run.files}):
         return "running"
+    if closed and run.name in closed:
+        return "finished"
     return "running" if run.files and now - run.mtime < LIVE_WINDOW_S else "finished"
+
+
+def closed_exps(root: Path) -> set[str]:
+    """Experiments whose newest ledger row is final (the ledger is the record of a run's end)."""
+    from swerl.run.index import IndexError_, read_index
+
+    try:
+        rows = read_index(root / "artifacts" / "index.yaml")
+    except (IndexError_, OSError):
+        return set()
+    newest = {r.exp: r.status for r in rows if r.exp}
+    return {e for e, st in newest.items() if st != "running"}
 
 
 def _clean(v: float | None) -> float | None:
@@ -123,6 +138,7 @@ class RunIndex:
 
     def summaries(self) -> list[dict]:
         state = live_run(self.state_file)
+        closed = closed_exps(self.root)
         rows = []
         for run in self.runs().values():
             steps = run.steps()
@@ -130,7 +146,7 @@ class RunIndex:
             rows.append(
                 {
                     "name": run.name,
-                    "state": infer_state(run, state),
+                    "state": infer_state(run, state, closed=closed),
                     "files": sorted(str(f.path.relative_to(self.root)) for f in run.files),
                     "num_steps": len(steps),
                     "last_step": last,
@@ -159,7 +175,7 @@ class RunIndex:
         lo = bisect.bisect_right(cols["steps"], since) if since is not None else 0
         return {
             "run": name,
-            "state": infer_state(run, live_run(self.state_file)),
+            "state": infer_state(run, live_run(self.state_file), closed=closed_exps(self.root)),
             "keys": cols["keys"],
             "steps": cols["steps"][lo:],
             "time": cols["time"][lo:],

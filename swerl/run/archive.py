@@ -260,5 +260,14 @@ def finish(config: str, run_id: str, rc: int, sig: str = "", notes: str = "") ->
     else:  # started by hand without `archive start`: still record it
         row = index.IndexRow(id=run_id, started_at=completed_at, **fields)
     if st and st.run_id == run_id:
-        merge_state(root_paths.run_state_file, st.pid, finished_at=completed_at, status=status)
+        st = merge_state(root_paths.run_state_file, st.pid, finished_at=completed_at, status=status)
+        keep_state(root_paths, st)
+    try:  # nothing the run started outlives it: stray helpers, sandboxes of trials cut short
+        from swerl.run.clean import reap_run
+
+        reaped = reap_run(cfg, exp, st if st and st.run_id == run_id else None)
+        if reaped:
+            print(f"[archive] reaped {len(reaped)} leftover(s) of {run_id}: {'; '.join(reaped)[:300]}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 — the archive is written; the next launch/clean retries the reaping
+        print(f"[archive] warning: could not reap leftovers of {run_id}: {exc}", file=sys.stderr)
     return row

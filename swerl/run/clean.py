@@ -94,6 +94,31 @@ def _containers(exps: set[str], docker_host: str, plan: Plan) -> None:
                                        lambda c=c: c.remove(force=True)))
 
 
+def reap_run(cfg: SwerlConfig, exp: str, st) -> list[str]:
+    """At a run's end (normal or signalled): its still-live recorded helpers, anything else it started (found
+    by its run id in the environment — e.g. wandb's monitor in the trainer's group), and its labelled
+    sandboxes go. The launcher's own group (its log tee) is left to it. Returns what was removed."""
+    p = Plan()
+    if st:
+        seen: set[int] = set()
+        for name, pid, ticks in [(t.name, t.pid, t.start) for t in st.procs]:
+            if pid and procs.alive(pid, ticks):
+                p.actions.append(Action("process", f"{pid} ({name})", "outlived its run", _kill(pid, ticks)))
+                seen.add(pid)
+        launcher_group = st.pgid or procs.pgid_of(st.pid)
+        root = RunPaths.of(cfg, "").root
+        for x in procs.find_by_env("SWERL_RUN_ID", st.run_id) if st.run_id else []:
+            env = procs.environ(x.pid)
+            if x.pid in seen or x.pgid == launcher_group or env.get("SWERL_OUTPUT_ROOT") != str(root):
+                continue
+            p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by {st.run_id}, outlived it",
+                                    _kill(x.pid, procs.start_ticks(x.pid))))
+    if exp:
+        _containers({exp}, cfg.input.harbor_agent.docker_host, p)
+    execute(p)
+    return [f"{a.kind} {a.target}" for a in p.actions]
+
+
 def _pods(prefix: str, namespace: str, core_api, plan: Plan) -> None:
     if not prefix.strip():
         raise CleanRefused("k8s.pod_name_prefix is empty — refusing --pods (it would match every pod); set a prefix")

@@ -40,8 +40,10 @@ def live_state(st: RunState | None) -> RunState | None:
 def check(state_file: Path) -> Liveness:
     st = read_state(state_file)
     ours = live_state(st)
-    mine = our_groups(ours)
-    own_pids = {p for p in ((ours.pid, ours.train_pid) if ours else ()) if p}
+    # an archived run whose launcher is still printing its closing summary is ours too, not "elsewhere"
+    rec = ours or (st if st and st.finished_at else None)
+    mine = our_groups(rec)
+    own_pids = {p for p in ((rec.pid, rec.train_pid) if rec else ()) if p}
     others = [p for p in procs.find() if p.pgid not in mine and p.pid not in own_pids]
     return Liveness(ours, st, others)
 

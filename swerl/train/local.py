@@ -26,9 +26,9 @@ from swerl.config.schema import AlgorithmSection, TrainingSection
 from swerl.train import algos
 from swerl.train.batch import SampleLike, TrainBatch, collate
 
-CPU_PEAK_FLOPS = float(os.environ.get("SWERL_CPU_PEAK_FLOPS", 2 * 2.5e9 * 32))
-"""Peak used for perf/mfu/actor on CPU: 2 cores × 2.5 GHz × 32 fp32 FLOP/cycle (AVX2 FMA) = 160 GFLOP/s.
-An assumption, not a measurement — override with $SWERL_CPU_PEAK_FLOPS."""
+CPU_PEAK_FLOPS = float(os.environ.get("SWERL_CPU_PEAK_FLOPS") or 0)
+"""A CPU has no meaningful peak to divide by (a guessed one gave perf/mfu/actor > 1), so perf/mfu/actor is
+omitted on CPU unless $SWERL_CPU_PEAK_FLOPS names the machine's peak; perf/flops_per_s/actor is always logged."""
 
 
 @dataclass
@@ -169,8 +169,10 @@ class LocalTrainer:
             "timing_s/adv": t_adv - t_old,
             "timing_s/update_actor": upd,
             "perf/total_num_tokens": float(tokens),
-            "perf/mfu/actor": 6 * self.n_params * tokens * self.s.training.ppo_epochs / (upd * CPU_PEAK_FLOPS),
+            "perf/flops_per_s/actor": 6 * self.n_params * tokens * self.s.training.ppo_epochs / upd,
         }
+        if CPU_PEAK_FLOPS > 0:
+            metrics["perf/mfu/actor"] = metrics["perf/flops_per_s/actor"] / CPU_PEAK_FLOPS
         return metrics
 
     def _ppo(self, batch: TrainBatch, scored, adv, returns) -> dict[str, float]:
