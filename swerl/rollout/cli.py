@@ -50,11 +50,14 @@ def register(app: typer.Typer) -> None:
         from swerl.rollout.tasks import write_index
 
         try:
-            n = write_index(dirs, output, split=split, agent_name=agent)
+            n, refused = write_index(dirs, output, split=split, agent_name=agent)
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1)
-        console.print(f"wrote {n} tasks → {output}")
+        for r in refused:
+            console.print(f"[yellow]refused[/] {r.task}: {r.reason}", markup=True, highlight=False)
+        console.print(f"{n + len(refused)} task dirs: wrote {n} → {output}" + (f", refused {len(refused)} (listed above)"
+                                                                               if refused else ""))
 
     @tasks_app.command("validate")
     def validate(target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
@@ -64,11 +67,11 @@ def register(app: typer.Typer) -> None:
                                                            "pkg.mod:Class (default: the config's, else docker)."),
                  trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go.")) -> None:
         """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel."""
-        from swerl.rollout.tasks import load_index
+        from swerl.rollout.tasks import load_index_checked
         from swerl.rollout.validate import validate_tasks
 
         try:
-            rows = load_index(target)
+            rows, refused = load_index_checked(target)
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1)
@@ -88,6 +91,10 @@ def register(app: typer.Typer) -> None:
         for c in checks:
             t.add_row(c.task_id, str(c.gold), str(c.nop), f"[red]{c.problem}[/]" if c.problem else "[green]ok[/]")
         console.print(t)
+        for r in refused:
+            console.print(f"[yellow]refused (not run)[/] {r.line()}")
+        if refused:
+            console.print(f"{len(rows) + len(refused)} tasks: {len(rows)} validated, {len(refused)} refused (listed above)")
         bad = [c for c in checks if c.problem]
         if bad:
             console.print(f"[red]{len(bad)} task(s) with broken grading[/] — trial dirs under {trials_root}")

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from swerl.rollout.task_features import Refusal, refusal
+from swerl.rollout.task_features import split as split_tasks
+
 
 VERL_AGENT_LOOP = "swerl_harbor"
 """The `agent_name` column: verl's agent-loop registry key (registered by swerl.train.verl_engine.agent_loop)."""
@@ -80,40 +83,53 @@ def write_rows(rows: list[TaskRow], out: Path, split: str = "train", relative: b
     return len(rows)
 
 
-def write_index(dirs: list[Path], out: Path, split: str = "train", agent_name: str = "") -> int:
-    rows = []
+def write_index(dirs: list[Path], out: Path, split: str = "train", agent_name: str = "") -> tuple[int, list[Refusal]]:
+    """Index every runnable task under `dirs`; → (rows written, refused tasks with their reasons)."""
+    rows, refused = [], []
     for d in dirs:
-        tasks = discover(Path(d))
-        if not tasks:
+        tasks, bad = checked(Path(d))
+        if not tasks and not bad:
             raise ValueError(f"{d}: no Harbor task dirs (need task.toml + instruction.md) — pass a task dir or a set")
         rows += [row_of(t, agent_name) for t in tasks]
-    return write_rows(rows, out, split)
+        refused += bad
+    if not rows:
+        raise ValueError(f"every task was refused: {'; '.join(r.line() for r in refused[:5])}")
+    return write_rows(rows, out, split), refused
 
 
-def load_index(path: str | Path) -> list[TaskRow]:
-    """Rows of a parquet index, or of every task under a directory."""
+def checked(root: Path) -> tuple[list[Path], list[Refusal]]:
+    """Runnable task dirs under root + the refused ones (task_features.refusal); nothing is dropped unlisted."""
+    return split_tasks(root)
+
+
+def load_index_checked(path: str | Path) -> tuple[list[TaskRow], list[Refusal]]:
+    """Rows of a parquet index, or of every task under a directory, plus the tasks refused (with reasons)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"task index {p} does not exist: run `swerl tasks index <task dirs> -o {p}` "
                                 f"or point data.train_index at a task dir")
     if p.is_dir():
-        tasks = discover(p)
+        tasks, refused = checked(p)
         if not tasks:
-            raise ValueError(f"{p}: no Harbor task dirs found (need task.toml + instruction.md)")
-        return [row_of(t) for t in tasks]
+            why = f": {'; '.join(r.line() for r in refused[:3])}" if refused else ""
+            raise ValueError(f"{p}: no runnable Harbor task dirs found (need task.toml + instruction.md){why}")
+        return [row_of(t) for t in tasks], refused
     import pandas as pd
 
     df = pd.read_parquet(p)
     missing = {"prompt", "extra_info"} - set(df.columns)
     if missing:
         raise ValueError(f"{p}: not a swerl task index (missing columns {sorted(missing)}): rebuild it with `swerl tasks index`")
-    rows = []
+    rows, refused = [], []
     for rec in df.to_dict("records"):
         info = rec["extra_info"]
         task = (p.parent / info["harbor_task_path"]).resolve()
         if not is_task_dir(task):
             raise FileNotFoundError(f"{p}: row {info.get('instance_id')} points at {task}, which is not a task dir "
                                     f"(moved? rebuild the index)")
+        if why := refusal(task):
+            refused.append(Refusal(task, why))
+            continue
         prompt = rec["prompt"]
         agent = info.get("harbor_agent")
         if agent is None:  # old index: the Harbor agent was in the agent_name column
@@ -121,4 +137,17 @@ def load_index(path: str | Path) -> list[TaskRow]:
         rows.append(TaskRow(instance_id=str(info["instance_id"]), task_path=task,
                             instruction=str(prompt[0]["content"]) if len(prompt) else "",
                             data_source=str(rec.get("data_source", "")), agent_name=str(agent or "")))
+    if not rows:
+        raise ValueError(f"{p}: every row was refused: {'; '.join(r.line() for r in refused[:3])}")
+    return rows, refused
+
+
+def load_index(path: str | Path) -> list[TaskRow]:
+    """`load_index_checked` for the trainer: refused tasks are not trained on, and each is named on stderr."""
+    import sys
+
+    rows, refused = load_index_checked(path)
+    if refused:
+        print(f"[tasks] {len(refused)} of {len(rows) + len(refused)} tasks in {path} refused (not trained on): "
+              + "; ".join(r.line() for r in refused[:10]) + (" …" if len(refused) > 10 else ""), file=sys.stderr)
     return rows

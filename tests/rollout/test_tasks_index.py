@@ -16,7 +16,8 @@ def test_shipped_sets_are_big_enough():
 
 def test_index_round_trip_relative_paths(tmp_path):
     out = tmp_path / "idx" / "train.parquet"
-    n = write_index(["tasks/easy", "tasks/swe-mini"], out, agent_name="")
+    n, refused = write_index(["tasks/easy", "tasks/swe-mini"], out, agent_name="")
+    assert refused == []
     df = pd.read_parquet(out)
     assert len(df) == n and {"prompt", "data_source", "reward_model", "extra_info", "agent_name"} <= set(df.columns)
     row = df.iloc[0]
@@ -30,7 +31,7 @@ def test_index_round_trip_relative_paths(tmp_path):
 def test_bad_inputs_say_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="swerl tasks index"):
         load_index(tmp_path / "missing.parquet")
-    with pytest.raises(ValueError, match="no Harbor task dirs"):
+    with pytest.raises(ValueError, match="no runnable Harbor task dirs"):
         load_index(tmp_path)
 
 

@@ -85,7 +85,13 @@ def check_index(ctx: Context, r: Report, key: str, value: str) -> int:
         r.fail(f"{key} rows", f"{len(bad)}/{len(dirs)} task dirs invalid: {'; '.join(bad[:3])}{' …' if len(bad) > 3 else ''} — fix them or the index")
     else:
         r.ok(f"{key} rows", f"{len(dirs)} valid Harbor task dir(s)")
-    return len(dirs) - len(bad)
+    from swerl.rollout.task_features import refusal  # features swerl's sandboxes cannot run (the trainer's rule)
+
+    refused = [f"{d.name}: {why}" for d in dirs if not task_problem(d) and (why := refusal(d))]
+    if refused:
+        r.warn(f"{key} features", f"{len(refused)}/{len(dirs)} tasks refused, not trained on: {'; '.join(refused[:3])}"
+               f"{' …' if len(refused) > 3 else ''}")
+    return len(dirs) - len(bad) - len(refused)
 
 
 def run(ctx: Context, r: Report) -> None:
