@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from swerl.models.run import RunOutput
+
 HUMAN = "human"
 """The literal value that marks a must-fill field (the user has to replace it before a run)."""
 
@@ -265,15 +267,10 @@ class InputSection(Section):
     algorithm: AlgorithmSection = AlgorithmSection()
 
 
-class OutputSection(Section):
-    """Written after a run: the block's hand-off contract."""
+class OutputSection(RunOutput):
+    """Written after a run: the block's hand-off contract (fields: swerl.models.run.RunOutput)."""
 
-    checkpoint_path: str = ""
-    training_log: str = ""
-    trajectory_log: str = ""
-    run_id: str = ""
-    status: str = ""
-    final_metrics: dict[str, float] = {}
+    model_config = ConfigDict(extra="forbid")
 
 
 class RuntimeInfo(Section):

@@ -7,69 +7,18 @@ A log being written can end mid-line: only whole lines are consumed, the rest wa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_STEP = re.compile(r"(?:^|[\s)\]])step:(\d+) - (.+)$")
-_STEP_BYTES = re.compile(rb"step:(\d+) - ([^\n]*)")
-_BEFORE_STEP = b" \t)]\n"
-"""What may precede `step:` (line start, space, the end of a Ray `(Actor pid=…)` prefix)."""
-_EXP = re.compile(r"\[sync_1node_cc\][^\n]*?\bexp=(\S+)")
+from swerl.models.logline import BEFORE_STEP as _BEFORE_STEP
+from swerl.models.logline import STEP_BYTES as _STEP_BYTES
+from swerl.models.logline import exp_from_text as exp_from_header
+from swerl.models.logline import extract, number, parse_metrics, parse_step_line, split_step_line
+
+__all__ = ["HEADER_BYTES", "LogFile", "exp_from_header", "extract", "number", "parse_metrics", "parse_step_line",
+           "split_step_line"]
 HEADER_BYTES = 16384
 """How much of a log's head is searched for `[sync_1node_cc] exp=<name>`."""
-
-
-def number(text: str) -> float | None:
-    """`0.25`, `np.float64(0.25)`, `nan`, `inf` → float; anything else → None."""
-    if text[-1:] == ")":
-        text = text[text.find("(") + 1 : -1]
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def split_step_line(line: str) -> tuple[int, str] | None:
-    """`(step, " - k:v - k:v")` for a verl metric line (values left unparsed), None for anything else."""
-    if "step:" not in line:
-        return None
-    m = _STEP.search(line.rstrip("\r\n"))
-    return (int(m.group(1)), " - " + m.group(2)) if m else None
-
-
-def parse_metrics(raw: str) -> dict[str, float]:
-    """All numeric metrics of a `" - k:v - …"` string (non-numeric values are dropped)."""
-    out: dict[str, float] = {}
-    for part in raw.split(" - "):
-        key, sep, value = part.rpartition(":")
-        if sep and key:
-            v = number(value)
-            if v is not None:
-                out[key.strip()] = v
-    return out
-
-
-def extract(raw: str, key: str) -> float | None:
-    """One metric out of a `" - k:v - …"` string without parsing the rest (the first occurrence wins)."""
-    i = raw.find(f" - {key}:")
-    if i < 0:
-        return None
-    i += len(key) + 4
-    j = raw.find(" - ", i)
-    return number(raw[i:] if j < 0 else raw[i:j])
-
-
-def parse_step_line(line: str) -> tuple[int, dict[str, float]] | None:
-    """`(step, metrics)` for a verl metric line, None for anything else."""
-    split = split_step_line(line)
-    return (split[0], parse_metrics(split[1])) if split else None
-
-
-def exp_from_header(text: str) -> str | None:
-    """The experiment name a launch log announces in its first lines (`[sync_1node_cc] exp=<name>`)."""
-    m = _EXP.search(text)
-    return m.group(1).strip("'\",") if m else None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from swerl.config.paths import RunPaths, auto_exp_name, utc_stamp
 from swerl.config.schema import SwerlConfig
 from swerl.run import index, logs, meta, orphan, procs
 from swerl.run.fsio import atomic_write
-from swerl.run.output import write_output
+from swerl.run.output import run_output, write_output
 from swerl.run.redact import redact_values, redact_yaml_text, secret_values
 from swerl.run.state import RunState, merge_state, read_state
 
@@ -246,9 +246,7 @@ def finish(config: str, run_id: str, rc: int, sig: str = "", notes: str = "") ->
     (out / "metadata.yaml").write_text(redact_values(yaml.safe_dump(metadata, sort_keys=False), secrets))
 
     try:  # the hand-off contract: runtime_info.output in config.yaml (comments and layout preserved)
-        write_output(src, {"checkpoint_path": ckpt, "training_log": str(paths.exp_log),
-                           "trajectory_log": str(paths.trials_dir), "run_id": run_id, "status": status,
-                           "final_metrics": last[1] if last else {}})
+        write_output(src, run_output(cfg, exp, run_id, status, last[1] if last else {}))
     except (OSError, ValueError, ConfigError) as exc:
         print(f"[archive] warning: runtime_info.output not written to {src}: {exc}", file=sys.stderr)
 

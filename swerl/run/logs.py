@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-EXP_LINE = re.compile(r"\[sync_1node_cc\] exp=(\S+)")
-STEP_LINE = re.compile(r"\bstep:(\d+)\s+-\s+(.*)$")
-REWARD_KEYS = ("critic/score/mean", "critic/rewards/mean", "reward/mean")
+from swerl.models.logline import EXP as EXP_LINE
+from swerl.models.logline import parse_step_line as parse_step
+from swerl.models.logline import reward_of
+
+__all__ = ["EXP_LINE", "exp_name", "last_step", "parse_step", "reward_of", "tail_lines"]
 
 
 def tail_lines(path: Path, n: int = 200, max_bytes: int = 1 << 20) -> list[str]:
@@ -30,26 +31,10 @@ def exp_name(path: Path, head: int = 80) -> str | None:
                 if i >= head:
                     break
                 if m := EXP_LINE.search(line):
-                    return m.group(1)
+                    return m.group(1).strip("'\",")
     except OSError:
         pass
     return None
-
-
-def parse_step(line: str) -> tuple[int, dict[str, float]] | None:
-    m = STEP_LINE.search(line)
-    if not m:
-        return None
-    metrics: dict[str, float] = {}
-    for part in m.group(2).split(" - "):
-        key, sep, val = part.strip().rpartition(":")
-        if not sep:
-            continue
-        try:
-            metrics[key.strip()] = float(val)
-        except ValueError:
-            continue
-    return int(m.group(1)), metrics
 
 
 def last_step(*paths: Path) -> tuple[int, dict[str, float]] | None:
@@ -62,10 +47,3 @@ def last_step(*paths: Path) -> tuple[int, dict[str, float]] | None:
                     best = parsed
                 break
     return best
-
-
-def reward_of(metrics: dict[str, float]) -> tuple[str, float] | None:
-    for key in REWARD_KEYS:
-        if key in metrics:
-            return key, metrics[key]
-    return None

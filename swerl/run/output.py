@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from swerl.config.load import parse_config
+from swerl.models.run import TRAINER_STATUS, RunOutput
 from swerl.run.fsio import atomic_write, locked
 
 _KEY = re.compile(r"^(\s*)([A-Za-z_][\w-]*)\s*:")
@@ -51,7 +52,29 @@ def render(text: str, output: dict) -> str:
     return "".join(lines[:start] + block + lines[stop:])
 
 
-def write_output(config: Path, output: dict) -> None:
+FINAL_KEYS = ("critic/score/mean", "val/score/mean", "actor/pg_loss", "actor/entropy", "actor/grad_norm",
+              "response_length/mean", "rollout/masked", "timing_s/step", "training/global_step")
+"""The metrics runtime_info.output.final_metrics keeps (when the last step line has them)."""
+
+
+def run_output(cfg, exp: str, run_id: str, status: str, final: dict[str, float]) -> RunOutput:
+    """The one builder of runtime_info.output (trainer and archive both call it)."""
+    from swerl.config.paths import RunPaths
+    from swerl.models.checkpoint import latest_step, step_dir
+
+    paths = RunPaths.of(cfg, exp)
+    step = latest_step(paths.checkpoints_dir)
+    ckpt = step_dir(paths.checkpoints_dir, step) if step is not None else None
+    hf = ckpt / "actor" / "huggingface" if ckpt is not None else None
+    return RunOutput(checkpoint_path=str(ckpt or ""), model_path=str(hf) if hf is not None and hf.is_dir() else "",
+                     training_log=str(paths.exp_log), trajectory_log=str(paths.trials_dir), run_id=run_id, exp=exp,
+                     status=TRAINER_STATUS.get(status, status),
+                     final_metrics={k: float(final[k]) for k in FINAL_KEYS if k in final})
+
+
+def write_output(config: Path, output: RunOutput | dict) -> None:
+    if isinstance(output, RunOutput):
+        output = output.model_dump(mode="json")
     with locked(config):
         new = render(config.read_text(), output)
         parse_config(yaml.safe_load(new))  # never leave a config behind that would not load

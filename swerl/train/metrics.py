@@ -12,16 +12,14 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-PREFIX = "[sync_1node_cc]"
+from swerl.models.logline import EXP_PREFIX, format_step  # the one formatter of step lines
+
+PREFIX = EXP_PREFIX
 THROUGHPUT_KEYS = ("perf/throughput", "perf/total_num_tokens", "perf/time_per_step", "timing_s/gen",
                    "rollout/tokens_per_s")
 
 
-def format_step(step: int, metrics: dict) -> str:
-    """`step:N - key:value - …` exactly as verl's console logger prints it."""
-    from verl.utils.logger.aggregate_logger import concat_dict_to_str
 
-    return concat_dict_to_str(dict(sorted(metrics.items())), step=step)
 
 
 def rollout_metrics(outcomes) -> dict[str, float]:

@@ -24,8 +24,6 @@ from swerl.train.checkpoint import CheckpointManager
 from swerl.train.loop import Schedule, Stopped, StepResult, TrainLoop
 from swerl.train.metrics import StepLogger, rollout_metrics
 
-FINAL_KEYS = ("critic/score/mean", "val/score/mean", "actor/pg_loss", "actor/entropy", "actor/grad_norm",
-              "response_length/mean", "rollout/masked", "timing_s/step", "training/global_step")
 
 
 def estimate_s(cfg: SwerlConfig, total_steps: int) -> tuple[float, str]:
@@ -41,25 +39,19 @@ def estimate_s(cfg: SwerlConfig, total_steps: int) -> tuple[float, str]:
     return boot + total_steps * step, f"{total_steps} steps × ({trials} trials in {waves} waves of ~{per_trial:.0f}s + update) + boot"
 
 
-def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, ckpt: CheckpointManager,
-                   status: str, final: dict[str, float], log: StepLogger) -> None:
-    """`runtime_info.output` → `.swerl/output.yaml` always; into config.yaml via the run layer's targeted
-    edit (comments and order kept byte for byte, result re-validated) — skipped with a note if that fails."""
-    last = ckpt.latest()
-    out = {
-        "checkpoint_path": str(ckpt.step_dir(last) / "actor") if last is not None else "",
-        "training_log": str(paths.exp_log),
-        "trajectory_log": str(paths.trials_dir),
-        "run_id": paths.exp,
-        "status": status,
-        "final_metrics": {k: float(final[k]) for k in FINAL_KEYS if k in final},
-    }
+def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, ckpt, status: str,
+                   final: dict[str, float], log: StepLogger) -> None:  # noqa: ARG001 — ckpt: the layout is shared
+    """`runtime_info.output` (swerl.run.output.run_output — the launcher's archive writes the same record) →
+    `.swerl/output.yaml` always; into config.yaml via the run layer's targeted edit (comments and order kept
+    byte for byte, result re-validated) — skipped with a note if that fails."""
+    from swerl.run.output import run_output, write_output
+
+    out = run_output(cfg, paths.exp, os.environ.get("SWERL_RUN_ID") or paths.exp, status, final)
     paths.state_dir.mkdir(parents=True, exist_ok=True)
-    (paths.state_dir / "output.yaml").write_text(yaml.safe_dump({"runtime_info": {"output": out}}, sort_keys=False))
+    (paths.state_dir / "output.yaml").write_text(
+        yaml.safe_dump({"runtime_info": {"output": out.model_dump(mode="json")}}, sort_keys=False))
     if config_path is not None:
         try:
-            from swerl.run.output import write_output
-
             write_output(config_path, out)
         except Exception as exc:  # noqa: BLE001 — the copy above is the hand-off of record
             log.info(f"config.yaml runtime_info.output not updated ({exc}); see {paths.state_dir / 'output.yaml'}")

@@ -8,35 +8,21 @@ SIGINT/SIGTERM are forwarded to main_ppo's process group (Ray driver, its worker
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 from pathlib import Path
 
 from swerl.config.paths import RunPaths
+from swerl.models import logline
 from swerl.config.schema import SwerlConfig
 from swerl.train.metrics import StepLogger
 
-STEP_LINE = re.compile(r"(?:^|\s)step:(\d+) - (.*)$")
-
-
 def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
-    """`(TaskRunnerV1 pid=…) step:3 - critic/score/mean:0.25 - …` (verl's console logger via Ray, maybe with
-    colour codes) → (3, {key: value}, the line from `step:` on); None if not a step line."""
-    m = STEP_LINE.search(line.rstrip("\n"))
-    if not m:
-        return None
-    clean = line.rstrip("\n")[m.start(1) - len("step:"):]
-    out: dict[str, float] = {}
-    for part in m.group(2).split(" - "):
-        k, sep, v = part.strip().rpartition(":")
-        if not sep:
-            continue
-        try:
-            out[k] = float(v)
-        except ValueError:
-            pass
-    return int(m.group(1)), out, clean
+    """`(TaskRunnerV1 pid=…) step:3 - critic/score/mean:np.float64(0.25) - …` → (3, {key: value}, the line
+    from `step:` on); None if not a step line (swerl.models.logline is the one parser)."""
+    clean = logline.clean_step_line(line)
+    parsed = logline.parse_step_line(line)
+    return (parsed[0], parsed[1], clean) if parsed and clean else None
 
 
 class VerlCheckpoints:
