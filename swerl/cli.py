@@ -47,7 +47,15 @@ _mount()
 
 
 def main() -> None:
-    app()
+    """The one handler for user errors: a bad or missing config is one line on stderr and exit 2, never a
+    traceback — whichever command met it."""
+    from swerl.config.load import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

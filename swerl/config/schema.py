@@ -11,8 +11,9 @@ from typing import Literal
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from swerl.models import names
 from swerl.models.run import RunOutput
 
 HUMAN = "human"
@@ -162,6 +163,11 @@ class VllmSection(Section):
     """Fraction of GPU memory vLLM may take."""
     tool_call_parser: str = "hermes"
     """hermes | qwen3_coder | none — how the gateway parses tool calls from sampled text."""
+
+    @field_validator("tool_call_parser")
+    @classmethod
+    def _parser(cls, v: str) -> str:
+        return names.check(v, names.TOOL_PARSERS, "tool call parser")
     enforce_eager: bool = False
     """Skip CUDA-graph capture (faster boot, slower decoding)."""
     temperature: float = Field(1.0, ge=0)
@@ -220,6 +226,16 @@ class AlgorithmSection(Section):
     """Any verl estimator: grpo | gae | rloo | reinforce_plus_plus | …"""
     policy_loss_mode: str = "vanilla"
     """verl policy loss: vanilla | gspo | …"""
+
+    @field_validator("adv_estimator")
+    @classmethod
+    def _estimator(cls, v: str) -> str:
+        return names.check(v, names.ADV_ESTIMATORS, "verl advantage estimator")
+
+    @field_validator("policy_loss_mode")
+    @classmethod
+    def _loss(cls, v: str) -> str:
+        return names.check(v, names.POLICY_LOSSES, "verl policy loss")
     learning_rate: float = Field(1e-5, gt=0)
     """Actor learning rate."""
     critic_learning_rate: float = Field(1e-5, gt=0)

@@ -19,6 +19,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from swerl.config.paths import trial_dir
+from swerl.models.backend import ALIASES as ENV_ALIASES  # the one backend rule; names kept for importers
+from swerl.models.backend import DOCKER_API, LOCAL_PROCESS  # noqa: F401
+from swerl.models.backend import KUBERNETES as K8S
+from swerl.models.backend import resolve as resolve_backend
 from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions, agent_config
 from swerl.rollout.outcome import SwerlBug, TrialOutcome, classify, decide
 from swerl.rollout.tasks import TaskRow
@@ -26,11 +30,6 @@ from swerl.rollout.tasks import TaskRow
 os.environ.setdefault("HARBOR_TELEMETRY", "0")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-HARBOR_DOCKER = "harbor.environments.docker.docker:DockerEnvironment"
-DOCKER_API = "swerl.rollout.envs.docker_api:DockerApiEnvironment"
-LOCAL_PROCESS = "swerl.rollout.envs.local_process:LocalProcessEnvironment"
-K8S = "swerl.rollout.envs.k8s:KubernetesEnvironment"
-ENV_ALIASES = {"docker": DOCKER_API, "local": LOCAL_PROCESS, "k8s": K8S}
 
 
 class TrialJob(BaseModel):
@@ -64,14 +63,12 @@ class RolloutSettings(BaseModel):
     def from_config(cls, cfg, trials_root: Path, run_label: str, **over) -> "RolloutSettings":
         i = cfg.input
         ha, hr, tr = i.harbor_agent, i.harbor_runtime, i.training
-        env_path = over.pop("environment_import_path", "") or ha.environment_import_path
+        backend = resolve_backend(over.pop("environment_import_path", "") or ha.environment_import_path, ha.docker_host)
+        env_path = backend.import_path
         kwargs: dict = {}
-        if env_path == HARBOR_DOCKER:
-            # Harbor's compose-based class costs seconds per trial (see envs/docker_api.py): same backend, API driven.
-            env_path = DOCKER_API
         if env_path == DOCKER_API:
             kwargs = {"docker_host": ha.docker_host, "tls_dir": ha.docker_tls_dir, "run_label": run_label}
-        elif env_path.endswith(":KubernetesEnvironment"):
+        elif backend.kind == "kubernetes":
             k = i.k8s
             kwargs = {"kubeconfig": k.kubeconfig, "namespace": k.namespace, "pod_name_prefix": k.pod_name_prefix,
                       "startup_timeout_sec": k.pod_startup_timeout_sec, "active_deadline_sec": k.pod_active_deadline_sec,

@@ -11,10 +11,17 @@ WIDTH = 78
 
 
 def backend(cfg: SwerlConfig) -> str:
+    from swerl.models.backend import of
+
     ha, k8s = cfg.input.harbor_agent, cfg.input.k8s
-    if "k8s" in ha.environment_import_path.lower() or "kube" in ha.environment_import_path.lower():
+    kind = of(cfg).kind
+    if kind == "kubernetes":
         return f"K8s ({k8s.kubeconfig or '~/.kube/config'}, ns {k8s.namespace}, pods harbor-run={k8s.pod_name_prefix})"
-    if ha.docker_host.startswith("tcp://"):
+    if kind == "local":
+        return "local processes (NO ISOLATION)"
+    if kind == "custom":
+        return f"custom ({ha.environment_import_path})"
+    if kind == "docker-remote":
         return f"Docker (remote {ha.docker_host})"
     return f"Docker ({'local' if not ha.docker_host else ha.docker_host})"
 

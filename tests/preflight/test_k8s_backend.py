@@ -55,13 +55,13 @@ def api(tmp_path):
 
 
 def _k8s(make_config, kubeconfig):
-    return make_config({"k8s.kubeconfig": str(kubeconfig)})
+    return make_config({"harbor_agent.environment_import_path": "k8s", "k8s.kubeconfig": str(kubeconfig)})
 
 
 def test_k8s_reachable_and_rbac_ok(api, make_config, run_dryrun):
     _, kubeconfig = api
     code, text = run_dryrun(_k8s(make_config, kubeconfig))
-    assert "auto-detected K8s" in text
+    assert "  backend  (K8s (" in text
     assert "  OK       k8s:reachable  (1 node(s) Ready)" in text
     assert "  OK       k8s:rbac  (can create pods in namespace default)" in text
     assert "docker:daemon" not in text  # the docker checks do not run in K8s mode

@@ -32,11 +32,13 @@ class BadDockerHost(ValueError):
 
 @dataclass(frozen=True)
 class Backend:
-    kind: str  # "docker" | "k8s"
+    kind: str  # "docker" | "k8s" | "local" | "custom"
     url: str = ""  # docker: unix:///… or tcp://host:port
     remote: bool = False
 
     def describe(self, ctx: Context) -> str:
+        if self.kind in ("local", "custom"):
+            return {"local": "local processes", "custom": ctx.i.harbor_agent.environment_import_path}[self.kind]
         if self.kind == "k8s":
             return f"K8s ({ctx.i.k8s.kubeconfig or '<no kubeconfig>'})"
         return f"Docker ({ctx.i.harbor_agent.docker_host or self.url})"
@@ -63,9 +65,15 @@ def docker_url(value: str) -> tuple[str, bool]:
 
 
 def detect(ctx: Context) -> Backend:
-    ha, k8s = ctx.i.harbor_agent, ctx.i.k8s
-    if k8s.kubeconfig or "kubernetes" in ha.environment_import_path.lower():
+    """The backend the run will use (swerl.models.backend — the runner's rule), with the docker URL."""
+    from swerl.models.backend import resolve
+
+    ha = ctx.i.harbor_agent
+    kind = resolve(ha.environment_import_path, ha.docker_host).kind
+    if kind == "kubernetes":
         return Backend("k8s")
+    if kind in ("local", "custom"):
+        return Backend(kind)
     url, remote = docker_url(ha.docker_host)
     return Backend("docker", url, remote)
 
@@ -87,7 +95,19 @@ def module_exists(dotted: str) -> bool:
 
 
 def _check_import_path(ctx: Context, r: Report) -> None:
+    import difflib
+
+    from swerl.models.backend import ALIASES
+
     path = ctx.i.harbor_agent.environment_import_path
+    if path in ALIASES:
+        path = ALIASES[path]
+    elif ":" not in path:
+        close = difflib.get_close_matches(path, [a for a in ALIASES if ":" not in a], n=1)
+        r.fail("harbor_agent.environment_import_path", f"unknown backend {path!r} — "
+               + (f"did you mean '{close[0]}'? " if close else "")
+               + f"(one of: {', '.join(a for a in ALIASES if ':' not in a)}, or package.module:Class)")
+        return
     module, _, cls = path.partition(":")
     if not module or not cls:
         r.fail("harbor_agent.environment_import_path", f"{path!r} is not 'package.module:Class' — fix the value")
@@ -227,8 +247,13 @@ def run(ctx: Context, r: Report) -> None:
     except BadDockerHost as exc:
         r.fail("backend", str(exc))
         return
-    r.ok("backend", f"auto-detected {b.describe(ctx)}" + (" remote" if b.remote else ""))
+    r.ok("backend", f"{b.describe(ctx)}" + (" remote" if b.remote else "") + " (from harbor_agent.environment_import_path)")
+    if b.kind != "k8s" and ctx.i.k8s.kubeconfig:
+        r.warn("k8s.kubeconfig", "set, but the backend is not Kubernetes — to run pods set "
+               "harbor_agent.environment_import_path: k8s")
     if b.kind == "k8s":
         check_k8s(ctx, r)
-    else:
+    elif b.kind == "local":
+        r.warn("backend:isolation", "local-process sandboxes: NO ISOLATION — agent commands run on this host")
+    elif b.kind == "docker":
         check_docker(ctx, r, b)
