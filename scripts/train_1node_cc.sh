@@ -13,9 +13,7 @@ parse_config_arg 2,4 "$@"
 [ -x .venv/bin/swerl ] || die ".venv is missing — run 'bash scripts/setup_env.sh' (or start via scripts/start.sh)"
 
 export HARBOR_TELEMETRY=${HARBOR_TELEMETRY:-0} LITELLM_LOCAL_MODEL_COST_MAP=${LITELLM_LOCAL_MODEL_COST_MAP:-True}
-if .venv/bin/swerl config env --help >/dev/null 2>&1; then
-  eval "$(.venv/bin/swerl config env --config "$CONFIG")"
-fi
+eval "$(.venv/bin/swerl config env --config "$CONFIG")" || die "could not read $CONFIG (see above)"
 trap - EXIT   # exec below: the trainer owns the exit code from here
 if [ -n "${SWERL_TRAIN_CMD:-}" ]; then
   # shellcheck disable=SC2086
