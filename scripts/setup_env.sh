@@ -113,7 +113,7 @@ if [ "$ASSETS" = 0 ]; then
 else
   force_flag=(); [ "$FORCE" = 1 ] && force_flag=(--force)
   if docker info >/dev/null 2>&1; then
-    step "sandbox base image" .venv/bin/swerl sandbox build-base "${force_flag[@]}"
+    step "sandbox base image" .venv/bin/swerl sandbox build-base --config "$CONFIG" "${force_flag[@]}"
   else
     skip "sandbox base image: no reachable docker daemon"
   fi

@@ -66,10 +66,10 @@ class InfrastructureSection(Section):
 class EnvironmentSection(Section):
     venv_path: str = ""
     """Empty = `./.venv` of this checkout; else an existing venv that must resolve swerl to this checkout."""
-    bootstrap_script: str = "scripts/setup_env.sh"
-    """Script that builds the venv (start.sh runs it when the venv is missing)."""
-    requirements: str = "pyproject.toml"
-    """Dependency spec the bootstrap installs (its hash decides whether setup reinstalls)."""
+    bootstrap_script: Literal["scripts/setup_env.sh"] = "scripts/setup_env.sh"
+    """Kept for the seed's layout: the script start.sh runs when the venv is missing or stale (only this one)."""
+    requirements: Literal["pyproject.toml"] = "pyproject.toml"
+    """Kept for the seed's layout: the dependency spec setup installs and hashes (only this one)."""
 
 
 class K8sSection(Section):
@@ -211,8 +211,20 @@ class TrainingSection(Section):
     """0 = full fine-tune; >0 = LoRA via peft."""
     gradient_checkpointing: bool = False
     """Trade compute for memory in the trainer."""
-    device: str = "cpu"
-    """Torch device of the local trainer (cpu | cuda)."""
+    verl_overrides: list[str] = []
+    """Extra hydra overrides for verl's main_ppo (engine: verl), appended last so they win, e.g.
+    `["actor_rollout_ref.actor.ppo_epochs=2", "+trainer.val_only=False"]`."""
+
+    @field_validator("verl_overrides")
+    @classmethod
+    def _overrides(cls, v: list[str]) -> list[str]:
+        bad = [o for o in v if "=" not in o or o.startswith("=")]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a hydra override — write key.path=value (or +key=value to add)")
+        return v
+
+    device: Literal["cpu", "cuda"] = "cpu"
+    """Torch device of the local engine + trainer (engine: local). `cuda` is not exercised in CI (no GPU here)."""
     log_prob_micro_batch_size_per_gpu: int = Field(0, ge=0)
     """verl: samples per old/ref log-prob forward; 0 = ppo_micro_batch_size_per_gpu."""
     use_remove_padding: bool = True

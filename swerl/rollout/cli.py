@@ -106,12 +106,21 @@ def register(app: typer.Typer) -> None:
                    mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: $SWERL_DEBIAN_MIRROR, else the Debian archive among apt's sources)."),
                    py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest)."),
                    mswea: bool = typer.Option(False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline "
-                                                                      "trials (~170 MB of wheels).")) -> None:
+                                                                      "trials (~170 MB of wheels)."),
+                   config: Path = typer.Option(None, "--config", "-c", help="Also tag the base as this config's "
+                                               "harbor_agent.base_image (what task Dockerfiles build FROM).")) -> None:
         """Build swerl/base:bookworm (pull, else debootstrap + docker import) and swerl/base-py:bookworm."""
         from swerl.rollout import images
 
         try:
             images.build_base(force=force, mirror=mirror, log=console.print)
+            if config is not None:
+                from swerl.config.load import load_config
+
+                want = load_config(config).input.harbor_agent.base_image
+                if want and want != images.BASE:
+                    images.tag(images.BASE, want)
+                    console.print(f"tagged {images.BASE} as {want} (harbor_agent.base_image)")
             if py:
                 images.build_base_py(force=force, log=console.print)
             if mswea:

@@ -112,6 +112,12 @@ def build_base(force: bool = False, mirror: str = "", log=print) -> str:
     return BASE
 
 
+def tag(src: str, dst: str) -> None:
+    r = subprocess.run(["docker", "tag", src, dst], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"docker tag {src} {dst} failed: {r.stderr.strip()[:200]} — check harbor_agent.base_image")
+
+
 def wheels_valid(dest: Path) -> bool:
     """Every wheel is a readable zip and each of PY_WHEELS is there (a torn download is not a cache)."""
     import zipfile

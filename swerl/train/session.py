@@ -113,7 +113,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(t.device)
     engine = LocalEngine(model, tok, seed=i.experiment.seed)
     trainer = LocalTrainer(model, TrainerSettings.from_config(cfg), pad_id=engine.pad_id)
     max_len = min(i.vllm.max_model_length, engine.max_model_len)

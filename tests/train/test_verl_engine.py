@@ -23,7 +23,8 @@ def _gpu_cfg(tmp_path: Path):
     i["training"].update(engine="verl", train_batch_size=64, n_resp_per_prompt=8, save_freq=5, test_freq=5,
                          max_prompt_length=8192, max_response_length=24576, keep_last_n_checkpoints=3)
     i["algorithm"].update(policy_loss_mode="gspo", loss_agg_mode="seq-mean-token-mean")
-    i["training"].update(use_remove_padding=False, attn_implementation="sdpa", log_prob_micro_batch_size_per_gpu=3)
+    i["training"].update(use_remove_padding=False, attn_implementation="sdpa", log_prob_micro_batch_size_per_gpu=3,
+                         verl_overrides=["actor_rollout_ref.actor.ppo_epochs=2", "trainer.save_freq=7"])
     i["experiment"]["output_root"] = str(tmp_path)
     i["data"]["train_index"] = str(Path(__file__).parents[2] / "tasks" / "easy")
     cfg = parse_config(d)
@@ -50,7 +51,8 @@ def test_overrides_compose_in_verl_hydra_config(tmp_path):
     assert r.agent.default_agent_loop == AGENT_NAME and Path(r.agent.agent_loop_config_path).is_file()
     assert c.actor_rollout_ref.actor.policy_loss.loss_mode == "gspo"
     assert c.algorithm.adv_estimator == "grpo"
-    assert (c.trainer.n_gpus_per_node, c.trainer.save_freq, c.trainer.test_freq) == (8, 5, 5)
+    assert (c.trainer.n_gpus_per_node, c.trainer.save_freq, c.trainer.test_freq) == (8, 7, 5)  # override won
+    assert c.actor_rollout_ref.actor.ppo_epochs == 2  # training.verl_overrides reach main_ppo
     assert c.trainer.default_local_dir == str(tmp_path / "checkpoints" / "swerl" / "exp1")
     assert c.trainer.max_actor_ckpt_to_keep == 3 and c.data.max_response_length == 24576
     # verl's vLLM answers under our served name only through the prometheus switch
@@ -184,6 +186,7 @@ for s in (1, 2):
     print(f"\\x1b[36m(TaskRunnerV1 pid=1)\\x1b[0m step:{s} - critic/score/mean:{0.25 * s} - timing_s/gen:3.5 - "
           f"perf/throughput:{100 * s}")
 (ck / "global_step_2" / "actor").mkdir(parents=True)
+(ck / "global_step_2" / "actor" / "model_world_size_1_rank_0.pt").write_bytes(b"weights")
 (ck / "latest_checkpointed_iteration.txt").write_text("2")
 print("env", os.environ["SWERL_CONFIG"], os.environ["SWERL_EXP"])
 sys.exit(int(os.environ.get("FAKE_RC", "0")))
@@ -220,9 +223,10 @@ def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
     state = json.loads(paths.run_state_file.read_text())
     assert state["status"] == "finished" and [q["name"] for q in state["procs"]] == ["main_ppo"]
     out = yaml.safe_load((paths.state_dir / "output.yaml").read_text())["runtime_info"]["output"]
-    assert out["checkpoint_path"].endswith("checkpoints/swerl/x/global_step_2/actor") and out["status"] == "finished"
+    assert out["checkpoint_path"].endswith("checkpoints/swerl/x/global_step_2") and out["status"] == "completed"
     assert out["final_metrics"]["critic/score/mean"] == 0.5
     monkeypatch.setenv("FAKE_RC", "3")
-    fake.write_text(FAKE_MAIN_PPO.replace('(ck / "global_step_2" / "actor").mkdir(parents=True)', ""))
+    fake.write_text(FAKE_MAIN_PPO.replace('(ck / "global_step_2" / "actor").mkdir(parents=True)', "")
+                    .replace('(ck / "global_step_2" / "actor" / "model_world_size_1_rank_0.pt").write_bytes(b"weights")', ""))
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
     assert res.exit_code == 3 and json.loads(paths.run_state_file.read_text())["status"] == "failed"

@@ -16,7 +16,7 @@ import httpx
 from swerl.config.schema import SwerlConfig
 from swerl.run.orphan import child_env
 from swerl.serve.proxy.middleware import IDENTITY_PATH, NONCE_ENV
-from swerl.serve.proxy.config import proxy_config, write_proxy_config
+from swerl.serve.proxy.config import CALLBACK, install_user_callback, proxy_config, write_proxy_config
 
 
 class ProxyError(RuntimeError):
@@ -75,7 +75,12 @@ class ProxyProcess:
         if self.port == 0:
             self.port = free_port(self.host or "127.0.0.1")
         env_name = self.cfg.input.credentials.proxy_master_key_env
-        conf = proxy_config(self.cfg.input.model.served_model_name, self.gateway_url, env_name)
+        callback = CALLBACK
+        if src := self.cfg.input.experiment.trajectory_logger_src:  # a user's LiteLLM callback replaces ours
+            from swerl.config.load import resolve
+
+            callback = install_user_callback(Path(resolve(self.cfg, src)), self.config_path.parent)
+        conf = proxy_config(self.cfg.input.model.served_model_name, self.gateway_url, env_name, callback=callback)
         write_proxy_config(self.config_path, conf)
         env = {**os.environ, env_name: self.master_key, "SWERL_PROXY_KEY_ENV": env_name, "CONFIG_FILE_PATH": str(self.config_path),
                "SWERL_TRIALS_ROOT": str(self.trials_root), "LITELLM_LOCAL_MODEL_COST_MAP": "True",

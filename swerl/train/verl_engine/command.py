@@ -116,7 +116,8 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.val_before_train={bool(i.data.val_index) and t.test_freq > 0}",
         *total,
     ]
-    return ov
+    # training.verl_overrides last: hydra takes the last value of a key, so the user's word wins
+    return [*ov, *t.verl_overrides]
 
 
 def main_ppo_command(cfg: SwerlConfig, exp: str, python: str | None = None) -> list[str]:
