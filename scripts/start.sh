@@ -4,7 +4,8 @@
 # busy port, a live run, a bad config) → resume the last failed/interrupted run from its checkpoint, or a new
 # one → ledger row `running` → scripts/train_1node_cc.sh → on EXIT scripts/archive_run.sh records
 # completed | interrupted | failed and writes artifacts/archives/run_NNN/ → prints the row (+ summary).
-#   bash scripts/start.sh [--config PATH] [--new]   (--new: never resume; background: swerl run; stop: swerl stop)
+#   bash scripts/start.sh [--config PATH] [--new] [--set section.key=value …]
+#   (--new: never resume; --set: override a config key for this run; background: swerl run; stop: swerl stop)
 # Env: SWERL_SKIP_SETUP=1 skips the venv check; SWERL_LAUNCH_LOG=path says stdout already goes there.
 set -uo pipefail   # no -e: every way out must reach the archive trap with the real exit code
 ORIG_PWD=$(pwd)
@@ -13,9 +14,20 @@ SWERL_LOG_TAG=start
 . scripts/lib/log.sh
 
 . scripts/lib/config_arg.sh
-NEW_FLAG=() ARGS=()
-for a in "$@"; do if [ "$a" = --new ]; then NEW_FLAG=(--new); else ARGS+=("$a"); fi; done
-parse_config_arg 2,8 "${ARGS[@]}"
+NEW_FLAG=() ARGS=() SETS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --new) NEW_FLAG=(--new); shift ;;
+    --set) [ $# -ge 2 ] || die "--set needs section.key=value"; SETS+=("$2"); shift 2 ;;
+    --set=*) SETS+=("${1#*=}"); shift ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
+parse_config_arg 2,9 "${ARGS[@]}"
+if [ ${#SETS[@]} -gt 0 ]; then   # the trainer and every check see the same overrides (swerl.config.load.SET_ENV)
+  SWERL_SET=$(python3 -c 'import json, os, sys; print(json.dumps(json.loads(os.environ.get("SWERL_SET") or "[]") + sys.argv[1:]))' "${SETS[@]}")
+  export SWERL_SET
+fi
 
 # 1. venv: build when missing; when present, ask setup_env.sh whether its stamp is stale (if it can tell).
 if [ "${SWERL_SKIP_SETUP:-0}" != 1 ]; then

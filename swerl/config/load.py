@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from pathlib import Path
 
@@ -75,9 +76,61 @@ def parse_config(data: dict) -> SwerlConfig:
     return cfg
 
 
+SET_ENV = "SWERL_SET"
+"""`--set section.key=value` overrides, as a JSON list of strings: set by the CLI, inherited by every process
+the command starts (start.sh → trainer), applied by every load_config."""
+
+
+def overrides() -> list[str]:
+    raw = os.environ.get(SET_ENV, "")
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"${SET_ENV} is not a JSON list of 'section.key=value' strings — unset it") from None
+    return [str(x) for x in items]
+
+
+def push_overrides(items: list[str]) -> None:
+    """Add `--set` items for this process and everything it starts (later items win)."""
+    if items:
+        os.environ[SET_ENV] = json.dumps([*overrides(), *items])
+
+
+def apply_overrides(data: dict, items: list[str]) -> dict:
+    """`section.key=value` (YAML value) under runtime_info.input; `runtime_info.…`/`meta_info.…` as given."""
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: write section.key=value (e.g. --set training.total_training_steps=2)")
+        parts = key.split(".")
+        if parts[0] not in ("runtime_info", "meta_info"):
+            parts = ["runtime_info", "input", *parts]
+        node = data
+        for part in parts[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {item!r}: '{part}' is a value, not a section")
+            node = nxt
+        try:
+            node[parts[-1]] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            node[parts[-1]] = value
+    return data
+
+
 def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> SwerlConfig:
-    """Load and validate a config file. Raises ConfigError (one line) on any problem."""
-    cfg = parse_config(load_raw(path))
+    """Load and validate a config file (plus `--set` overrides). Raises ConfigError (one line) on any problem."""
+    data = load_raw(path)
+    items = overrides()
+    if items:
+        apply_overrides(data, items)
+    try:
+        cfg = parse_config(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (with --set {' '.join(items)})" if items else str(exc)) from None
     cfg._source = Path(path).resolve()
     return cfg
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from swerl.config.load import ConfigError, load_config
+from swerl.config.load import ConfigError, load_config, overrides
 from swerl.config.paths import RunPaths, auto_exp_name, utc_stamp
 from swerl.config.schema import SwerlConfig
 from swerl.run import index, logs, meta, orphan, procs
@@ -236,7 +236,7 @@ def finish(config: str, run_id: str, rc: int, sig: str = "", notes: str = "") ->
     metadata = {
         "run_id": run_id, "exp": exp, "project": paths.project, "status": status, "exit_code": rc, "signal": sig or None,
         "started_at": rows[run_id].started_at if run_id in rows else None, "completed_at": completed_at,
-        "config": str(src), "output_root": str(paths.root),
+        "config": str(src), "config_overrides": overrides(), "output_root": str(paths.root),
         "git": meta.git_info(repo), "packages": meta.package_versions(),
         "final_step": last[0] if last else None, "final_metrics": last[1] if last else {},
         "checkpoint_path": ckpt, "training_log": str(paths.exp_log),

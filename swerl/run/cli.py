@@ -38,9 +38,14 @@ def register(app: typer.Typer) -> None:
                                    "failed. Agents and /rl:run never pass this."),
         new: bool = typer.Option(False, "--new", help="Start a fresh run even if the last one failed or was interrupted "
                                  "with a checkpoint (default: resume it under its exp name)."),
+        set_: list[str] = typer.Option([], "--set", help="Override a config key for this run: section.key=value "
+                                       "(repeatable; the launcher and trainer see it too)."),
     ) -> None:
         """Launch a training run (refuses while one is live; preflight gate; confirmation box)."""
+        from swerl.config.load import push_overrides
         from swerl.run import box, launch, live, preflight_gate
+
+        push_overrides(set_)
 
         cfg = _load(config)
         paths = RunPaths.of(cfg, "")

@@ -15,9 +15,13 @@ def register(app: typer.Typer) -> None:
     def train(config: Path = typer.Option(Path("config.yaml"), "--config", "-c", help="The run's config.yaml."),
               print_command: bool = typer.Option(False, "--print-command",
                                                  help="training.engine=verl: print the main_ppo command and exit."),
-              exp_name: str = typer.Option("", help="Override experiment.exp_name (empty = config, else auto).")) -> None:
+              exp_name: str = typer.Option("", help="Override experiment.exp_name (empty = config, else auto)."),
+              set_: list[str] = typer.Option([], "--set", help="Override a config key: section.key=value (repeatable).")
+              ) -> None:
         """Train: boot engine + gateway + LiteLLM proxy, then rollout → update → checkpoint → validate."""
-        from swerl.config.load import ConfigError, load_config
+        from swerl.config.load import ConfigError, load_config, push_overrides
+
+        push_overrides(set_)
         from swerl.config.paths import RunPaths, auto_exp_name
         from swerl.run.orphan import watch_parent
 
