@@ -256,7 +256,8 @@ class AlgorithmSection(Section):
     """PPO clip range below 1."""
     clip_ratio_high: float = Field(0.28, ge=0)
     """PPO clip range above 1 (clip-higher)."""
-    loss_agg_mode: str = "token-mean"
+    loss_agg_mode: Literal["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
+                           "seq-mean-token-sum-norm"] = "token-mean"
     """verl loss aggregation: token-mean | seq-mean-token-sum | seq-mean-token-mean."""
     norm_adv_by_std_in_grpo: bool = True
     """Divide GRPO advantages by the group's std."""

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,14 +12,10 @@ from swerl.run import procs
 from swerl.run.live import live_state
 from swerl.run.state import RunState, read_state
 
-PATTERNS = ("swerl train", "train_1node_cc", "swerl.train", "main_ppo")
-"""Literal substrings (not regexes): any of them in a command line means a training process."""
-
-
-def find_processes(patterns: tuple[str, ...] = PATTERNS) -> list[tuple[int, str]]:
-    """(pid, cmdline) of processes whose cmdline contains any pattern, minus ourselves and our ancestors."""
-    rx = "|".join(re.escape(p) for p in patterns)
-    return [(p.pid, p.cmd) for p in procs.find(rx, skip_ancestors=True)]
+def find_processes(pattern: str | None = None) -> list[tuple[int, str]]:
+    """(pid, cmdline) of training processes (swerl.run.procs.LIVE_PATTERN — the one list), minus ourselves
+    and our ancestors."""
+    return [(p.pid, p.cmd) for p in procs.find(pattern, skip_ancestors=True)]
 
 
 @dataclass

@@ -10,17 +10,15 @@ one sample each (sharing the trial's reward) or only the last (`harbor_runtime.m
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
+from swerl.models.trial import TOKENS_FILE, read_token_records
 from swerl.rollout.outcome import TrialOutcome
 
 __all__ = ["Sample", "SampleSettings", "TrialOutcome", "build_samples", "read_records", "segments_of"]
-
-TOKENS_FILE = "tokens.jsonl"
 
 
 class Sample(BaseModel):
@@ -50,18 +48,8 @@ class SampleSettings(BaseModel):
 
 
 def read_records(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    out = []
-    lines = path.read_text().splitlines()
-    for n, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:  # a torn last line (trial killed mid-write) is skipped, not fatal
-                if n != len(lines):
-                    raise ValueError(f"{path}:{n}: not JSON ({exc}): the gateway's token record is corrupt") from exc
-    return out
+    """The trial's token records as dicts (swerl.models.trial is the one reader; a torn last line is skipped)."""
+    return [r.model_dump() for r in read_token_records(path)]
 
 
 def segments_of(records: list[dict]) -> list[list[dict]]:

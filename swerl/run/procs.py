@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-LIVE_PATTERN = r"swerl train|train_1node_cc|sync_1node_cc|main_ppo"
+LIVE_PATTERN = r"swerl[ .]train|train_1node_cc|sync_1node_cc|main_ppo"
 """Command lines that mean "a training run is live" (SPEC "Reference: Status & State")."""
 
 

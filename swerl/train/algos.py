@@ -63,25 +63,6 @@ class Algo:
         return cfg
 
 
-def check_names(section: AlgorithmSection) -> None:
-    """Fail early, in one line, on an estimator / loss / agg mode verl does not know."""
-    from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY, POLICY_LOSS_REGISTRY
-
-    if section.adv_estimator not in ADV_ESTIMATOR_REGISTRY:
-        raise ValueError(
-            f"algorithm.adv_estimator={section.adv_estimator!r} is not a verl estimator — "
-            f"use one of: {', '.join(sorted(ADV_ESTIMATOR_REGISTRY))}"
-        )
-    if section.policy_loss_mode not in POLICY_LOSS_REGISTRY:
-        raise ValueError(
-            f"algorithm.policy_loss_mode={section.policy_loss_mode!r} is not a verl policy loss — "
-            f"use one of: {', '.join(sorted(POLICY_LOSS_REGISTRY))}"
-        )
-    modes = ("token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")
-    if section.loss_agg_mode not in modes:
-        raise ValueError(f"algorithm.loss_agg_mode={section.loss_agg_mode!r} — use one of: {', '.join(modes)}")
-
-
 def token_level_scores(rewards: torch.Tensor, response_mask: torch.Tensor, response_len: torch.Tensor) -> torch.Tensor:
     """Outcome reward placed on the last response token, as verl's reward managers do. `response_len`: (B,)."""
     scores = torch.zeros_like(response_mask, dtype=torch.float32)

@@ -47,7 +47,6 @@ class TrainerSettings:
 
 class LocalTrainer:
     def __init__(self, model: nn.Module, settings: TrainerSettings, pad_id: int = 0):
-        algos.check_names(settings.algorithm)
         torch.manual_seed(settings.seed)
         self.s = settings
         self.pad_id = pad_id

@@ -76,21 +76,15 @@ def _state_file(paths: RunPaths) -> Path:
 def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path | None = None) -> dict[str, float]:
     import torch
 
-    from swerl.rollout.agents.registry import AgentEndpoint
-    from swerl.rollout.network import sandbox_proxy_host
     from swerl.rollout.outcome import check_step
     from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
     from swerl.rollout.samples import SampleSettings, build_samples
     from swerl.rollout.tasks import load_index
-    from swerl.run.procs import start_ticks
-    from swerl.run.state import TrackedProc, update_state
+    from swerl.run.state import update_state
     from swerl.serve.assets import resolve_model_path
     from swerl.serve.engines.local import LocalEngine
-    from swerl.serve.gateway import create_app
-    from swerl.serve.gateway.server import GatewayServer
-    from swerl.serve.proxy.process import ProxyProcess, master_key_for
-    from swerl.serve.stack import gateway_settings
     from swerl.train.local import LocalTrainer, TrainerSettings
+    from swerl.train.serving import boot
 
     quiet_root_handlers()
     i = cfg.input
@@ -117,22 +111,17 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     engine = LocalEngine(model, tok, seed=i.experiment.seed)
     trainer = LocalTrainer(model, TrainerSettings.from_config(cfg), pad_id=engine.pad_id)
     max_len = min(i.vllm.max_model_length, engine.max_model_len)
-    gw = GatewayServer(create_app(engine, tok, gateway_settings(cfg, paths.trials_dir, max_len)),
-                       port=i.infrastructure.gateway_port).start()
-    log.info(f"engine local ({trainer.n_params / 1e6:.0f}M params, lora_rank={t.lora_rank}) · gateway {gw.url}")
-    key = master_key_for(cfg)
-    proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir)
+    log.info(f"engine local ({trainer.n_params / 1e6:.0f}M params, lora_rank={t.lora_rank})")
     ckpt = CheckpointManager(paths.checkpoints_dir, t.keep_last_n_checkpoints)
     status, final = "failed", {}
+    serving = None
+    update_state(state_file, sandbox_label=f"swerl.run={exp}")
     try:
-        proxy.start()
-        update_state(state_file, ports={"litellm": proxy.port, "gateway": gw.port},
-                     procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))], sandbox_label=f"swerl.run={exp}")
-        proxy.wait_ready()
-        log.info(f"proxy {proxy.base_url} ready · boot {time.perf_counter() - t0:.0f}s")
-        endpoint = AgentEndpoint(host_url=proxy.base_url,
-                                 sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
-                                 api_key=key, model=i.model.served_model_name)
+        serving = boot(cfg, engine, tok, paths, max_len=max_len, gateway_port=i.infrastructure.gateway_port,
+                       state_file=state_file)
+        log.info(f"gateway {serving.gateway.url} · proxy {serving.proxy.base_url} ready · boot "
+                 f"{time.perf_counter() - t0:.0f}s")
+        endpoint = serving.endpoint
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp)
         ss = SampleSettings.from_config(cfg)
 
@@ -180,8 +169,8 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
         status = "stopped"
         raise
     finally:
-        proxy.stop()
-        gw.stop()
+        if serving is not None:
+            serving.stop()
         log.info(f"run {status}: {paths.exp_log}")
         update_state(state_file, status=status)
         _write_outputs(cfg, config_path, paths, ckpt, status, final or log.last, log)

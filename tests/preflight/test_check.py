@@ -35,10 +35,10 @@ def _run(cfg, capsys) -> tuple[int, str]:
 
 
 def test_safe_to_run_on_a_clean_machine(ports_cfg, capsys):
-    from swerl.preflight.runstate import PATTERNS, find_processes
+    from swerl.preflight.runstate import find_processes
 
-    if find_processes(PATTERNS):  # the premise, not the behaviour: someone trains on this box right now
-        pytest.skip(f"a training process runs on this machine: {find_processes(PATTERNS)[0][1][:80]}")
+    if find_processes():  # the premise, not the behaviour: someone trains on this box right now
+        pytest.skip(f"a training process runs on this machine: {find_processes()[0][1][:80]}")
     cfg, _ = ports_cfg()
     code, out = _run(cfg, capsys)
     assert code == 0, out

@@ -6,33 +6,10 @@ import json
 import threading
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from swerl.config.paths import trial_dir
+from swerl.models.trial import TOKENS_FILE, TokenRecord, read_token_records
 
-TOKENS_FILE = "tokens.jsonl"
-
-
-class TokenRecord(BaseModel):
-    call_id: str
-    trial_id: str
-    segment: int
-    new_segment: bool
-    prompt_ids: list[int]
-    response_ids: list[int]
-    response_logprobs: list[float]
-    finish_reason: str
-    num_tool_calls: int
-    prompt_tokens: int
-    completion_tokens: int
-    t_start: float
-    t_end: float
-    reused_prefix: int = 0
-    """Leading prompt ids that are the previous call's prompt + response (continuous tokens)."""
-    model: str = ""
-    litellm_call_id: str | None = None
-    """LiteLLM's call id (header x-swerl-call-id) — the join key with litellm-trajectory.jsonl."""
-
+__all__ = ["TOKENS_FILE", "RecordWriter", "TokenRecord", "read_records"]
 
 class RecordWriter:
     """Appends records; one lock per process is enough (lines are small and written once)."""
@@ -55,5 +32,4 @@ class RecordWriter:
                 f.write(line)
 
 
-def read_records(path: Path) -> list[TokenRecord]:
-    return [TokenRecord.model_validate_json(line) for line in path.read_text().splitlines() if line.strip()]
+read_records = read_token_records

@@ -70,16 +70,11 @@ def _stack():
         return _STACK["v"]
     from swerl.config.load import load_config
     from swerl.config.paths import RunPaths
-    from swerl.rollout.agents.registry import AgentEndpoint
-    from swerl.rollout.network import sandbox_proxy_host
     from swerl.rollout.runner import RolloutSettings
     from swerl.rollout.samples import SampleSettings
     from swerl.serve.discovery import discover_replicas, expected_replicas
     from swerl.serve.engines.vllm import VLLMEngine
-    from swerl.serve.gateway import create_app
-    from swerl.serve.gateway.server import GatewayServer
-    from swerl.serve.proxy.process import ProxyProcess, master_key_for
-    from swerl.serve.stack import gateway_settings
+    from swerl.train.serving import boot
     from transformers import AutoTokenizer
 
     cfg = load_config(os.environ["SWERL_CONFIG"])
@@ -89,15 +84,11 @@ def _stack():
     addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
     tok = AutoTokenizer.from_pretrained(i.model.model_path)
     engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
-    gw = GatewayServer(create_app(engine, tok, gateway_settings(cfg, paths.trials_dir))).start()
-    key = master_key_for(cfg)
-    proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=0).start().wait_ready()
-    ep = AgentEndpoint(host_url=proxy.base_url,
-                       sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
-                       api_key=key, model=i.model.served_model_name)
+    state = os.environ.get("SWERL_RUN_STATE")
+    serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=Path(state) if state else None)
     _STACK["v"] = (cfg, RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp),
-                   SampleSettings.from_config(cfg), ep)
-    _STACK["procs"] = (gw, proxy)
+                   SampleSettings.from_config(cfg), serving.endpoint)
+    _STACK["procs"] = (serving.gateway, serving.proxy)
     return _STACK["v"]
 
 

@@ -1,0 +1,58 @@
+"""The serving stack a trainer boots — gateway (in-process) → real LiteLLM proxy → the agents' endpoint — in one
+place for both engines (the local loop and verl's agent-loop workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from swerl.config.paths import RunPaths
+from swerl.config.schema import SwerlConfig
+
+
+@dataclass
+class Serving:
+    gateway: object
+    """swerl.serve.gateway.server.GatewayServer (in this process)."""
+    proxy: object
+    """swerl.serve.proxy.process.ProxyProcess (a child process under the parent watchdog)."""
+    endpoint: object
+    """swerl.rollout.agents.registry.AgentEndpoint: where agents on the host and in sandboxes reach the proxy."""
+
+    def stop(self) -> None:
+        self.proxy.stop()
+        self.gateway.stop()
+
+
+def boot(cfg: SwerlConfig, engine, tokenizer, paths: RunPaths, *, max_len: int | None = None,
+         gateway_port: int = 0, proxy_port: int | None = None, state_file: Path | None = None) -> Serving:
+    """Start the gateway over `engine`, then the proxy (recorded in the run state with its start time before
+    it is waited for, so a crash during boot leaves nothing unaccounted); stops what it started on failure."""
+    from swerl.rollout.agents.registry import AgentEndpoint
+    from swerl.rollout.network import sandbox_proxy_host
+    from swerl.run.procs import start_ticks
+    from swerl.run.state import TrackedProc, update_state
+    from swerl.serve.gateway import create_app
+    from swerl.serve.gateway.server import GatewayServer
+    from swerl.serve.proxy.process import ProxyProcess, master_key_for
+    from swerl.serve.stack import gateway_settings
+
+    i = cfg.input
+    gw = GatewayServer(create_app(engine, tokenizer, gateway_settings(cfg, paths.trials_dir, max_len)),
+                       port=gateway_port).start()
+    key = master_key_for(cfg)
+    proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=proxy_port)
+    try:
+        proxy.start()
+        if state_file is not None:
+            update_state(state_file, ports={"litellm": proxy.port, "gateway": gw.port},
+                         procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))])
+        proxy.wait_ready()
+    except BaseException:
+        proxy.stop()
+        gw.stop()
+        raise
+    ep = AgentEndpoint(host_url=proxy.base_url,
+                       sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
+                       api_key=key, model=i.model.served_model_name)
+    return Serving(gw, proxy, ep)
