@@ -102,7 +102,7 @@ def main() -> None:
         tot += k
         in_band += 0 < k < args.n
         print(f"{t.name:<18} {k}/{args.n}  parsed {sum(c is not None for c in cs)}/{args.n}")
-        for r, c, v in list(zip(rs, cs, o))[:args.show]:
+        for r, _c, v in list(zip(rs, cs, o))[:args.show]:
             print(f"    {'✓' if v else '✗'} {r!r:.160}")
     print(f"top_p={args.top_p} T={args.temperature} max_new={args.max_new} seed={args.seed}: overall {tot}/{len(tasks) * args.n} "
           f"= {tot / (len(tasks) * args.n):.0%}; tasks with 0<k<n: {in_band}/{len(tasks)}; gen {gen_s:.0f}s")

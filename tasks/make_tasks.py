@@ -71,7 +71,7 @@ def _same(path: str, text: str) -> str:
 
 def easy_tasks() -> list[Easy]:
     t: list[Easy] = []
-    for i, (fname, word) in enumerate(
+    for _i, (fname, word) in enumerate(
         [("hello.txt", "hello"), ("name.txt", "swerl"), ("color.txt", "blue"), ("pet.txt", "cat"),
          ("greeting.txt", "hi there"), ("number.txt", "42")]
     ):

@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
             n, refused = write_index(dirs, output, split=split, agent_name=agent)
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         for r in refused:
             console.print(f"[yellow]refused[/] {r.task}: {r.reason}", markup=True, highlight=False)
         console.print(f"{n + len(refused)} task dirs: wrote {n} → {output}" + (f", refused {len(refused)} (listed above)"
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             rows, refused = load_index_checked(target)
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         from swerl.rollout.runner import ENV_ALIASES
 
         over: dict = {"max_retries": 0}
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
                 images.ensure_mswea(log=console.print)
         except Exception as exc:
             console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
 
     @app.command("rollout")
     def rollout(config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),

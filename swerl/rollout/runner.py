@@ -19,7 +19,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from swerl.config.paths import trial_dir
-from swerl.models.backend import ALIASES as ENV_ALIASES  # the one backend rule; names kept for importers
 from swerl.models.backend import DOCKER_API, LOCAL_PROCESS  # noqa: F401
 from swerl.models.backend import KUBERNETES as K8S
 from swerl.models.backend import resolve as resolve_backend
@@ -164,7 +163,7 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
         tdir = trial_dir(settings.trials_root, trial_id)
         try:
             result = await asyncio.wait_for(_harbor_trial(job, trial_id, settings, endpoint), settings.max_timeout_sec)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
             return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
                                 mask_reason="deadline", trial_dir=tdir, duration_s=time.time() - t0,

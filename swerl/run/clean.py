@@ -19,7 +19,6 @@ from pathlib import Path
 from swerl.config.paths import RunPaths
 from swerl.config.schema import SwerlConfig
 from swerl.run import index, live, procs
-from swerl.run.state import read_state
 
 RAY_TMP = Path("/tmp/ray")
 GENERATED_PREFIXES = ("litellm", "proxy", "gateway")

@@ -7,7 +7,7 @@ an atomic replace, so 20 racing writers or a full disk leave valid YAML behind.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Literal
 
@@ -36,7 +36,7 @@ class IndexRow(BaseModel):
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_index(path: Path) -> list[IndexRow]:

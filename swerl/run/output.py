@@ -29,7 +29,7 @@ def _is_content(line: str) -> bool:
 
 def render(text: str, output: dict) -> str:
     lines = text.splitlines(keepends=True)
-    rt = next((i for i, l in enumerate(lines) if re.match(r"^runtime_info\s*:", l)), None)
+    rt = next((i for i, line in enumerate(lines) if re.match(r"^runtime_info\s*:", line)), None)
     if rt is None:
         raise ValueError("no top-level 'runtime_info:' in the config")
     end = next((j for j in range(rt + 1, len(lines)) if _is_content(lines[j]) and _indent(lines[j]) == 0), len(lines))

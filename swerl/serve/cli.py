@@ -31,7 +31,7 @@ def assets_prepare(
             console.print(f"claude: {ensure_claude_binary()}")
     except AssetError as exc:
         console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 @serve_app.command("gateway")
@@ -76,7 +76,7 @@ def serve_proxy(
     except ProxyError as exc:
         console.print(f"[red]error:[/] {exc}")
         proxy.stop()
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"proxy up: {proxy.base_url} → {gw} (agents: {proxy.trial_base_url('<trial_id>')}, "
                   f"key in ${cfg.input.credentials.proxy_master_key_env})")
     try:

@@ -7,7 +7,8 @@ the logits that predict it are the last `R + 1` positions (`logits_to_keep=R+1`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
+from collections.abc import Sequence
 
 import torch
 

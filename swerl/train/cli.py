@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import sys
 from pathlib import Path
 
 import typer
@@ -33,7 +32,7 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(config)
         except ConfigError as exc:
             typer.echo(str(exc), err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         # the launcher (start.sh) picks the name first and exports it, so ledger, run state and logs agree
         exp = exp_name or cfg.input.experiment.exp_name or os.environ.get("SWERL_EXP_NAME") or auto_exp_name()
         if cfg.input.training.engine == "verl":
@@ -55,7 +54,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(rc)
         if print_command:
             typer.echo("training.engine=local runs in-process (no main_ppo command); set training.engine: verl", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         paths = RunPaths.of(cfg, exp)
         log = StepLogger(paths.exp_log, paths.vllm_log)
         log.info(f"exp={exp}")
@@ -69,13 +68,13 @@ def register(app: typer.Typer) -> None:
                 log.info(f"wandb {cfg.input.credentials.wandb_mode}: {wandb_dir}")
             train_local(cfg, exp, log, config_path=config.resolve())
         except Stopped:
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
         except Exception as exc:  # one line naming the cause; the traceback goes to the exp log
             import traceback
 
             log._exp.write(traceback.format_exc())
             log.info(f"error: {type(exc).__name__}: {exc}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         finally:
             log.close()
 

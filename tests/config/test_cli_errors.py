@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.integration  # real model / real processes (CI runs it; the fast lane skips it)
+
 COMMANDS = [["rollout"], ["serve", "gateway"], ["serve", "proxy"], ["assets", "prepare"], ["health"], ["train"],
             ["status"], ["dryrun"], ["clean"]]
 

@@ -142,6 +142,7 @@ def test_tcp_2375_warns_and_dead_port_fails(make_config, run_dryrun, blocking_li
         assert code == 1 and any("docker:tcp" in ln and "cannot connect" in ln for ln in blocking_lines(text))
 
 
+@pytest.mark.integration
 def test_tcp_listener_that_is_not_docker(make_config, run_dryrun, blocking_lines):
     """TCP connect succeeds (real socket) but the docker SDK's info() fails → daemon FAIL, not a hang."""
     with socket.socket() as s:

@@ -17,6 +17,8 @@ from swerl.rollout.tasks import load_index
 from swerl.rollout.validate import validate_tasks
 from tests.rollout.conftest import ScriptedOpenAI
 
+pytestmark = pytest.mark.integration  # real model / real processes (CI runs it; the fast lane skips it)
+
 MODES = ["rewrite", pytest.param("namespace", marks=pytest.mark.skipif(
     not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`"))]
 

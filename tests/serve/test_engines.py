@@ -10,6 +10,8 @@ import torch
 
 from swerl.serve.engines.base import EngineError
 
+pytestmark = pytest.mark.integration  # real model / real processes (CI runs it; the fast lane skips it)
+
 
 @pytest.fixture(scope="module")
 def engine(smol_dir):

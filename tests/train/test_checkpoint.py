@@ -34,7 +34,7 @@ def test_kill9_mid_step_resumes_same_order_and_weights(tmp_path):
     p = _run(killed, slow=5)
     deadline = time.time() + 240
     while time.time() < deadline:  # wait until step 5's rollout started (steps 1-4 checkpointed)
-        if (killed / "order.txt").exists() and any(l.startswith("5 ") for l in (killed / "order.txt").read_text().splitlines()):
+        if (killed / "order.txt").exists() and any(ln.startswith("5 ") for ln in (killed / "order.txt").read_text().splitlines()):
             break
         assert p.poll() is None, p.stdout.read()
         time.sleep(0.2)

@@ -230,3 +230,19 @@ def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
                     .replace('(ck / "global_step_2" / "actor" / "model_world_size_1_rank_0.pt").write_bytes(b"weights")', ""))
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
     assert res.exit_code == 3 and json.loads(paths.run_state_file.read_text())["status"] == "failed"
+
+
+@pytest.mark.integration
+def test_main_ppo_runs_under_the_parent_watchdog(tmp_path):
+    """The exact argv run_main_ppo starts — `python -m swerl.run.orphan verl.trainer.main_ppo <overrides>` —
+    reaches verl's real hydra entry point (`--cfg job` prints the composed config instead of training)."""
+    import subprocess
+
+    from swerl.train.verl_engine.command import main_ppo_command
+
+    cfg, _ = _gpu_cfg(tmp_path)
+    cmd = main_ppo_command(cfg, "exp1")
+    watched = [cmd[0], "-m", "swerl.run.orphan", *cmd[2:], "--cfg", "job"]
+    r = subprocess.run(watched, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "experiment_name: exp1" in r.stdout and "ppo_epochs: 2" in r.stdout

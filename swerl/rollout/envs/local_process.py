@@ -199,7 +199,7 @@ class LocalProcessEnvironment(BaseEnvironment):
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout_sec or None)
             rc = proc.returncode if proc.returncode is not None else -1
-        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+        except (TimeoutError, asyncio.CancelledError) as exc:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:

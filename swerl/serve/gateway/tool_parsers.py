@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
