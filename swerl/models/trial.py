@@ -1,5 +1,5 @@
-"""A trial's token record: one `tokens.jsonl` line per model call, written by the gateway, read by the sample
-builder, health, activity and the dashboard — this module is its one definition and its one reader."""
+"""A trial's token record (one `tokens.jsonl` line per model call, written by the gateway; this module is its
+one definition and its one reader) and the training sample built from those records."""
 
 from __future__ import annotations
 
@@ -54,3 +54,25 @@ def read_token_records(path: Path) -> list[TokenRecord]:
                 raise ValueError(f"{path}:{n}: not a token record ({str(exc).splitlines()[0][:120]}): "
                                  "the gateway's token record is corrupt") from exc
     return out
+
+
+class Sample(BaseModel):
+    """One training sample: a continuous segment of one trial, built only from its token records (never
+    re-tokenized). The local trainer and verl's agent loop (AgentLoopOutput) both take these fields."""
+
+    trial_id: str
+    group: str
+    """Prompt uid: the trials of one task in one step share it (a GRPO group)."""
+    reward: float | None
+    """The trial's verifier reward; None for a masked trial (its response_mask is all 0: no loss)."""
+    prompt_ids: list[int]
+    response_ids: list[int]
+    """Everything after the prompt: sampled ids and the tool/user deltas between turns."""
+    response_mask: list[int]
+    """1 = sampled by the policy (trained on), 0 = a tool/user delta — verl's AgentLoopOutput.response_mask."""
+    response_logprobs: list[float]
+    """The engine's log-prob per response id (0.0 where response_mask is 0)."""
+    segment: int = 0
+    truncated: bool = False
+    """Cut to max_prompt_length / max_response_length (harbor_runtime.overlong: truncate)."""
+    num_turns: int = 0

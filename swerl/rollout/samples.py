@@ -15,23 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from swerl.models.trial import TOKENS_FILE, read_token_records
+from swerl.models.trial import TOKENS_FILE, Sample, read_token_records
 from swerl.rollout.outcome import TrialOutcome
 
 __all__ = ["Sample", "SampleSettings", "TrialOutcome", "build_samples", "read_records", "segments_of"]
-
-
-class Sample(BaseModel):
-    trial_id: str
-    group: str
-    reward: float
-    prompt_ids: list[int]
-    response_ids: list[int]
-    response_mask: list[int]
-    response_logprobs: list[float]
-    segment: int = 0
-    truncated: bool = False
-    num_turns: int = 0
 
 
 class SampleSettings(BaseModel):

@@ -6,24 +6,16 @@ the logits that predict it are the last `R + 1` positions (`logits_to_keep=R+1`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
+from swerl.models.trial import Sample
 
-class SampleLike(Protocol):
-    """The fields of `swerl.rollout.samples.Sample` the trainer reads (docs/design.md "Samples")."""
 
-    trial_id: str
-    group: str
-    reward: float | None
-    prompt_ids: list[int]
-    response_ids: list[int]
-    response_mask: list[int]
-    response_logprobs: list[float]
-    num_turns: int
+SampleLike = Sample
+"""The trainer takes swerl.models.trial.Sample (one definition; the name is kept for readers)."""
 
 
 @dataclass

@@ -6,29 +6,14 @@ same fields the gateway records for a real trial, so the trainer sees real Sampl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
+
+from swerl.models.trial import Sample  # the one Sample (masked: reward None)
 
 VOCAB = [f"w{i}" for i in range(28)]
 SPECIAL = ["<pad>", "<s>", "</s>", "<unk>"]
 
 
-@dataclass
-class Sample:
-    """Stand-in with exactly the fields of `swerl.rollout.samples.Sample` (docs/design.md "Samples")."""
-
-    trial_id: str
-    group: str
-    reward: float | None
-    prompt_ids: list[int]
-    response_ids: list[int]
-    response_mask: list[int]
-    response_logprobs: list[float]
-    segment: int = 0
-    truncated: bool = False
-    num_turns: int = 1
-    extra: dict = field(default_factory=dict)
 
 
 def make_tokenizer():
@@ -83,8 +68,9 @@ def rollout(model, step: int, prompts: int, n: int, length: int, gen: torch.Gene
         for k in range(n):
             r = 1.0 if int(ids[k, 0]) == TARGET else 0.0
             masked = masked_every and (g * n + k) % masked_every == masked_every - 1
-            samples.append(Sample(f"step{step}-g{g}-{k}", f"g{g}", None if masked else r, prompt,
-                                  ids[k].tolist(), [1] * length, lps[k].tolist()))
+            samples.append(Sample(trial_id=f"step{step}-g{g}-{k}", group=f"g{g}", reward=None if masked else r,
+                                  prompt_ids=prompt, response_ids=ids[k].tolist(), response_mask=[1] * length,
+                                  response_logprobs=lps[k].tolist(), num_turns=1))
     return samples
 
 
