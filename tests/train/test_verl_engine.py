@@ -246,3 +246,14 @@ def test_main_ppo_runs_under_the_parent_watchdog(tmp_path):
     r = subprocess.run(watched, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "experiment_name: exp1" in r.stdout and "ppo_epochs: 2" in r.stdout
+
+
+def test_trial_ids_unique_per_prompt_group():
+    """verl hands run() no per-trial index: the agent loop counts the trials of a (step, uid) itself."""
+    from swerl.config.paths import make_trial_id
+    from swerl.train.verl_engine.agent_loop import _next_k
+
+    ks = [_next_k(7, "uid-a") for _ in range(8)]
+    assert ks == list(range(8)) and _next_k(7, "uid-b") == 0 and _next_k(8, "uid-a") == 0
+    ids = {make_trial_id(7, "Some Task/ä", k) for k in ks for _ in range(50)}
+    assert len(ids) == 400 and all(i.startswith("step7-") and len(i.rsplit("-", 1)[1]) == 8 for i in ids)

@@ -92,6 +92,20 @@ def _stack():
     return _STACK["v"]
 
 
+_K: dict[tuple[int, str], int] = {}
+
+
+def _next_k(step: int, uid: str) -> int:
+    """0, 1, 2 … for the trials of one prompt uid in one step (within this worker; the id's random part keeps
+    workers apart)."""
+    key = (step, uid)
+    _K[key] = _K.get(key, -1) + 1
+    if len(_K) > 50_000:  # old steps' counters are not needed again
+        for old in [x for x in _K if x[0] < step]:
+            del _K[old]
+    return _K[key]
+
+
 @register(AGENT_NAME)
 class SwerlHarborAgentLoop(AgentLoopBase):
     async def run(self, sampling_params: dict[str, Any], **kwargs) -> AgentLoopOutput:
@@ -112,7 +126,8 @@ class SwerlHarborAgentLoop(AgentLoopBase):
                              "which hands verl .swerl/verl_train.parquet with absolute paths")
         task = TaskRow(instance_id=iid, task_path=path,
                        instruction=str(info.get("instruction", "")), data_source=str(kwargs.get("data_source", "harbor")))
-        job = TrialJob(trial_id=make_trial_id(step, iid, int(kwargs.get("sample_index", 0) or 0)), task=task,
+        k = _next_k(step, str(kwargs.get("uid", iid)))  # verl passes no per-trial index to run(): count them here
+        job = TrialJob(trial_id=make_trial_id(step, iid, k), task=task,
                        group=str(kwargs.get("uid", iid)), agent_name=str(info.get("harbor_agent") or ""))
         t0 = time.perf_counter()
         outcome = await run_one(job, rs, ep)
