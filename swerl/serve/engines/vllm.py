@@ -63,8 +63,17 @@ def parse_completion(data: dict) -> Generation:
     ids = choice.get("token_ids")
     if ids is None:
         raise EngineError("vllm response has no token_ids — the server must support return_token_ids (vLLM ≥0.10)")
-    lps = (choice.get("logprobs") or {}).get("token_logprobs") or [0.0] * len(ids)
+    reason = choice.get("finish_reason")
+    if reason == "abort":  # cancelled / replica going away: not a policy stop — the trial is masked, not trained
+        raise EngineError("vllm aborted the generation (request cancelled or replica restarting)")
+    lps = (choice.get("logprobs") or {}).get("token_logprobs")
+    if ids and not lps:
+        raise EngineError(f"vllm returned {len(ids)} tokens without logprobs — the request asks for them "
+                          "(logprobs=0); is the server started with logprobs disabled?")
+    lps = lps or []
     if len(lps) != len(ids):
         raise EngineError(f"vllm response: {len(ids)} token ids but {len(lps)} logprobs")
-    finish = "length" if choice.get("finish_reason") == "length" else "stop"
-    return Generation(token_ids=list(ids), logprobs=[float(x if x is not None else 0.0) for x in lps], finish_reason=finish)
+    if any(x is None for x in lps):
+        raise EngineError(f"vllm response: a sampled token has no logprob (position {lps.index(None)})")
+    finish = "length" if reason == "length" else "stop"
+    return Generation(token_ids=list(ids), logprobs=[float(x) for x in lps], finish_reason=finish)
