@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from swerl.rollout.task_features import Refusal, refusal
+from swerl.rollout.task_features import Refusal, candidates, refusal
 from swerl.rollout.task_features import split as split_tasks
 
 
@@ -42,14 +42,9 @@ def is_task_dir(p: Path) -> bool:
 
 
 def discover(root: Path) -> list[Path]:
-    """Task dirs at `root` itself, one level below (a set), or two (a dir of sets), sorted."""
-    root = Path(root)
-    if is_task_dir(root):
-        return [root]
-    found = sorted(p for p in root.iterdir() if p.is_dir() and is_task_dir(p))
-    if not found:
-        found = sorted(q for p in root.iterdir() if p.is_dir() for q in p.iterdir() if q.is_dir() and is_task_dir(q))
-    return found
+    """Task dirs at `root` itself, one level below (a set), or two (a dir of sets), sorted (the candidates of
+    task_features.candidates that are complete task dirs)."""
+    return [p for p in candidates(Path(root)) if is_task_dir(p)]
 
 
 def row_of(task: Path, agent_name: str = "") -> TaskRow:
