@@ -40,8 +40,9 @@ def rollout(step: int, idx: list[int]) -> StepResult:
         prompt = [1, len(SPECIAL) + t]
         ids, lps = sample(model, prompt, 4, 3, gen)
         for k in range(4):
-            samples.append(Sample(f"s{step}-{t}-{k}", f"t{t}", float(int(ids[k, 0]) == TARGET), prompt,
-                                  ids[k].tolist(), [1, 1, 1], lps[k].tolist()))
+            samples.append(Sample(trial_id=f"s{step}-{t}-{k}", group=f"t{t}", reward=float(int(ids[k, 0]) == TARGET),
+                                  prompt_ids=prompt, response_ids=ids[k].tolist(), response_mask=[1, 1, 1],
+                                  response_logprobs=lps[k].tolist(), num_turns=1))
     return StepResult(samples)
 
 
