@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 import shutil
 import sys
 import signal as _signal
@@ -52,7 +53,7 @@ def keep_state(paths: RunPaths, st: RunState | None) -> None:
         atomic_write(paths.state_dir / "runs" / f"{st.run_id}.json", st.model_dump_json(indent=2) + "\n")
 
 
-def close_dead(cfg: SwerlConfig, pid: int, log=print) -> None:
+def close_dead(cfg: SwerlConfig, log=print) -> None:
     """Before a new launch: the previous run (not live) is closed and cleaned — its helpers (recorded, or found
     by the output root in their environment), its sandboxes (by label, for every exp in the ledger), its
     generated files; a `running` row it left becomes `failed` with the reason. Its state is kept per run."""
@@ -60,18 +61,15 @@ def close_dead(cfg: SwerlConfig, pid: int, log=print) -> None:
 
     paths = RunPaths.of(cfg, "")
     prev = read_state(paths.run_state_file)
-    if prev and prev.pid != pid:
-        keep_state(paths, prev)
+    keep_state(paths, prev)
     try:
-        plan = clean.plan(cfg, launcher_pid=pid)
+        plan = clean.plan(cfg)
     except clean.CleanRefused as exc:
         raise LaunchRefused(str(exc)) from None
     acts = [a for a in plan.actions if not (a.kind == "file" and a.target == str(paths.run_state_file))]
     if not acts:
         return
-    counts: dict[str, int] = {}
-    for a in acts:
-        counts[a.kind] = counts.get(a.kind, 0) + 1
+    counts = Counter(a.kind for a in acts)
     failed = clean.execute(plan)
     summary = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(counts.items()))
     log(f"closed the previous run{f' {prev.run_id} (exp {prev.exp})' if prev and prev.run_id else ''}: {summary} "
@@ -110,10 +108,10 @@ def start(config: str, pid: int, new: bool = False, log=print) -> dict[str, str]
     cfg = load_config(config)
     paths0 = RunPaths.of(cfg, "")
     lv = live.check(paths0.run_state_file)
-    if lv.ours and (lv.ours.pid != pid or lv.ours.trainer_alive()):
+    if lv.ours:
         raise LaunchRefused(f"run {lv.ours.run_id or '?'} (exp {lv.ours.exp}, pid {lv.ours.pid}) is live — let it finish "
                             f"or stop it (swerl stop --config {config}), then relaunch")
-    close_dead(cfg, pid, log)
+    close_dead(cfg, log)
     if os.environ.get("SWERL_GATE_DONE") != "1":  # `swerl run` ran the same gate just before
         gate = preflight_gate.run_gate(str(cfg._source))
         if not gate.ok:

@@ -93,25 +93,42 @@ def _containers(exps: set[str], docker_host: str, plan: Plan) -> None:
                                        lambda c=c: c.remove(force=True)))
 
 
+def _recorded(p: Plan, entries: list[tuple[str, int | None, int | None]], why: str) -> set[int]:
+    """Kill actions for the recorded (name, pid, start ticks) still alive with that start time; a reused pid is
+    reported and left alone. → the pids planned."""
+    planned = set()
+    for name, pid, ticks in entries:
+        if pid and procs.alive(pid, ticks):
+            p.actions.append(Action("process", f"{pid} ({name})", why, _kill(pid, ticks)))
+            planned.add(pid)
+        elif pid and procs.alive(pid):
+            p.kept.append(f"process {pid}: run.json names it ({name}) but its start time differs — pid reused, left alone")
+    return planned
+
+
+def _by_env(p: Plan, root: Path, planned: set[int], run_id: str = "", skip_group: int | None = None) -> None:
+    """Kill actions for live processes started with this output root in their environment (a launcher exports
+    it to everything it starts) — of one run when `run_id` is given — that are not planned yet."""
+    for x in procs.find_by_env("SWERL_OUTPUT_ROOT", str(root)):
+        run = procs.environ(x.pid).get("SWERL_RUN_ID", "?")
+        if x.pid in planned or (run_id and run != run_id) or (skip_group is not None and x.pgid == skip_group):
+            continue
+        p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by run {run} of this output root "
+                                f"(SWERL_OUTPUT_ROOT in its environment), which is not live",
+                                _kill(x.pid, procs.start_ticks(x.pid))))
+        planned.add(x.pid)
+
+
 def reap_run(cfg: SwerlConfig, exp: str, st) -> list[str]:
     """At a run's end (normal or signalled): its still-live recorded helpers, anything else it started (found
     by its run id in the environment — e.g. wandb's monitor in the trainer's group), and its labelled
     sandboxes go. The launcher's own group (its log tee) is left to it. Returns what was removed."""
     p = Plan()
     if st:
-        seen: set[int] = set()
-        for name, pid, ticks in [(t.name, t.pid, t.start) for t in st.procs]:
-            if pid and procs.alive(pid, ticks):
-                p.actions.append(Action("process", f"{pid} ({name})", "outlived its run", _kill(pid, ticks)))
-                seen.add(pid)
-        launcher_group = st.pgid or procs.pgid_of(st.pid)
-        root = RunPaths.of(cfg, "").root
-        for x in procs.find_by_env("SWERL_RUN_ID", st.run_id) if st.run_id else []:
-            env = procs.environ(x.pid)
-            if x.pid in seen or x.pgid == launcher_group or env.get("SWERL_OUTPUT_ROOT") != str(root):
-                continue
-            p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by {st.run_id}, outlived it",
-                                    _kill(x.pid, procs.start_ticks(x.pid))))
+        planned = _recorded(p, [(t.name, t.pid, t.start) for t in st.procs], "outlived its run")
+        if st.run_id:
+            _by_env(p, RunPaths.of(cfg, "").root, planned, run_id=st.run_id,
+                    skip_group=st.pgid or procs.pgid_of(st.pid))
     if exp:
         _containers({exp}, cfg.input.harbor_agent.docker_host, p)
     execute(p)
@@ -144,33 +161,21 @@ def _gpu_pids() -> list[int]:
     return [int(x) for x in r.stdout.split() if x.strip().isdigit()]
 
 
-def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bool = False, containers: bool = False,
-         core_api=None, launcher_pid: int = 0) -> Plan:  # noqa: ARG001 — containers: kept for the CLI flag
-    """`launcher_pid`: a new launcher closing the previous run (its own record is not "a live run")."""
+def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bool = False, core_api=None) -> Plan:
     paths = RunPaths.of(cfg, "")
     lv = live.check(paths.run_state_file)
-    if lv.ours and lv.ours.pid == launcher_pid and not lv.ours.trainer_alive():
-        lv.ours = None
     if lv.ours:
         raise CleanRefused(f"run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first (swerl stop), then clean")
     p = Plan()
     st = lv.last
-    if st and launcher_pid and st.pid == launcher_pid:
-        st = None  # the new launcher's own record: nothing of it to reap
     if lv.others:
         p.kept += [f"process {x.pid} (etime {procs.fmt_etime(x.etime)}): not started by this run — left alone"
                    for x in lv.others]
     # Processes our run recorded (orphaned proxy/gateway/engine…): only while pid + start time still match.
-    recorded = []
+    planned: set[int] = set()
     if st:
-        recorded = [("start.sh", st.pid, st.pid_start), ("trainer", st.train_pid, st.train_pid_start),
-                    *[(t.name, t.pid, t.start) for t in st.procs]]
-        for name, pid, ticks in recorded:
-            if pid and procs.alive(pid, ticks):
-                p.actions.append(Action("process", f"{pid} ({name})", "recorded in run.json, start time matches",
-                                        _kill(pid, ticks)))
-            elif pid and procs.alive(pid):
-                p.kept.append(f"process {pid}: run.json names it ({name}) but its start time differs — pid reused, left alone")
+        planned = _recorded(p, [("start.sh", st.pid, st.pid_start), ("trainer", st.train_pid, st.train_pid_start),
+                                *[(t.name, t.pid, t.start) for t in st.procs]], "recorded in run.json, start time matches")
         for f in st.generated:
             if Path(f).exists():
                 p.actions.append(Action("file", f, "generated by our run", _rm(Path(f))))
@@ -180,14 +185,7 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
             else:
                 p.actions.append(Action("dir", str(RAY_TMP), "our run started Ray", _rm(RAY_TMP)))
     # Helpers of a dead run no state file names any more: found by the output root their launcher exported.
-    planned = {pid for _, pid, ticks in recorded if pid and procs.alive(pid, ticks)}
-    for x in procs.find_by_env("SWERL_OUTPUT_ROOT", str(paths.root)):
-        if x.pid in planned or (launcher_pid and x.pid == launcher_pid):
-            continue
-        run = procs.environ(x.pid).get("SWERL_RUN_ID", "?")
-        p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by run {run} of this output root "
-                                f"(SWERL_OUTPUT_ROOT in its environment), which is not live", _kill(x.pid, procs.start_ticks(x.pid))))
-        planned.add(x.pid)
+    _by_env(p, paths.root, planned)
     try:
         running = [r for r in index.read_index(paths.index_file) if r.status == "running"]
     except index.IndexError_:
@@ -199,9 +197,8 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
                                     paths.index_file, rid, status="failed", completed_at=index.utc_now(),
                                     notes=f"exp={e} launcher vanished without recording its exit (killed or host "
                                           f"restart); leftovers reaped by the next launch/clean")))
-    ours = planned
     for gpid in _gpu_pids():
-        if gpid in ours:
+        if gpid in planned:
             continue
         if os.environ.get("RL_CLEAN_FORCE_GPU_KILL") == "1":
             p.actions.append(Action("gpu-process", str(gpid), "RL_CLEAN_FORCE_GPU_KILL=1", _kill(gpid, procs.start_ticks(gpid))))
@@ -211,8 +208,6 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
     if paths.state_dir.exists():
         for f in sorted(paths.state_dir.iterdir()):
             if f.name.startswith("."):
-                continue
-            if f == paths.run_state_file and lv.last and launcher_pid and lv.last.pid == launcher_pid:
                 continue
             if f == paths.run_state_file or f.name.startswith(GENERATED_PREFIXES):
                 p.actions.append(Action("file", str(f), "stale run state / generated config of a finished run", _rm(f)))

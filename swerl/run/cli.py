@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         from swerl.run.archive import LaunchRefused, close_dead
 
         try:  # a dead previous run's leftovers (its proxy on our port, its sandboxes) must not fail the gate
-            close_dead(cfg, os.getpid(), log=lambda m: console.print(m, markup=False))
+            close_dead(cfg, log=lambda m: console.print(m, markup=False))
         except LaunchRefused as exc:
             console.print(f"refused: {exc}", markup=False)
             raise typer.Exit(1) from None
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = _load(config)
         try:
-            plan = c.plan(cfg, logs=logs, trials=trials, pods=pods, containers=containers)
+            plan = c.plan(cfg, logs=logs, trials=trials, pods=pods)  # --containers: kept as a no-op flag
         except c.CleanRefused as exc:
             err.print(f"clean: refused — {exc}", markup=False)
             raise typer.Exit(1) from None

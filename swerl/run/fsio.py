@@ -48,8 +48,13 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dfd = os.open(path.parent, os.O_RDONLY)
+    fsync_dir(path.parent)  # make the rename itself durable
+
+
+def fsync_dir(d: Path) -> None:
+    """Make the entries of directory `d` (a rename into it, a new file) durable."""
+    fd = os.open(d, os.O_RDONLY)
     try:
-        os.fsync(dfd)  # make the rename itself durable
+        os.fsync(fd)
     finally:
-        os.close(dfd)
+        os.close(fd)

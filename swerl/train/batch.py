@@ -14,10 +14,6 @@ import torch
 from swerl.models.trial import Sample
 
 
-SampleLike = Sample
-"""The trainer takes swerl.models.trial.Sample (one definition; the name is kept for readers)."""
-
-
 @dataclass
 class TrainBatch:
     prompts: torch.Tensor  # (B, P) left-padded
@@ -63,7 +59,7 @@ class TrainBatch:
         )
 
 
-def collate(samples: Sequence[SampleLike], pad_id: int) -> TrainBatch:
+def collate(samples: Sequence[Sample], pad_id: int) -> TrainBatch:
     """Pad valid samples (reward not None) into one TrainBatch. Raises on an empty or malformed batch."""
     if not samples:
         raise ValueError("no valid samples to train on (every trial was masked)")

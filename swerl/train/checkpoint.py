@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from swerl.models.checkpoint import MARKER, complete_steps, latest_step, write_manifest
+from swerl.run.fsio import atomic_write, fsync_dir
 
 
 def _fsync_tree(root: Path) -> None:
@@ -38,15 +39,7 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(Path(dirpath))
 
 
 class CheckpointManager:
@@ -88,14 +81,8 @@ class CheckpointManager:
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
-        _fsync_dir(self.root)  # the rename is durable before the marker names the step
-        marker_tmp = self.root / f".{MARKER}.tmp-{os.getpid()}"
-        with open(marker_tmp, "w") as fh:
-            fh.write(f"{step}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(marker_tmp, self.root / MARKER)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)  # the rename is durable before the marker names the step
+        atomic_write(self.root / MARKER, f"{step}\n")
         self._prune()
         return final
 

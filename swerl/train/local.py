@@ -24,7 +24,8 @@ from torch import nn
 
 from swerl.config.schema import AlgorithmSection, TrainingSection
 from swerl.train import algos
-from swerl.train.batch import SampleLike, TrainBatch, collate
+from swerl.models.trial import Sample
+from swerl.train.batch import TrainBatch, collate
 
 CPU_PEAK_FLOPS = float(os.environ.get("SWERL_CPU_PEAK_FLOPS") or 0)
 """A CPU has no meaningful peak to divide by (a guessed one gave perf/mfu/actor > 1), so perf/mfu/actor is
@@ -136,7 +137,7 @@ class LocalTrainer:
         return out
 
     # ---- the update -----------------------------------------------------------------------------
-    def update(self, samples: list[SampleLike]) -> dict[str, float]:
+    def update(self, samples: list[Sample]) -> dict[str, float]:
         """One PPO update on a batch of samples; masked trials (reward None) never enter. → metrics."""
         valid = [s for s in samples if s.reward is not None]
         metrics: dict[str, float] = {"train/num_samples": float(len(valid)),

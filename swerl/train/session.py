@@ -39,8 +39,8 @@ def estimate_s(cfg: SwerlConfig, total_steps: int) -> tuple[float, str]:
     return boot + total_steps * step, f"{total_steps} steps × ({trials} trials in {waves} waves of ~{per_trial:.0f}s + update) + boot"
 
 
-def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, ckpt, status: str,
-                   final: dict[str, float], log: StepLogger) -> None:  # noqa: ARG001 — ckpt: the layout is shared
+def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, status: str,
+                   final: dict[str, float], log: StepLogger) -> None:
     """`runtime_info.output` (swerl.run.output.run_output — the launcher's archive writes the same record) →
     `.swerl/output.yaml` always; into config.yaml via the run layer's targeted edit (comments and order kept
     byte for byte, result re-validated) — skipped with a note if that fails."""
@@ -173,4 +173,4 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             serving.stop()
         log.info(f"run {status}: {paths.exp_log}")
         update_state(state_file, status=status)
-        _write_outputs(cfg, config_path, paths, ckpt, status, final or log.last, log)
+        _write_outputs(cfg, config_path, paths, status, final or log.last, log)

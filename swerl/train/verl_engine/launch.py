@@ -25,23 +25,6 @@ def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
     return (parsed[0], parsed[1], clean) if parsed and clean else None
 
 
-class VerlCheckpoints:
-    """verl's layout: `latest_checkpointed_iteration.txt` + `global_step_N/actor/` (no swerl trainer_state)."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-
-    def step_dir(self, step: int) -> Path:
-        return self.root / f"global_step_{step}"
-
-    def latest(self) -> int | None:
-        try:
-            step = int((self.root / "latest_checkpointed_iteration.txt").read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return step if (self.step_dir(step) / "actor").is_dir() else None
-
-
 def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, config_path: Path) -> int:
     """Run main_ppo to the end; returns its exit code (130 when stopped by a signal)."""
     from swerl.run.orphan import child_env
@@ -89,5 +72,5 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
     status = "stopped" if stopped else ("finished" if rc == 0 else "failed")
     log.info(f"main_ppo exited rc={rc} ({status}): {paths.exp_log}")
     update_state(state, status=status)
-    _write_outputs(cfg, config_path, paths, VerlCheckpoints(paths.checkpoints_dir), status, log.last, log)
+    _write_outputs(cfg, config_path, paths, status, log.last, log)
     return 130 if stopped else rc
