@@ -41,6 +41,7 @@ def load_avg() -> str:
 
 async def _run_level(call, streams: int, max_tokens: int, gap: float) -> tuple[list[float], int, float]:
     """Stream k starts k·gap s late; with a gap it asks for (1 + k mod 3)·max_tokens (mixed lengths)."""
+
     async def one(k):
         await asyncio.sleep(k * gap)
         return await call(k, max_tokens * (1 + k % 3) if gap else max_tokens)
@@ -51,11 +52,20 @@ async def _run_level(call, streams: int, max_tokens: int, gap: float) -> tuple[l
     return [r[0] for r in res], sum(r[1] for r in res), wall
 
 
-async def chain_bench(engine, gw_url: str, proxy_url: str, levels: list[int], max_tokens: int,
-                      stagger: float = 0.0, paths: tuple[str, ...] = ("engine", "gateway", "proxy+gateway")) -> Table:
+async def chain_bench(
+    engine,
+    gw_url: str,
+    proxy_url: str,
+    levels: list[int],
+    max_tokens: int,
+    stagger: float = 0.0,
+    paths: tuple[str, ...] = ("engine", "gateway", "proxy+gateway"),
+) -> Table:
     tok = engine.tokenizer
     msgs = [{"role": "user", "content": PROMPT}]
-    ids = tok.encode(tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True), add_special_tokens=False)
+    ids = tok.encode(
+        tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True), add_special_tokens=False
+    )
     client = httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=256))
     never = [-1]  # no stop token: every request decodes exactly max_tokens (comparable runs)
 
@@ -68,25 +78,45 @@ async def chain_bench(engine, gw_url: str, proxy_url: str, levels: list[int], ma
         async def call(k, mt):
             t = time.perf_counter()
             body = {"model": "vllm_model", "messages": msgs, "max_tokens": mt, "temperature": 0}
-            r = await client.post(f"{url}/v1/chat/completions", json=body,
-                                  headers={**headers, "x-swerl-trial-id": f"bench-{k}"})
+            r = await client.post(
+                f"{url}/v1/chat/completions", json=body, headers={**headers, "x-swerl-trial-id": f"bench-{k}"}
+            )
             r.raise_for_status()
             return time.perf_counter() - t, r.json()["usage"]["completion_tokens"]
+
         return call
 
-    modes = {"engine": direct, "gateway": via(gw_url, {}),
-             "proxy+gateway": via(proxy_url, {"Authorization": f"Bearer {KEY}"})}
-    table = Table("streams", "arrival", "path", "p50 latency s", "max latency s", "tokens/s", "load avg",
-                  title=f"{type(engine).__name__} SmolLM2-135M, {max_tokens} new tokens/request, CPU, "
-                        f"{getattr(engine, 'threads', torch.get_num_threads())} decode threads")
+    modes = {
+        "engine": direct,
+        "gateway": via(gw_url, {}),
+        "proxy+gateway": via(proxy_url, {"Authorization": f"Bearer {KEY}"}),
+    }
+    table = Table(
+        "streams",
+        "arrival",
+        "path",
+        "p50 latency s",
+        "max latency s",
+        "tokens/s",
+        "load avg",
+        title=f"{type(engine).__name__} SmolLM2-135M, {max_tokens} new tokens/request, CPU, "
+        f"{getattr(engine, 'threads', torch.get_num_threads())} decode threads",
+    )
     await direct(0, max_tokens)  # warm-up
     arrivals = [("together", 0.0)] + ([(f"staggered {stagger:g}s", stagger)] if stagger else [])
     for n in levels:
         for label, gap in arrivals[: 1 if n == 1 else 2]:  # one stream: no arrival pattern
             for name in paths:
                 lat, toks, wall = await _run_level(modes[name], n, max_tokens, gap)
-                table.add_row(str(n), label, name, f"{statistics.median(lat):.2f}", f"{max(lat):.2f}",
-                              f"{toks / wall:.1f}", load_avg())
+                table.add_row(
+                    str(n),
+                    label,
+                    name,
+                    f"{statistics.median(lat):.2f}",
+                    f"{max(lat):.2f}",
+                    f"{toks / wall:.1f}",
+                    load_avg(),
+                )
     await client.aclose()
     return table
 
@@ -95,18 +125,30 @@ async def saturation(proxy_url: str, seconds: float, concurrency: int, route: st
     done = 0
     stop = time.perf_counter() + seconds
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as c:
+
         async def worker(k):
             nonlocal done
             while time.perf_counter() < stop:
                 if route == "openai":
-                    r = await c.post(f"{proxy_url}/v1/chat/completions", headers={"Authorization": f"Bearer {KEY}"},
-                                     json={"model": "vllm_model", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]})
+                    r = await c.post(
+                        f"{proxy_url}/v1/chat/completions",
+                        headers={"Authorization": f"Bearer {KEY}"},
+                        json={"model": "vllm_model", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]},
+                    )
                 else:
-                    r = await c.post(f"{proxy_url}/v1/messages", headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
-                                     json={"model": "claude-sonnet-4-5", "max_tokens": 8, "stream": True,
-                                           "messages": [{"role": "user", "content": "hi"}]})
+                    r = await c.post(
+                        f"{proxy_url}/v1/messages",
+                        headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
+                        json={
+                            "model": "claude-sonnet-4-5",
+                            "max_tokens": 8,
+                            "stream": True,
+                            "messages": [{"role": "user", "content": "hi"}],
+                        },
+                    )
                 r.raise_for_status()
                 done += 1
+
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(k) for k in range(concurrency)))
         return done / (time.perf_counter() - t0)
@@ -126,8 +168,17 @@ def main() -> None:
     model_dir = resolve_model_path("smollm2")
     with tempfile.TemporaryDirectory(prefix="swerl-bench-") as td:
         root = Path(td)
-        cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": str(model_dir)}, "data": {},
-                                                         "experiment": {"output_root": str(root)}}}})
+        cfg = parse_config(
+            {
+                "runtime_info": {
+                    "input": {
+                        "model": {"model_path": str(model_dir)},
+                        "data": {},
+                        "experiment": {"output_root": str(root)},
+                    }
+                }
+            }
+        )
         engine = LocalEngine.from_path(model_dir, **({"threads": a.threads} if a.threads else {}))
         console.print(f"load average at start: {load_avg()}")
         gw = GatewayServer(create_app(engine, engine.tokenizer, GatewaySettings(trials_root=None))).start()
@@ -135,15 +186,26 @@ def main() -> None:
         try:
             proxy.start().wait_ready(180)
             levels = [int(x) for x in a.streams.split(",")]
-            console.print(asyncio.run(chain_bench(engine, gw.url, proxy.base_url, levels, a.max_tokens, a.stagger,
-                                                  tuple(a.paths.split(",")))))
+            console.print(
+                asyncio.run(
+                    chain_bench(
+                        engine, gw.url, proxy.base_url, levels, a.max_tokens, a.stagger, tuple(a.paths.split(","))
+                    )
+                )
+            )
         finally:
             proxy.stop()
             gw.stop()
         if a.saturation_workers:
-            sgw = GatewayServer(create_app(ScriptedEngine(engine.tokenizer), engine.tokenizer, GatewaySettings())).start()
-            table = Table("proxy workers", "OpenAI non-stream req/s", "Anthropic streamed req/s",
-                          title=f"LiteLLM proxy saturation (scripted policy, 32 concurrent, {a.saturation_seconds:.0f} s each)")
+            sgw = GatewayServer(
+                create_app(ScriptedEngine(engine.tokenizer), engine.tokenizer, GatewaySettings())
+            ).start()
+            table = Table(
+                "proxy workers",
+                "OpenAI non-stream req/s",
+                "Anthropic streamed req/s",
+                title=f"LiteLLM proxy saturation (scripted policy, 32 concurrent, {a.saturation_seconds:.0f} s each)",
+            )
             for w in [int(x) for x in a.saturation_workers.split(",")]:
                 p = ProxyProcess(cfg, sgw.url, root / "trials", KEY, port=0, state_dir=root / ".swerl", workers=w)
                 try:

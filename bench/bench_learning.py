@@ -52,15 +52,25 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
     i["data"]["train_index"] = str(ROOT / args.tasks)
     i["infrastructure"].update(litellm_port=free_port(), gateway_port=free_port())
     i["experiment"].update(output_root=str(out), exp_name=f"bench-seed{seed}", seed=seed)
-    i["training"].update(total_training_steps=args.steps, train_batch_size=args.batch, n_resp_per_prompt=args.n,
-                         save_freq=-1, resume_mode="disable", total_epochs=1000)
+    i["training"].update(
+        total_training_steps=args.steps,
+        train_batch_size=args.batch,
+        n_resp_per_prompt=args.n,
+        save_freq=-1,
+        resume_mode="disable",
+        total_epochs=1000,
+    )
     i["credentials"]["wandb_mode"] = "disabled"
     cfg = out / f"config-seed{seed}.yaml"
     cfg.write_text(yaml.safe_dump(d, sort_keys=False))
     log = out / f"seed{seed}.launch.log"
     with open(log, "w") as f:
-        rc = subprocess.call([sys.executable, "-m", "swerl.cli", "train", "--config", str(cfg)], stdout=f,
-                             stderr=subprocess.STDOUT, cwd=out)
+        rc = subprocess.call(
+            [sys.executable, "-m", "swerl.cli", "train", "--config", str(cfg)],
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            cwd=out,
+        )
     if rc != 0:
         print(f"seed {seed}: swerl train exited {rc} — see {log}", file=sys.stderr)
     return parse_steps(log)
@@ -80,8 +90,10 @@ def summarize(seed: int, rows: list[dict[str, float]], k: int) -> str:
     step_t = mean(r.get("timing_s/step", 0.0) for r in rows)
     gen = mean(r.get("timing_s/gen", 0.0) for r in rows)
     upd = mean(r.get("timing_s/update", 0.0) for r in rows)
-    return (f"{seed:>4} {len(rows):>5} {mean(s[:k]):>10.3f} {mean(s[-k:]):>10.3f} {step_t:>8.1f} "
-            f"{gen / max(step_t, 1e-9):>8.0%} {upd / max(step_t, 1e-9):>8.0%}")
+    return (
+        f"{seed:>4} {len(rows):>5} {mean(s[:k]):>10.3f} {mean(s[-k:]):>10.3f} {step_t:>8.1f} "
+        f"{gen / max(step_t, 1e-9):>8.0%} {upd / max(step_t, 1e-9):>8.0%}"
+    )
 
 
 def main() -> None:
@@ -104,12 +116,15 @@ def main() -> None:
         lines.append(summarize(seed, runs[seed], k))
         print(lines[-1], flush=True)
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["runtime_info"]["input"]
-    report = [f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "
-              f"T={cfg['vllm']['temperature']}, {cfg['harbor_agent']['max_turns']} turns × "
-              f"{cfg['training']['max_tokens_per_turn']} tokens, lr {cfg['algorithm']['learning_rate']}, "
-              f"{cfg['algorithm']['adv_estimator']}; seeds {' '.join(map(str, args.seeds))}",
-              f"\n{'seed':>4} {'steps':>5} {'first' + str(k):>10} {'last' + str(k):>10} {'step_s':>8} {'rollout':>8} "
-              f"{'update':>8}", *lines]
+    report = [
+        f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "
+        f"T={cfg['vllm']['temperature']}, {cfg['harbor_agent']['max_turns']} turns × "
+        f"{cfg['training']['max_tokens_per_turn']} tokens, lr {cfg['algorithm']['learning_rate']}, "
+        f"{cfg['algorithm']['adv_estimator']}; seeds {' '.join(map(str, args.seeds))}",
+        f"\n{'seed':>4} {'steps':>5} {'first' + str(k):>10} {'last' + str(k):>10} {'step_s':>8} {'rollout':>8} "
+        f"{'update':>8}",
+        *lines,
+    ]
     n = max((len(r) for r in runs.values()), default=0)
     curve = [mean(score(r[i]) for r in runs.values() if len(r) > i) for i in range(n)]
     report.append("\nmean reward per step (over seeds): " + " ".join(f"{c:.2f}" for c in curve))

@@ -37,8 +37,13 @@ async def overhead(task: Path, reps: int, env_kind: str) -> dict[str, list[float
         for i in range(reps):
             tp = TrialPaths(Path(d) / f"t{i}")
             tp.mkdir()
-            kw = dict(environment_dir=t.paths.environment_dir, environment_name=t.name, session_id=f"bench-{i}__env",
-                      trial_paths=tp, task_env_config=t.config.environment)
+            kw = dict(
+                environment_dir=t.paths.environment_dir,
+                environment_name=t.name,
+                session_id=f"bench-{i}__env",
+                trial_paths=tp,
+                task_env_config=t.config.environment,
+            )
             if env_kind == "local":
                 env = LocalProcessEnvironment(**kw)
             else:
@@ -74,17 +79,32 @@ def main() -> None:
     print(f"\n{'workers':>7} {'trials':>6} {'wall s':>7} {'trials/min':>10} {'trial p50 s':>11}")
     for w in [int(x) for x in a.workers.split(",")]:
         n = max(a.trials, w)
-        jobs = [TrialJob(trial_id=make_trial_id(0, rows[k % len(rows)].instance_id, k), task=rows[k % len(rows)],
-                         group="bench", agent_name="oracle") for k in range(n)]
+        jobs = [
+            TrialJob(
+                trial_id=make_trial_id(0, rows[k % len(rows)].instance_id, k),
+                task=rows[k % len(rows)],
+                group="bench",
+                agent_name="oracle",
+            )
+            for k in range(n)
+        ]
         with tempfile.TemporaryDirectory() as d:
-            s = RolloutSettings(trials_root=Path(d), num_workers=w, max_retries=0, run_label="swerl-bench",
-                                tail_kill_enabled=False, environment_import_path=env_path)
+            s = RolloutSettings(
+                trials_root=Path(d),
+                num_workers=w,
+                max_retries=0,
+                run_label="swerl-bench",
+                tail_kill_enabled=False,
+                environment_import_path=env_path,
+            )
             t0 = time.time()
             outs = asyncio.run(run_trials(jobs, s))
             wall = time.time() - t0
         ok = sum(1 for x in outs if x.reward == 1.0)
         durs = [x.duration_s for x in outs]
-        print(f"{w:>7} {n:>6} {wall:7.1f} {n / wall * 60:10.1f} {statistics.median(durs):11.2f}   ({ok}/{n} reward 1.0)")
+        print(
+            f"{w:>7} {n:>6} {wall:7.1f} {n / wall * 60:10.1f} {statistics.median(durs):11.2f}   ({ok}/{n} reward 1.0)"
+        )
 
 
 if __name__ == "__main__":

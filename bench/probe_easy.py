@@ -37,11 +37,18 @@ def sample(model, tok, prompts: list[list[dict]], n: int, temperature: float, ma
     tok.padding_side = "left"
     outs: list[str] = []
     for b in range(0, len(texts), batch):
-        enc = tok(texts[b:b + batch], return_tensors="pt", padding=True)
+        enc = tok(texts[b : b + batch], return_tensors="pt", padding=True)
         with torch.no_grad():
-            gen = model.generate(**enc, max_new_tokens=max_new, do_sample=temperature > 0, temperature=temperature or None,
-                                 top_p=TOP_P[0], top_k=0, pad_token_id=tok.pad_token_id)
-        outs += tok.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            gen = model.generate(
+                **enc,
+                max_new_tokens=max_new,
+                do_sample=temperature > 0,
+                temperature=temperature or None,
+                top_p=TOP_P[0],
+                top_k=0,
+                pad_token_id=tok.pad_token_id,
+            )
+        outs += tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
     return outs
 
 
@@ -56,12 +63,31 @@ def grade(tasks, cmds: list[list[str | None]]) -> list[list[bool]]:
                     continue
                 Path(d, f"c{ti}_{si}.sh").write_text(c + "\n")
                 setup = "".join(f"printf %s {shlex.quote(body)} > /app/{n}; " for n, body in t.files.items())
-                lines.append(f"rm -rf /app /tmp/* ; mkdir -p /app; cd /app; {setup}"
-                             f"(timeout -s KILL 5 bash /p/c{ti}_{si}.sh </dev/null >/dev/null 2>&1); cd /app 2>/dev/null || mkdir -p /app && cd /app; "
-                             f"if {t.check}; then echo R {ti} {si} 1; else echo R {ti} {si} 0; fi")
+                lines.append(
+                    f"rm -rf /app /tmp/* ; mkdir -p /app; cd /app; {setup}"
+                    f"(timeout -s KILL 5 bash /p/c{ti}_{si}.sh </dev/null >/dev/null 2>&1); cd /app 2>/dev/null || mkdir -p /app && cd /app; "
+                    f"if {t.check}; then echo R {ti} {si} 1; else echo R {ti} {si} 0; fi"
+                )
         Path(d, "run.sh").write_text("\n".join(lines) + "\n")
-        r = subprocess.run(["docker", "run", "--rm", "--network", "none", "--label", "swerl.probe=1", "-v", f"{d}:/p:ro",
-                            "swerl/base:bookworm", "bash", "/p/run.sh"], capture_output=True, text=True, timeout=600)
+        r = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--label",
+                "swerl.probe=1",
+                "-v",
+                f"{d}:/p:ro",
+                "swerl/base:bookworm",
+                "bash",
+                "/p/run.sh",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     ok = [[False] * len(c) for c in cmds]
     for line in r.stdout.splitlines():
         if line.startswith("R "):
@@ -92,7 +118,7 @@ def main() -> None:
     t0 = time.time()
     replies = sample(model, tok, prompts, args.n, args.temperature, args.max_new, args.batch)
     gen_s = time.time() - t0
-    per = [replies[i * args.n:(i + 1) * args.n] for i in range(len(tasks))]
+    per = [replies[i * args.n : (i + 1) * args.n] for i in range(len(tasks))]
     cmds = [[swerl_bash.extract_command(r) for r in rs] for rs in per]
     ok = grade(tasks, cmds)
     tot = 0
@@ -102,10 +128,12 @@ def main() -> None:
         tot += k
         in_band += 0 < k < args.n
         print(f"{t.name:<18} {k}/{args.n}  parsed {sum(c is not None for c in cs)}/{args.n}")
-        for r, _c, v in list(zip(rs, cs, o))[:args.show]:
+        for r, _c, v in list(zip(rs, cs, o))[: args.show]:
             print(f"    {'✓' if v else '✗'} {r!r:.160}")
-    print(f"top_p={args.top_p} T={args.temperature} max_new={args.max_new} seed={args.seed}: overall {tot}/{len(tasks) * args.n} "
-          f"= {tot / (len(tasks) * args.n):.0%}; tasks with 0<k<n: {in_band}/{len(tasks)}; gen {gen_s:.0f}s")
+    print(
+        f"top_p={args.top_p} T={args.temperature} max_new={args.max_new} seed={args.seed}: overall {tot}/{len(tasks) * args.n} "
+        f"= {tot / (len(tasks) * args.n):.0%}; tasks with 0<k<n: {in_band}/{len(tasks)}; gen {gen_s:.0f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export HARBOR_TELEMETRY=0 LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/ruff check --quiet . || { echo "[test] ERROR: ruff found lint errors (above) — fix them (ruff check --fix .)" >&2; exit 1; }
+.venv/bin/ruff format --check --quiet . || { echo "[test] ERROR: files not ruff-formatted (above) — run: .venv/bin/ruff format ." >&2; exit 1; }
 set +e
 .venv/bin/python -m pytest -q "${@:-tests}"
 rc=$?

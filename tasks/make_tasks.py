@@ -72,43 +72,124 @@ def _same(path: str, text: str) -> str:
 def easy_tasks() -> list[Easy]:
     t: list[Easy] = []
     for _i, (fname, word) in enumerate(
-        [("hello.txt", "hello"), ("name.txt", "swerl"), ("color.txt", "blue"), ("pet.txt", "cat"),
-         ("greeting.txt", "hi there"), ("number.txt", "42")]
+        [
+            ("hello.txt", "hello"),
+            ("name.txt", "swerl"),
+            ("color.txt", "blue"),
+            ("pet.txt", "cat"),
+            ("greeting.txt", "hi there"),
+            ("number.txt", "42"),
+        ]
     ):
-        t.append(Easy(f"create-{fname.split('.')[0]}", f"Write the text {word} into a new file named {fname}. Hint: echo TEXT > FILE",
-                      _same(fname, word), f"echo '{word}' > {fname}"))
-    for fname, old, line in [("notes.txt", "first", "second"), ("list.txt", "apple", "banana"),
-                             ("log.txt", "start", "end"), ("todo.txt", "wake up", "code")]:
-        t.append(Easy(f"append-{fname.split('.')[0]}",
-                      f"Add a line with the text {line} to the end of {fname}. Hint: echo TEXT >> FILE",
-                      _same(fname, old + line),
-                      f"echo '{line}' >> {fname}", {fname: old + "\n"}))
+        t.append(
+            Easy(
+                f"create-{fname.split('.')[0]}",
+                f"Write the text {word} into a new file named {fname}. Hint: echo TEXT > FILE",
+                _same(fname, word),
+                f"echo '{word}' > {fname}",
+            )
+        )
+    for fname, old, line in [
+        ("notes.txt", "first", "second"),
+        ("list.txt", "apple", "banana"),
+        ("log.txt", "start", "end"),
+        ("todo.txt", "wake up", "code"),
+    ]:
+        t.append(
+            Easy(
+                f"append-{fname.split('.')[0]}",
+                f"Add a line with the text {line} to the end of {fname}. Hint: echo TEXT >> FILE",
+                _same(fname, old + line),
+                f"echo '{line}' >> {fname}",
+                {fname: old + "\n"},
+            )
+        )
     for src, dst in [("old.txt", "new.txt"), ("draft.md", "final.md"), ("a.txt", "b.txt")]:
-        t.append(Easy(f"rename-{src.split('.')[0]}", f"Rename the file {src} to {dst}.",
-                      f"[ -f {dst} ] && [ ! -e {src} ] && grep -q keep {dst}", f"mv {src} {dst}", {src: "keep\n"}))
+        t.append(
+            Easy(
+                f"rename-{src.split('.')[0]}",
+                f"Rename the file {src} to {dst}.",
+                f"[ -f {dst} ] && [ ! -e {src} ] && grep -q keep {dst}",
+                f"mv {src} {dst}",
+                {src: "keep\n"},
+            )
+        )
     t.append(Easy("mkdir-data", "Create a directory named data.", "[ -d data ]", "mkdir data"))
-    t.append(Easy("copy-config", "Copy the file config.ini to backup.ini.",
-                  "[ -f config.ini ] && cmp -s config.ini backup.ini", "cp config.ini backup.ini",
-                  {"config.ini": "[main]\nx=1\n"}))
-    t.append(Easy("delete-junk", "Delete the file junk.tmp.", "[ ! -e junk.tmp ] && [ -f keep.txt ]", "rm junk.tmp",
-                  {"junk.tmp": "junk\n", "keep.txt": "keep\n"}))
+    t.append(
+        Easy(
+            "copy-config",
+            "Copy the file config.ini to backup.ini.",
+            "[ -f config.ini ] && cmp -s config.ini backup.ini",
+            "cp config.ini backup.ini",
+            {"config.ini": "[main]\nx=1\n"},
+        )
+    )
+    t.append(
+        Easy(
+            "delete-junk",
+            "Delete the file junk.tmp.",
+            "[ ! -e junk.tmp ] && [ -f keep.txt ]",
+            "rm junk.tmp",
+            {"junk.tmp": "junk\n", "keep.txt": "keep\n"},
+        )
+    )
     t.append(Easy("run-date", "Run this exact command: `date > now.txt`", "[ -s now.txt ]", "date > now.txt"))
-    t.append(Easy("run-ls", "Run this exact command: `ls / > listing.txt`", "grep -qx etc listing.txt", "ls / > listing.txt"))
-    t.append(Easy("run-math", "Run this exact command: `echo $((6*7)) > answer.txt`", _same("answer.txt", "42"),
-                  "echo $((6*7)) > answer.txt"))
-    t.append(Easy("run-wc", "Run this exact command: `wc -l < words.txt > count.txt`", _same("count.txt", "3"),
-                  "wc -l < words.txt > count.txt", {"words.txt": "a\nb\nc\n"}))
-    t.append(Easy("fix-echo", "The file greet.sh contains the typo `ecoh hello`. Overwrite greet.sh with the line: echo hello. Hint: echo 'LINE' > FILE",
-                  '[ "$(bash greet.sh 2>/dev/null | tr -d "[:space:]")" = "hello" ]',
-                  "sed -i 's/ecoh/echo/' greet.sh", {"greet.sh": "ecoh hello\n"}))
-    t.append(Easy("fix-python-print", 'The file hi.py contains the typo `pritn("hi")`. Overwrite hi.py with the line: print("hi"). Hint: echo \'LINE\' > FILE',
-                  '[ "$(python3 hi.py 2>/dev/null | tr -d "[:space:]")" = "hi" ]',
-                  "sed -i 's/pritn/print/' hi.py", {"hi.py": 'pritn("hi")\n'}))
-    t.append(Easy("fix-word", "The file word.txt contains the typo wrold. Overwrite word.txt with the text: world. Hint: echo TEXT > FILE", _same("word.txt", "world"),
-                  "echo world > word.txt", {"word.txt": "wrold\n"}))
-    t.append(Easy("fix-config", "The file settings.conf has the typo `debug=flase`. Replace flase with false in it. Hint: sed -i 's/OLD/NEW/' FILE",
-                  'grep -qx "debug=false" settings.conf', "sed -i 's/flase/false/' settings.conf",
-                  {"settings.conf": "name=app\ndebug=flase\n"}))
+    t.append(
+        Easy("run-ls", "Run this exact command: `ls / > listing.txt`", "grep -qx etc listing.txt", "ls / > listing.txt")
+    )
+    t.append(
+        Easy(
+            "run-math",
+            "Run this exact command: `echo $((6*7)) > answer.txt`",
+            _same("answer.txt", "42"),
+            "echo $((6*7)) > answer.txt",
+        )
+    )
+    t.append(
+        Easy(
+            "run-wc",
+            "Run this exact command: `wc -l < words.txt > count.txt`",
+            _same("count.txt", "3"),
+            "wc -l < words.txt > count.txt",
+            {"words.txt": "a\nb\nc\n"},
+        )
+    )
+    t.append(
+        Easy(
+            "fix-echo",
+            "The file greet.sh contains the typo `ecoh hello`. Overwrite greet.sh with the line: echo hello. Hint: echo 'LINE' > FILE",
+            '[ "$(bash greet.sh 2>/dev/null | tr -d "[:space:]")" = "hello" ]',
+            "sed -i 's/ecoh/echo/' greet.sh",
+            {"greet.sh": "ecoh hello\n"},
+        )
+    )
+    t.append(
+        Easy(
+            "fix-python-print",
+            'The file hi.py contains the typo `pritn("hi")`. Overwrite hi.py with the line: print("hi"). Hint: echo \'LINE\' > FILE',
+            '[ "$(python3 hi.py 2>/dev/null | tr -d "[:space:]")" = "hi" ]',
+            "sed -i 's/pritn/print/' hi.py",
+            {"hi.py": 'pritn("hi")\n'},
+        )
+    )
+    t.append(
+        Easy(
+            "fix-word",
+            "The file word.txt contains the typo wrold. Overwrite word.txt with the text: world. Hint: echo TEXT > FILE",
+            _same("word.txt", "world"),
+            "echo world > word.txt",
+            {"word.txt": "wrold\n"},
+        )
+    )
+    t.append(
+        Easy(
+            "fix-config",
+            "The file settings.conf has the typo `debug=flase`. Replace flase with false in it. Hint: sed -i 's/OLD/NEW/' FILE",
+            'grep -qx "debug=false" settings.conf',
+            "sed -i 's/flase/false/' settings.conf",
+            {"settings.conf": "name=app\ndebug=flase\n"},
+        )
+    )
     return t
 
 
@@ -129,7 +210,9 @@ class Swe:
 def swe_tasks() -> list[Swe]:
     d = textwrap.dedent
     return [
-        Swe("mean-off-by-one", "stats/core.py",
+        Swe(
+            "mean-off-by-one",
+            "stats/core.py",
             d('''\
             def mean(xs):
                 """Arithmetic mean of a non-empty list."""
@@ -151,8 +234,11 @@ def swe_tasks() -> list[Swe]:
             "`stats.core.mean([2, 4])` returns 6.0 instead of 3.0. Fix `mean` so it returns the arithmetic mean.",
             {"test_mean_two": "assert mean([2, 4]) == 3.0", "test_mean_one": "assert mean([5]) == 5.0"},
             {"test_total": "assert total([1, 2, 3]) == 6"},
-            "from stats.core import mean, total"),
-        Swe("slugify-lowercase", "textkit/slug.py",
+            "from stats.core import mean, total",
+        ),
+        Swe(
+            "slugify-lowercase",
+            "textkit/slug.py",
             d('''\
             import re
 
@@ -172,11 +258,16 @@ def swe_tasks() -> list[Swe]:
                 return "-".join(words).lower()
             '''),
             "`slugify('Hello World!')` returns 'Hello-World' but slugs must be lowercase ('hello-world').",
-            {"test_lower": "assert slugify('Hello World!') == 'hello-world'",
-             "test_mixed": "assert slugify('ABC def 12') == 'abc-def-12'"},
+            {
+                "test_lower": "assert slugify('Hello World!') == 'hello-world'",
+                "test_mixed": "assert slugify('ABC def 12') == 'abc-def-12'",
+            },
             {"test_plain": "assert slugify('a b') == 'a-b'"},
-            "from textkit.slug import slugify"),
-        Swe("palindrome-case", "textkit/pal.py",
+            "from textkit.slug import slugify",
+        ),
+        Swe(
+            "palindrome-case",
+            "textkit/pal.py",
             d('''\
             def is_palindrome(s):
                 """True if s reads the same backwards, ignoring case and spaces."""
@@ -190,10 +281,16 @@ def swe_tasks() -> list[Swe]:
                 return t == t[::-1]
             '''),
             "`is_palindrome('Racecar')` returns False; the docstring says case must be ignored.",
-            {"test_case": "assert is_palindrome('Racecar')", "test_phrase": "assert is_palindrome('Never odd or Even')"},
+            {
+                "test_case": "assert is_palindrome('Racecar')",
+                "test_phrase": "assert is_palindrome('Never odd or Even')",
+            },
             {"test_simple": "assert is_palindrome('abba')", "test_no": "assert not is_palindrome('abc')"},
-            "from textkit.pal import is_palindrome"),
-        Swe("chunk-drops-tail", "listkit/chunk.py",
+            "from textkit.pal import is_palindrome",
+        ),
+        Swe(
+            "chunk-drops-tail",
+            "listkit/chunk.py",
             d('''\
             def chunk(xs, n):
                 """Split xs into lists of length n (the last one may be shorter)."""
@@ -206,10 +303,16 @@ def swe_tasks() -> list[Swe]:
             '''),
             "`chunk([1, 2, 3, 4, 5], 2)` returns [[1, 2], [3, 4]] and loses the 5; the last chunk may be shorter.",
             {"test_tail": "assert chunk([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]"},
-            {"test_even": "assert chunk([1, 2, 3, 4], 2) == [[1, 2], [3, 4]]", "test_empty": "assert chunk([], 3) == []"},
-            "from listkit.chunk import chunk"),
-        Swe("fizzbuzz-order", "games/fizzbuzz.py",
-            d('''\
+            {
+                "test_even": "assert chunk([1, 2, 3, 4], 2) == [[1, 2], [3, 4]]",
+                "test_empty": "assert chunk([], 3) == []",
+            },
+            "from listkit.chunk import chunk",
+        ),
+        Swe(
+            "fizzbuzz-order",
+            "games/fizzbuzz.py",
+            d("""\
             def fizzbuzz(n):
                 if n % 3 == 0:
                     return "Fizz"
@@ -218,8 +321,8 @@ def swe_tasks() -> list[Swe]:
                 if n % 15 == 0:
                     return "FizzBuzz"
                 return str(n)
-            '''),
-            d('''\
+            """),
+            d("""\
             def fizzbuzz(n):
                 if n % 15 == 0:
                     return "FizzBuzz"
@@ -228,13 +331,19 @@ def swe_tasks() -> list[Swe]:
                 if n % 5 == 0:
                     return "Buzz"
                 return str(n)
-            '''),
+            """),
             "`fizzbuzz(15)` returns 'Fizz' instead of 'FizzBuzz'.",
             {"test_15": "assert fizzbuzz(15) == 'FizzBuzz'", "test_30": "assert fizzbuzz(30) == 'FizzBuzz'"},
-            {"test_3": "assert fizzbuzz(3) == 'Fizz'", "test_5": "assert fizzbuzz(5) == 'Buzz'",
-             "test_7": "assert fizzbuzz(7) == '7'"},
-            "from games.fizzbuzz import fizzbuzz"),
-        Swe("parse-kv-split", "confkit/parse.py",
+            {
+                "test_3": "assert fizzbuzz(3) == 'Fizz'",
+                "test_5": "assert fizzbuzz(5) == 'Buzz'",
+                "test_7": "assert fizzbuzz(7) == '7'",
+            },
+            "from games.fizzbuzz import fizzbuzz",
+        ),
+        Swe(
+            "parse-kv-split",
+            "confkit/parse.py",
             d('''\
             def parse_kv(line):
                 """'key=value' -> (key, value); the value may itself contain '='."""
@@ -250,8 +359,11 @@ def swe_tasks() -> list[Swe]:
             "`parse_kv('url=a=b')` returns ('url', 'a'); values containing '=' are cut off.",
             {"test_eq_in_value": "assert parse_kv('url=a=b') == ('url', 'a=b')"},
             {"test_simple": "assert parse_kv(' x = 1 ') == ('x', '1')"},
-            "from confkit.parse import parse_kv"),
-        Swe("clamp-swapped", "numkit/clamp.py",
+            "from confkit.parse import parse_kv",
+        ),
+        Swe(
+            "clamp-swapped",
+            "numkit/clamp.py",
             d('''\
             def clamp(x, lo, hi):
                 """Limit x to the range [lo, hi]."""
@@ -265,8 +377,11 @@ def swe_tasks() -> list[Swe]:
             "`clamp(5, 0, 10)` returns 10 instead of 5: lo and hi are swapped.",
             {"test_inside": "assert clamp(5, 0, 10) == 5", "test_low": "assert clamp(-3, 0, 10) == 0"},
             {"test_equal": "assert clamp(10, 10, 10) == 10"},
-            "from numkit.clamp import clamp"),
-        Swe("flatten-deep", "listkit/flat.py",
+            "from numkit.clamp import clamp",
+        ),
+        Swe(
+            "flatten-deep",
+            "listkit/flat.py",
             d('''\
             def flatten(xs):
                 """Flatten arbitrarily nested lists: [1, [2, [3]]] -> [1, 2, 3]."""
@@ -292,9 +407,12 @@ def swe_tasks() -> list[Swe]:
             "`flatten([1, [2, [3]]])` returns [1, 2, [3]]; nesting deeper than one level is not flattened.",
             {"test_deep": "assert flatten([1, [2, [3, [4]]]]) == [1, 2, 3, 4]"},
             {"test_one_level": "assert flatten([1, [2, 3]]) == [1, 2, 3]", "test_flat": "assert flatten([1]) == [1]"},
-            "from listkit.flat import flatten"),
-        Swe("roman-subtractive", "numkit/roman.py",
-            d('''\
+            "from listkit.flat import flatten",
+        ),
+        Swe(
+            "roman-subtractive",
+            "numkit/roman.py",
+            d("""\
             PAIRS = [(1000, "M"), (500, "D"), (100, "C"), (50, "L"), (10, "X"), (5, "V"), (1, "I")]
 
 
@@ -305,8 +423,8 @@ def swe_tasks() -> list[Swe]:
                         out += sym
                         n -= value
                 return out
-            '''),
-            d('''\
+            """),
+            d("""\
             PAIRS = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
                      (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
@@ -318,12 +436,15 @@ def swe_tasks() -> list[Swe]:
                         out += sym
                         n -= value
                 return out
-            '''),
+            """),
             "`to_roman(4)` returns 'IIII' instead of 'IV' (subtractive forms like IV, IX, XL, XC, CD, CM are missing).",
             {"test_4": "assert to_roman(4) == 'IV'", "test_1994": "assert to_roman(1994) == 'MCMXCIV'"},
             {"test_3": "assert to_roman(3) == 'III'", "test_2000": "assert to_roman(2000) == 'MM'"},
-            "from numkit.roman import to_roman"),
-        Swe("bsearch-last", "listkit/search.py",
+            "from numkit.roman import to_roman",
+        ),
+        Swe(
+            "bsearch-last",
+            "listkit/search.py",
             d('''\
             def index_of(xs, target):
                 """Binary search in a sorted list; -1 when absent."""
@@ -355,8 +476,11 @@ def swe_tasks() -> list[Swe]:
             "`index_of([1, 3, 5], 5)` returns -1 although 5 is in the list.",
             {"test_last": "assert index_of([1, 3, 5], 5) == 2", "test_single": "assert index_of([7], 7) == 0"},
             {"test_middle": "assert index_of([1, 3, 5], 3) == 1", "test_absent": "assert index_of([1, 3], 2) == -1"},
-            "from listkit.search import index_of"),
-        Swe("dedupe-order", "listkit/dedupe.py",
+            "from listkit.search import index_of",
+        ),
+        Swe(
+            "dedupe-order",
+            "listkit/dedupe.py",
             d('''\
             def dedupe(xs):
                 """Remove duplicates, keeping the first occurrence order."""
@@ -370,8 +494,11 @@ def swe_tasks() -> list[Swe]:
             "`dedupe(['b', 'a', 'b'])` returns ['a', 'b']: the original order is lost; it must return ['b', 'a'].",
             {"test_order": "assert dedupe(['b', 'a', 'b', 'c']) == ['b', 'a', 'c']"},
             {"test_len": "assert len(dedupe([1, 1, 2])) == 2"},
-            "from listkit.dedupe import dedupe"),
-        Swe("word-count-case", "textkit/count.py",
+            "from listkit.dedupe import dedupe",
+        ),
+        Swe(
+            "word-count-case",
+            "textkit/count.py",
             d('''\
             def word_count(text):
                 """Count words case-insensitively: {'the': 2, ...}."""
@@ -391,7 +518,8 @@ def swe_tasks() -> list[Swe]:
             "`word_count('The the')` returns {'The': 1, 'the': 1}; counting must ignore case ({'the': 2}).",
             {"test_case": "assert word_count('The the') == {'the': 2}"},
             {"test_simple": "assert word_count('a b a') == {'a': 2, 'b': 1}"},
-            "from textkit.count import word_count"),
+            "from textkit.count import word_count",
+        ),
     ]
 
 
@@ -402,10 +530,17 @@ def _write(path: Path, text: str, mode: int | None = None) -> None:
         path.chmod(mode)
 
 
-def _toml(difficulty: str, category: str, tags: list[str], agent_timeout: int, verifier_timeout: int,
-          extra_meta: str = "") -> str:
-    return TASK_TOML.format(difficulty=difficulty, category=category, tags=json.dumps(tags), extra_meta=extra_meta,
-                            agent_timeout=float(agent_timeout), verifier_timeout=float(verifier_timeout))
+def _toml(
+    difficulty: str, category: str, tags: list[str], agent_timeout: int, verifier_timeout: int, extra_meta: str = ""
+) -> str:
+    return TASK_TOML.format(
+        difficulty=difficulty,
+        category=category,
+        tags=json.dumps(tags),
+        extra_meta=extra_meta,
+        agent_timeout=float(agent_timeout),
+        verifier_timeout=float(verifier_timeout),
+    )
 
 
 def write_easy(root: Path) -> int:
@@ -419,8 +554,8 @@ def write_easy(root: Path) -> int:
         (d / "environment" / "files").mkdir(parents=True, exist_ok=True)
         for n, body in t.files.items():
             _write(d / "environment" / "files" / n, body)
-        _write(d / "tests" / "test.sh", f"{ROOT}cd \"$R/app\"\nok=0\nif {t.check}; then ok=1; fi\n{REWARD_TAIL}", 0o755)
-        _write(d / "solution" / "solve.sh", f"{ROOT}set -e\ncd \"$R/app\"\n{t.solution}\n", 0o755)
+        _write(d / "tests" / "test.sh", f'{ROOT}cd "$R/app"\nok=0\nif {t.check}; then ok=1; fi\n{REWARD_TAIL}', 0o755)
+        _write(d / "solution" / "solve.sh", f'{ROOT}set -e\ncd "$R/app"\n{t.solution}\n', 0o755)
     return len(tasks)
 
 
@@ -429,11 +564,12 @@ def write_swe(root: Path) -> int:
     for t in tasks:
         d = root / t.name
         pkg = t.module.split("/")[0]
-        issue = (f"You are working in the Python repository at /app (package `{pkg}`).\n\n"
-                 f"Bug report: {t.issue}\n\nFix the bug in `{t.module}` without changing its public API. "
-                 f"Run `python3 -m pytest -q` in /app to check your work.\n")
-        meta = (f"fail_to_pass = {json.dumps(list(t.fail_to_pass))}\n"
-                f"pass_to_pass = {json.dumps(list(t.pass_to_pass))}\n")
+        issue = (
+            f"You are working in the Python repository at /app (package `{pkg}`).\n\n"
+            f"Bug report: {t.issue}\n\nFix the bug in `{t.module}` without changing its public API. "
+            f"Run `python3 -m pytest -q` in /app to check your work.\n"
+        )
+        meta = f"fail_to_pass = {json.dumps(list(t.fail_to_pass))}\npass_to_pass = {json.dumps(list(t.pass_to_pass))}\n"
         _write(d / "instruction.md", issue)
         _write(d / "task.toml", _toml("medium", "bugfix", ["swe", "python", "pytest"], 300, 60, meta))
         env = d / "environment"
@@ -444,13 +580,22 @@ def write_swe(root: Path) -> int:
         name, body = next(iter(t.pass_to_pass.items()))
         _write(env / "repo" / "tests" / f"test_{pkg}.py", f"{t.imports}\n\n\ndef {name}():\n    {body}\n")
         hidden = "".join(f"\n\ndef {n}():\n    {b}\n" for n, b in {**t.fail_to_pass, **t.pass_to_pass}.items())
-        _write(d / "tests" / "test_hidden.py", f"import os\nimport sys\n\nsys.path.insert(0, os.environ.get('SWERL_SANDBOX_ROOT', '') + '/app')\n{t.imports}\n{hidden}")
+        _write(
+            d / "tests" / "test_hidden.py",
+            f"import os\nimport sys\n\nsys.path.insert(0, os.environ.get('SWERL_SANDBOX_ROOT', '') + '/app')\n{t.imports}\n{hidden}",
+        )
         ids = " ".join(f'"$R/tests/test_hidden.py::{n}"' for n in [*t.fail_to_pass, *t.pass_to_pass])
-        _write(d / "tests" / "test.sh",
-               f"{ROOT}# FAIL_TO_PASS and PASS_TO_PASS must all pass.\ncd \"$R/app\"\nok=0\n"
-               f"if python3 -m pytest -q -p no:cacheprovider {ids}; then ok=1; fi\n{REWARD_TAIL}", 0o755)
-        _write(d / "solution" / "solve.sh",
-               f"{ROOT}set -e\ncat > \"$R/app/{t.module}\" <<'SWERL_EOF'\n{t.fixed}SWERL_EOF\n", 0o755)
+        _write(
+            d / "tests" / "test.sh",
+            f'{ROOT}# FAIL_TO_PASS and PASS_TO_PASS must all pass.\ncd "$R/app"\nok=0\n'
+            f"if python3 -m pytest -q -p no:cacheprovider {ids}; then ok=1; fi\n{REWARD_TAIL}",
+            0o755,
+        )
+        _write(
+            d / "solution" / "solve.sh",
+            f"{ROOT}set -e\ncat > \"$R/app/{t.module}\" <<'SWERL_EOF'\n{t.fixed}SWERL_EOF\n",
+            0o755,
+        )
     return len(tasks)
 
 

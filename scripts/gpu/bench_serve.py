@@ -22,8 +22,9 @@ MESSAGES = [{"role": "user", "content": "Write a long story about a robot who le
 
 
 async def one(client: httpx.AsyncClient, url: str, model: str, max_tokens: int, headers: dict) -> int:
-    r = await client.post(url, json={"model": model, "messages": MESSAGES, "max_tokens": max_tokens,
-                                     "temperature": 1.0}, headers=headers)
+    r = await client.post(
+        url, json={"model": model, "messages": MESSAGES, "max_tokens": max_tokens, "temperature": 1.0}, headers=headers
+    )
     r.raise_for_status()
     return int(r.json()["usage"]["completion_tokens"])
 
@@ -32,19 +33,27 @@ async def level(url_for, model: str, conc: int, n: int, max_tokens: int, headers
     sem = asyncio.Semaphore(conc)
     lat: list[float] = []
     async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=conc + 4)) as client:
+
         async def run(i: int) -> int:
             async with sem:
                 t = time.perf_counter()
                 k = await one(client, url_for(i), model, max_tokens, headers)
                 lat.append(time.perf_counter() - t)
                 return k
+
         await one(client, url_for(-1), model, 8, headers)  # warm the path
         t0 = time.perf_counter()
         toks = sum(await asyncio.gather(*(run(i) for i in range(n))))
         dt = time.perf_counter() - t0
     lat.sort()
-    return {"concurrency": conc, "requests": n, "tokens": toks, "seconds": round(dt, 2),
-            "tok_s": round(toks / dt, 1), "p50_s": round(lat[len(lat) // 2], 2)}
+    return {
+        "concurrency": conc,
+        "requests": n,
+        "tokens": toks,
+        "seconds": round(dt, 2),
+        "tok_s": round(toks / dt, 1),
+        "p50_s": round(lat[len(lat) // 2], 2),
+    }
 
 
 def main() -> int:
@@ -74,14 +83,21 @@ def main() -> int:
     gw = GatewayServer(create_app(engine, tok, settings)).start()
     key = master_key_for(cfg)
     t = time.time()
-    proxy = ProxyProcess(cfg, gw.url, trials_root, key, port=0, state_dir=trials_root / "state",
-                         max_tokens_cap=a.max_tokens).start().wait_ready(120)
+    proxy = (
+        ProxyProcess(
+            cfg, gw.url, trials_root, key, port=0, state_dir=trials_root / "state", max_tokens_cap=a.max_tokens
+        )
+        .start()
+        .wait_ready(120)
+    )
     proxy_ready_s = round(time.time() - t, 1)
     routes = {
         "direct": (lambda i: f"http://{a.vllm}/v1/chat/completions", {}),
         "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
-        "proxy+gateway": (lambda i: f"{proxy.base_url}/trial/bench{i % 1000 + 1}-t-0-abcd/v1/chat/completions",
-                          {"Authorization": f"Bearer {key}"}),
+        "proxy+gateway": (
+            lambda i: f"{proxy.base_url}/trial/bench{i % 1000 + 1}-t-0-abcd/v1/chat/completions",
+            {"Authorization": f"Bearer {key}"},
+        ),
     }
     results: dict = {"proxy_ready_s": proxy_ready_s, "max_tokens": a.max_tokens, "routes": {}}
     try:
@@ -90,8 +106,11 @@ def main() -> int:
             for name, (url_for, headers) in routes.items():
                 r = asyncio.run(level(url_for, served, conc, n, a.max_tokens, headers))
                 results["routes"].setdefault(name, []).append(r)
-                print(f"{name:14s} c={conc:3d} n={n:3d} {r['tokens']:6d} tok {r['seconds']:6.2f}s "
-                      f"{r['tok_s']:8.1f} tok/s p50 {r['p50_s']:.2f}s", flush=True)
+                print(
+                    f"{name:14s} c={conc:3d} n={n:3d} {r['tokens']:6d} tok {r['seconds']:6.2f}s "
+                    f"{r['tok_s']:8.1f} tok/s p50 {r['p50_s']:.2f}s",
+                    flush=True,
+                )
     finally:
         proxy.stop()
         gw.stop()
@@ -101,9 +120,11 @@ def main() -> int:
     results["token_records"] = {"files": len(recs), "lines": len(lines), "consistent": len(ok)}
     if lines:
         s = lines[0]
-        print(f"token records: {len(recs)} trial files, {len(lines)} calls, {len(ok)} with ids==logprobs; sample: "
-              f"prompt {len(s['prompt_ids'])} ids, response {len(s['response_ids'])} ids, "
-              f"logprobs[:3]={[round(x, 3) for x in s['response_logprobs'][:3]]}")
+        print(
+            f"token records: {len(recs)} trial files, {len(lines)} calls, {len(ok)} with ids==logprobs; sample: "
+            f"prompt {len(s['prompt_ids'])} ids, response {len(s['response_ids'])} ids, "
+            f"logprobs[:3]={[round(x, 3) for x in s['response_logprobs'][:3]]}"
+        )
     else:
         print("token records: NONE written by the gateway under", trials_root)
     if a.out:

@@ -39,9 +39,20 @@ ROOTS = [
     "litellm[proxy]==1.108.7",
     "harbor==0.25.0",
     # swerl's own runtime deps (pyproject) that the image lacks
-    "pydantic>=2.7", "pyyaml>=6", "typer>=0.12", "rich>=14.1", "httpx>=0.27", "fastapi>=0.110",
-    "uvicorn>=0.29", "openai>=1.40", "gguf>=0.10", "peft>=0.13", "docker>=7", "kubernetes>=30",
-    "pyarrow>=15", "pandas>=2",
+    "pydantic>=2.7",
+    "pyyaml>=6",
+    "typer>=0.12",
+    "rich>=14.1",
+    "httpx>=0.27",
+    "fastapi>=0.110",
+    "uvicorn>=0.29",
+    "openai>=1.40",
+    "gguf>=0.10",
+    "peft>=0.13",
+    "docker>=7",
+    "kubernetes>=30",
+    "pyarrow>=15",
+    "pandas>=2",
     "pycountry",  # pydantic_extra_types (via mistral_common) imports it; undeclared
 ]
 # Exact versions that worked on the GPU machine (notes/gpu.md) or that a known bug forces.
@@ -61,32 +72,65 @@ SKIP = {
     "flashinfer-python": "flashinfer unused (sampler off, FA backend)",
     "flashinfer-jit-cache": "flashinfer unused",
     "tokenspeed-triton": "95 MB, unused",
-    "nvidia-cutlass-dsl": "150 MB, unused", "nvidia-cutlass-dsl-libs-base": "unused",
+    "nvidia-cutlass-dsl": "150 MB, unused",
+    "nvidia-cutlass-dsl-libs-base": "unused",
     "nvidia-cutlass-dsl-libs-cu13": "unused",
-    "nvidia-cuda-nvcc": "compiler, unused", "nvidia-nvvm": "compiler, unused",
+    "nvidia-cuda-nvcc": "compiler, unused",
+    "nvidia-nvvm": "compiler, unused",
     "nvidia-cuda-nvcc-cu13": "compiler, unused",
-    "tilelang": "45 MB, unused", "z3-solver": "29 MB, tilelang only",
-    "torch": "image has 2.11.0", "torchvision": "image", "torchaudio": "image",
+    "tilelang": "45 MB, unused",
+    "z3-solver": "29 MB, tilelang only",
+    "torch": "image has 2.11.0",
+    "torchvision": "image",
+    "torchaudio": "image",
     "transformers": "image's 5.17 kept (5.9 wants tokenizers<=0.23.0; image has 0.23.2)",
-    "torchcodec": "video decoding, unused", "qwen-vl-utils": "vision, unused",
+    "torchcodec": "video decoding, unused",
+    "qwen-vl-utils": "vision, unused",
     # litellm[proxy] extras the proxy server never imports (import trace of litellm.proxy.proxy_server)
-    "litellm-proxy-extras": "prisma migrations; DB-less proxy", "polars": "40 MB, not imported",
-    "polars-runtime-32": "not imported", "pyroscope-io": "profiler, not imported",
-    "granian": "alt server, not used", "gunicorn": "not used", "prisma": "DB-less proxy",
+    "litellm-proxy-extras": "prisma migrations; DB-less proxy",
+    "polars": "40 MB, not imported",
+    "polars-runtime-32": "not imported",
+    "pyroscope-io": "profiler, not imported",
+    "granian": "alt server, not used",
+    "gunicorn": "not used",
+    "prisma": "DB-less proxy",
     # harbor: cloud upload / browser bits never imported by Trial + local environments
-    "supabase": "harbor upload only", "playwright": "browser agents only",
+    "supabase": "harbor upload only",
+    "playwright": "browser agents only",
     "wandb": "20 MB; verl imports it only for logger=wandb (we log to console)",
     "fastapi-cloud-cli": "deploy CLI from fastapi[standard], never imported",
-    "pytest": "image", "pytest-asyncio": "tests", "pytest-rerunfailures": "tests", "pre-commit": "tests",
+    "pytest": "image",
+    "pytest-asyncio": "tests",
+    "pytest-rerunfailures": "tests",
+    "pre-commit": "tests",
 }
 
-ENV = {"python_version": "3.12", "python_full_version": "3.12.3", "sys_platform": "linux",
-       "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix",
-       "implementation_name": "cpython", "platform_python_implementation": "CPython",
-       "platform_release": "", "platform_version": "", "implementation_version": "3.12.3"}
-PLATS = ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_24_x86_64", "manylinux_2_27_x86_64",
-         "manylinux_2_28_x86_64", "manylinux_2_31_x86_64", "manylinux_2_34_x86_64", "manylinux_2_35_x86_64",
-         "manylinux_2_39_x86_64", "manylinux1_x86_64", "linux_x86_64"]
+ENV = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.3",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "platform_release": "",
+    "platform_version": "",
+    "implementation_version": "3.12.3",
+}
+PLATS = [
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+    "manylinux_2_24_x86_64",
+    "manylinux_2_27_x86_64",
+    "manylinux_2_28_x86_64",
+    "manylinux_2_31_x86_64",
+    "manylinux_2_34_x86_64",
+    "manylinux_2_35_x86_64",
+    "manylinux_2_39_x86_64",
+    "manylinux1_x86_64",
+    "linux_x86_64",
+]
 PIP = [os.environ.get("PIP_PYTHON", "python3"), "-m", "pip"]
 
 
@@ -125,14 +169,33 @@ def wheel_for(out: Path, name: str, version: str) -> Path | None:
 
 def download(out: Path, name: str, spec: str) -> tuple[Path | None, str]:
     """Newest wheel of name matching spec (or exact pin); builds a wheel from an sdist if needed."""
-    cmd = [*PIP, "download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", "3.12",
-           "--implementation", "cp", "--abi", "cp312", "--abi", "abi3", "--abi", "none",
-           *[a for p in PLATS for a in ("--platform", p)], "-d", str(out), f"{name}{spec}"]
+    cmd = [
+        *PIP,
+        "download",
+        "-q",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp312",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        *[a for p in PLATS for a in ("--platform", p)],
+        "-d",
+        str(out),
+        f"{name}{spec}",
+    ]
     before = set(out.glob("*.whl"))
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:  # sdist only: build a (pure Python) wheel here
-        r = subprocess.run([*PIP, "wheel", "-q", "--no-deps", "-w", str(out), f"{name}{spec}"],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [*PIP, "wheel", "-q", "--no-deps", "-w", str(out), f"{name}{spec}"], capture_output=True, text=True
+        )
         if r.returncode != 0:
             return None, (r.stderr.strip().splitlines() or ["?"])[-1][:200]
     new = [f for f in set(out.glob("*.whl")) - before if canon(f.name.split("-")[0]) == name]
@@ -148,7 +211,7 @@ def requires_of(whl: Path) -> list[str]:
     with zipfile.ZipFile(whl) as z:
         md = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
         text = z.read(md).decode("utf8", "replace")
-    return [ln[len("Requires-Dist:"):].strip() for ln in text.splitlines() if ln.startswith("Requires-Dist:")]
+    return [ln[len("Requires-Dist:") :].strip() for ln in text.splitlines() if ln.startswith("Requires-Dist:")]
 
 
 def applies(req: Requirement, extras: set[str]) -> bool:
@@ -197,9 +260,13 @@ def main() -> int:
                 new_extras = set(req.extras) - p.extras
                 if new_extras:
                     p.extras |= new_extras
-                    nxt += [(Requirement(r), n) for r in p.requires
-                            if n not in NO_DEPS and applies(Requirement(r), new_extras)
-                            and Requirement(r).marker is not None]
+                    nxt += [
+                        (Requirement(r), n)
+                        for r in p.requires
+                        if n not in NO_DEPS
+                        and applies(Requirement(r), new_extras)
+                        and Requirement(r).marker is not None
+                    ]
                 continue
             if n in todo:
                 todo[n][0].extras |= set(req.extras)
@@ -229,10 +296,18 @@ def main() -> int:
         if f.name not in keep:
             f.unlink()
     total = sum(p.size for p in pkgs.values())
-    report = {"total_mb": round(total / 1e6, 1), "count": len(pkgs),
-              "packages": {n: {"version": p.version, "file": p.file, "mb": round(p.size / 1e6, 2), "why": p.why}
-                           for n, p in sorted(pkgs.items())},
-              "skipped": skipped, "failed": failed, "conflicts": conflicts, "image_conflicts": image_conflicts}
+    report = {
+        "total_mb": round(total / 1e6, 1),
+        "count": len(pkgs),
+        "packages": {
+            n: {"version": p.version, "file": p.file, "mb": round(p.size / 1e6, 2), "why": p.why}
+            for n, p in sorted(pkgs.items())
+        },
+        "skipped": skipped,
+        "failed": failed,
+        "conflicts": conflicts,
+        "image_conflicts": image_conflicts,
+    }
     (out.parent / "closure.json").write_text(json.dumps(report, indent=1))
     big = sorted(pkgs.values(), key=lambda p: -p.size)[:15]
     print("largest:", ", ".join(f"{p.name} {p.size / 1e6:.0f}" for p in big))

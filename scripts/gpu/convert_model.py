@@ -28,7 +28,7 @@ def greedy(model, tok, n: int = 16) -> tuple[list[int], float]:
         out = model.generate(ids, max_new_tokens=n, do_sample=False)
         logits = model(ids).logits[0, -1].float()
     top = torch.log_softmax(logits, -1).max().item()
-    return out[0, ids.shape[1]:].tolist(), top
+    return out[0, ids.shape[1] :].tolist(), top
 
 
 def main() -> int:

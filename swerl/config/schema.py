@@ -168,6 +168,7 @@ class VllmSection(Section):
     @classmethod
     def _parser(cls, v: str) -> str:
         return names.check(v, names.TOOL_PARSERS, "tool call parser")
+
     enforce_eager: bool = False
     """Skip CUDA-graph capture (faster boot, slower decoding)."""
     temperature: float = Field(1.0, ge=0)
@@ -248,6 +249,7 @@ class AlgorithmSection(Section):
     @classmethod
     def _loss(cls, v: str) -> str:
         return names.check(v, names.POLICY_LOSSES, "verl policy loss")
+
     learning_rate: float = Field(1e-5, gt=0)
     """Actor learning rate."""
     critic_learning_rate: float = Field(1e-5, gt=0)
@@ -256,8 +258,9 @@ class AlgorithmSection(Section):
     """PPO clip range below 1."""
     clip_ratio_high: float = Field(0.28, ge=0)
     """PPO clip range above 1 (clip-higher)."""
-    loss_agg_mode: Literal["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean",
-                           "seq-mean-token-sum-norm"] = "token-mean"
+    loss_agg_mode: Literal[
+        "token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"
+    ] = "token-mean"
     """verl loss aggregation: token-mean | seq-mean-token-sum | seq-mean-token-mean."""
     norm_adv_by_std_in_grpo: bool = True
     """Divide GRPO advantages by the group's std."""

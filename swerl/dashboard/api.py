@@ -1,12 +1,12 @@
 """The dashboard's JSON API as one function of (path, query), shared by the live server and the static export.
 
-    /api/config                               health + server facts
-    /api/runs                                 runs with state, steps, last score
-    /api/runs/<run>/metrics[?keys=a,b&since=N] columnar per-step metrics
-    /api/runs/<run>/steps                     steps that have trial dirs
-    /api/runs/<run>/steps/<N>/trials          trial summaries of one step
-    /api/runs/<run>/search?q=<task or id>     trials matching across steps
-    /api/trajectory?run=&step=&trial=         one trial: turns, tool calls, reward, tokens
+/api/config                               health + server facts
+/api/runs                                 runs with state, steps, last score
+/api/runs/<run>/metrics[?keys=a,b&since=N] columnar per-step metrics
+/api/runs/<run>/steps                     steps that have trial dirs
+/api/runs/<run>/steps/<N>/trials          trial summaries of one step
+/api/runs/<run>/search?q=<task or id>     trials matching across steps
+/api/trajectory?run=&step=&trial=         one trial: turns, tool calls, reward, tokens
 """
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ class Api:
         if rest == ["config"]:
             from swerl import __version__
 
-            return 200, {"ok": True, "root": str(self.root), "version": __version__, "static": False, "now": time.time(), "live_window_s": LIVE_WINDOW_S}
+            return 200, {
+                "ok": True,
+                "root": str(self.root),
+                "version": __version__,
+                "static": False,
+                "now": time.time(),
+                "live_window_s": LIVE_WINDOW_S,
+            }
         if rest == ["runs"]:
             return 200, {"runs": self.index.summaries()}
         if rest == ["trajectory"]:

@@ -82,7 +82,9 @@ def register(app: typer.Typer) -> None:
         except control.DashboardError as exc:
             _fail(str(exc))
         word = "already running" if rec.get("already") else "started"
-        typer.echo(f"dashboard {word} at {control.url(rec['host'], rec['port'])} (pid {rec['pid']}, log {files.log_file})")
+        typer.echo(
+            f"dashboard {word} at {control.url(rec['host'], rec['port'])} (pid {rec['pid']}, log {files.log_file})"
+        )
         if host in ("127.0.0.1", "localhost"):
             typer.echo(f"  remote? ssh -L {rec['port']}:127.0.0.1:{rec['port']} <this host>, then open the URL locally")
 
@@ -96,7 +98,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"dashboard running at {control.url(rec['host'], rec['port'])} (pid {rec['pid']})")
             return
         if rec:
-            typer.echo(f"dashboard process {rec['pid']} is alive but /api/config does not answer — `swerl dashboard restart`")
+            typer.echo(
+                f"dashboard process {rec['pid']} is alive but /api/config does not answer — `swerl dashboard restart`"
+            )
         else:
             typer.echo("dashboard not running — `swerl dashboard start`")
         raise typer.Exit(3)
@@ -119,9 +123,13 @@ def register(app: typer.Typer) -> None:
     def deploy(
         config: str = ConfigOpt,
         root: Path = RootOpt,
-        out: Path = typer.Option(None, "--out", "-o", help="Where the snapshot goes (default <root>/.swerl/dashboard-export)."),
+        out: Path = typer.Option(
+            None, "--out", "-o", help="Where the snapshot goes (default <root>/.swerl/dashboard-export)."
+        ),
         run: list[str] = typer.Option(None, "--run", help="Run(s) to include (repeatable); default: all."),
-        trajectories: bool = typer.Option(True, "--trajectories/--no-trajectories", help="Include per-trial trajectories."),
+        trajectories: bool = typer.Option(
+            True, "--trajectories/--no-trajectories", help="Include per-trial trajectories."
+        ),
         project: str = typer.Option("swerl-dashboard", "--project-name", help="Cloudflare Pages project."),
         yes: bool = typer.Option(False, "--yes", "-y", help="Deploy without asking."),
         export_only: bool = typer.Option(False, "--export-only", help="Write the snapshot, never deploy."),
@@ -135,16 +143,22 @@ def register(app: typer.Typer) -> None:
             counts = publish.export(base, out, run or None, trajectories)
         except (FileNotFoundError, FileExistsError, KeyError) as exc:
             _fail(str(exc.args[0]) if exc.args else str(exc))
-        typer.echo(f"exported {counts['runs']} run(s), {counts['steps']} step(s), {counts['trials']} trajectories to {out}")
+        typer.echo(
+            f"exported {counts['runs']} run(s), {counts['steps']} step(s), {counts['trials']} trajectories to {out}"
+        )
         if export_only:
             return
         creds, source = publish.credentials()
         if len(creds) < len(publish.REQUIRED):
             typer.echo(publish.missing_help())
-            typer.echo(f"The export stays at {out} — any static host can serve it (e.g. python -m http.server -d {out}).")
+            typer.echo(
+                f"The export stays at {out} — any static host can serve it (e.g. python -m http.server -d {out})."
+            )
             return
         typer.echo("credentials: " + ", ".join(f"{k} set (from {source[k]})" for k in publish.REQUIRED))
-        if not yes and not typer.confirm(f"Deploy {out} to Cloudflare Pages project '{project}' (public)?", default=False):
+        if not yes and not typer.confirm(
+            f"Deploy {out} to Cloudflare Pages project '{project}' (public)?", default=False
+        ):
             typer.echo(f"not deployed; the export stays at {out}")
             raise typer.Exit(1)
         rc = publish.deploy(out, project, creds, typer.echo)

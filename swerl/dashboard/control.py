@@ -111,25 +111,47 @@ def start(files: Files, host: str, port: int) -> dict:
             "`swerl dashboard stop` first, or `swerl dashboard restart --port N`"
         )
     if not port_free(host, port):
-        raise DashboardError(f"port {port} is busy: {port_owner(port)} — stop it or pick another port (--port N or PORT=N)")
+        raise DashboardError(
+            f"port {port} is busy: {port_owner(port)} — stop it or pick another port (--port N or PORT=N)"
+        )
     files.pid_file.parent.mkdir(parents=True, exist_ok=True)
     log = files.log_file.open("ab")
-    cmd = [sys.executable, "-m", "swerl.dashboard.server", "--root", str(files.root), "--host", host, "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "swerl.dashboard.server",
+        "--root",
+        str(files.root),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
-    rec = {"pid": proc.pid, "pid_start": procs.start_ticks(proc.pid), "host": host, "port": port,
-           "root": str(files.root), "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    rec = {
+        "pid": proc.pid,
+        "pid_start": procs.start_ticks(proc.pid),
+        "host": host,
+        "port": port,
+        "root": str(files.root),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = files.log_file.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-            raise DashboardError(f"the dashboard server exited with code {proc.returncode}: {tail[0]} (log: {files.log_file})")
+            raise DashboardError(
+                f"the dashboard server exited with code {proc.returncode}: {tail[0]} (log: {files.log_file})"
+            )
         if healthy(host, port, timeout=1.0):
             files.pid_file.write_text(json.dumps(rec, indent=2))
             return rec
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGTERM)
-    raise DashboardError(f"the dashboard server did not answer /api/config within {START_TIMEOUT_S:.0f} s — see {files.log_file}")
+    raise DashboardError(
+        f"the dashboard server did not answer /api/config within {START_TIMEOUT_S:.0f} s — see {files.log_file}"
+    )
 
 
 def stop(files: Files) -> dict | None:

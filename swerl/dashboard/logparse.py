@@ -15,8 +15,16 @@ from swerl.models.logline import STEP_BYTES as _STEP_BYTES
 from swerl.models.logline import exp_from_text as exp_from_header
 from swerl.models.logline import extract, number, parse_metrics, parse_step_line, split_step_line
 
-__all__ = ["HEADER_BYTES", "LogFile", "exp_from_header", "extract", "number", "parse_metrics", "parse_step_line",
-           "split_step_line"]
+__all__ = [
+    "HEADER_BYTES",
+    "LogFile",
+    "exp_from_header",
+    "extract",
+    "number",
+    "parse_metrics",
+    "parse_step_line",
+    "split_step_line",
+]
 HEADER_BYTES = 16384
 """How much of a log's head is searched for `[sync_1node_cc] exp=<name>`."""
 

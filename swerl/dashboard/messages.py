@@ -43,11 +43,15 @@ def normalize_message(m: Any) -> dict:
     out: dict = {"role": str(m.get("role", "unknown")), "content": _text(m.get("content")), "tool_calls": []}
     for tc in m.get("tool_calls") or []:
         fn = tc.get("function") or {}
-        out["tool_calls"].append({"id": tc.get("id", ""), "name": fn.get("name", ""), "arguments": _args(fn.get("arguments", ""))})
+        out["tool_calls"].append(
+            {"id": tc.get("id", ""), "name": fn.get("name", ""), "arguments": _args(fn.get("arguments", ""))}
+        )
     blocks = m.get("content") if isinstance(m.get("content"), list) else []
     for b in blocks:
         if isinstance(b, dict) and b.get("type") == "tool_use":
-            out["tool_calls"].append({"id": b.get("id", ""), "name": b.get("name", ""), "arguments": _args(b.get("input", {}))})
+            out["tool_calls"].append(
+                {"id": b.get("id", ""), "name": b.get("name", ""), "arguments": _args(b.get("input", {}))}
+            )
     results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
     if results and out["role"] == "user":
         out["role"] = "tool"

@@ -32,7 +32,9 @@ def export(root: Path, out: Path, runs: list[str] | None = None, trajectories: b
     """Write the snapshot to `out` (replacing an earlier export there); returns counts of what was written."""
     dist = dist_dir()
     if not (dist / "index.html").is_file():
-        raise FileNotFoundError(f"front end not built: {dist}/index.html missing — run: cd dashboard/webui && npm ci && npm run build")
+        raise FileNotFoundError(
+            f"front end not built: {dist}/index.html missing — run: cd dashboard/webui && npm ci && npm run build"
+        )
     if out.exists():
         if not (out / "data" / "runs.json").is_file():
             raise FileExistsError(f"{out} exists and is not a dashboard export — pick an empty or new --out dir")
@@ -92,7 +94,9 @@ def read_cred_file(path: Path) -> dict[str, str]:
     return out
 
 
-def credentials(env: dict[str, str] | None = None, cred_file: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
+def credentials(
+    env: dict[str, str] | None = None, cred_file: Path | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
     """(values, where each came from). The environment wins over the file."""
     env = os.environ if env is None else env
     cred_file = cred_file or CRED_FILE
@@ -130,7 +134,9 @@ def deploy(out: Path, project: str, creds: dict[str, str], echo) -> int:
     cmd = [npx, "--yes", "wrangler", "pages", "deploy", str(out), "--project-name", project, "--commit-dirty=true"]
     env = {**os.environ, **creds}
     echo("$ " + " ".join(cmd[1:]))
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL
+    )
     for line in proc.stdout or []:
         echo(mask(line.rstrip("\n"), list(creds.values())))
     return proc.wait()

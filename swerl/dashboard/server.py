@@ -1,6 +1,6 @@
 """The dashboard web server: stdlib `ThreadingHTTPServer`, GET only — `/api/*` from `Api`, the rest from `dist/`.
 
-    python -m swerl.dashboard.server --root RUN_ROOT --port 8090 [--host 127.0.0.1]
+python -m swerl.dashboard.server --root RUN_ROOT --port 8090 [--host 127.0.0.1]
 """
 
 from __future__ import annotations

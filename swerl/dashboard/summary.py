@@ -31,7 +31,10 @@ def gpu_summary(timeout: float = 5.0) -> str | None:
     try:
         out = subprocess.run(
             [exe, "--query-gpu=name,utilization.gpu,memory.used,memory.total", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=timeout, check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
         ).stdout
     except (subprocess.SubprocessError, OSError) as exc:
         return f"nvidia-smi failed ({type(exc).__name__})"
@@ -52,8 +55,10 @@ def parse_nvidia_smi(out: str) -> str:
         return "nvidia-smi gave no readable rows"
     utils = [r[1] for r in rows]
     used, total = sum(r[2] for r in rows) / 1024, sum(r[3] for r in rows) / 1024
-    return (f"{len(rows)}× {rows[0][0]}: util avg {sum(utils) / len(utils):.0f}% "
-            f"({min(utils):.0f}–{max(utils):.0f}%), mem {used:.0f}/{total:.0f} GiB")
+    return (
+        f"{len(rows)}× {rows[0][0]}: util avg {sum(utils) / len(utils):.0f}% "
+        f"({min(utils):.0f}–{max(utils):.0f}%), mem {used:.0f}/{total:.0f} GiB"
+    )
 
 
 def _newest_run(paths: RunPaths, exp: str = "") -> tuple[str, dict] | None:
@@ -86,8 +91,10 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
     lines.append(f"Status: {head}")
     model = Path(i.model.model_path).name or "(unset)"
     lines.append(f"Model:  {model}   Backend: {backend(cfg)}   Workers: {i.harbor_runtime.num_workers}")
-    lines.append(f"Algo:   {i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}   "
-                 f"wandb: {i.credentials.wandb_mode} ({i.experiment.project_name})")
+    lines.append(
+        f"Algo:   {i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}   "
+        f"wandb: {i.credentials.wandb_mode} ({i.experiment.project_name})"
+    )
     newest = _newest_run(paths, st.exp)
     if st.state == "training":
         lines += ["", "Live:"]
@@ -102,7 +109,7 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
         lines.append(f"  step: {r['last_step'] if r['last_step'] is not None else '—'}   critic/score/mean: {score}")
         if r["tail"]:
             lines.append("  last lines:")
-            lines += [f"    \"{ln.strip()[:160]}\"" for ln in r["tail"]]
+            lines += [f'    "{ln.strip()[:160]}"' for ln in r["tail"]]
     else:
         lines.append(f"  no logs yet in {paths.logs_dir}")
     lines.append("")
@@ -110,8 +117,10 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
         lines.append(f"Latest run (artifacts/index.yaml): unreadable — {st.ledger_error}")
     elif st.last_run:
         lr = st.last_run
-        lines.append(f"Latest run (artifacts/index.yaml): {lr.id} — {lr.status} — {lr.notes or '(no notes)'}"
-                     + (f"   [{lr.started_at} → {lr.completed_at or '…'}]" if lr.started_at else ""))
+        lines.append(
+            f"Latest run (artifacts/index.yaml): {lr.id} — {lr.status} — {lr.notes or '(no notes)'}"
+            + (f"   [{lr.started_at} → {lr.completed_at or '…'}]" if lr.started_at else "")
+        )
     else:
         lines.append("Latest run (artifacts/index.yaml): none yet")
     lines.append("")

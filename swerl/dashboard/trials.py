@@ -175,13 +175,21 @@ def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
                 "new_messages": [_cap(m) for m in msgs[start:]],
                 "history_rewritten": rewritten and i > 0,
                 "response": _cap(normalize_response(rec)),
-                "usage": {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") if k in usage},
+                "usage": {
+                    k: usage.get(k)
+                    for k in ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens")
+                    if k in usage
+                },
                 "latency_s": _latency(rec),
                 "error": rec.get("error"),
             }
         )
     out["turns"] = turns
-    out["result_excerpt"] = {k: v for k, v in _json(d / "result.json").items() if k in ("task_name", "trial_name", "exception_info", "verifier_result", "started_at", "finished_at")}
+    out["result_excerpt"] = {
+        k: v
+        for k, v in _json(d / "result.json").items()
+        if k in ("task_name", "trial_name", "exception_info", "verifier_result", "started_at", "finished_at")
+    }
     return out
 
 

@@ -15,8 +15,14 @@ DOCKER_API = "swerl.rollout.envs.docker_api:DockerApiEnvironment"
 LOCAL_PROCESS = "swerl.rollout.envs.local_process:LocalProcessEnvironment"
 KUBERNETES = "swerl.rollout.envs.k8s:KubernetesEnvironment"
 HARBOR_DOCKER = "harbor.environments.docker.docker:DockerEnvironment"
-ALIASES = {"docker": DOCKER_API, "docker-remote": DOCKER_API, "local": LOCAL_PROCESS, "k8s": KUBERNETES,
-           "kubernetes": KUBERNETES, HARBOR_DOCKER: DOCKER_API}
+ALIASES = {
+    "docker": DOCKER_API,
+    "docker-remote": DOCKER_API,
+    "local": LOCAL_PROCESS,
+    "k8s": KUBERNETES,
+    "kubernetes": KUBERNETES,
+    HARBOR_DOCKER: DOCKER_API,
+}
 """Names a user may write (and Harbor's class names) → the environment class swerl runs."""
 
 Kind = Literal["docker", "docker-remote", "kubernetes", "local", "custom"]

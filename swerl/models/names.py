@@ -8,12 +8,37 @@ from __future__ import annotations
 
 import difflib
 
-ADV_ESTIMATORS = ("gae", "gdpo", "gpg", "grpo", "grpo_passk", "grpo_vectorized", "opo", "optimal_token_baseline",
-                  "reinforce_plus_plus", "reinforce_plus_plus_baseline", "remax", "rloo", "rloo_vectorized",
-                  "tir_optimal_token_baseline")
+ADV_ESTIMATORS = (
+    "gae",
+    "gdpo",
+    "gpg",
+    "grpo",
+    "grpo_passk",
+    "grpo_vectorized",
+    "opo",
+    "optimal_token_baseline",
+    "reinforce_plus_plus",
+    "reinforce_plus_plus_baseline",
+    "remax",
+    "rloo",
+    "rloo_vectorized",
+    "tir_optimal_token_baseline",
+)
 """verl.trainer.ppo.core_algos.ADV_ESTIMATOR_REGISTRY (verl 0.9.x)."""
-POLICY_LOSSES = ("bypass_mode", "cispo", "clip_cov", "dppo_kl", "dppo_tv", "dro", "geo_mean", "gpg", "gspo",
-                 "kl_cov", "sapo", "vanilla")
+POLICY_LOSSES = (
+    "bypass_mode",
+    "cispo",
+    "clip_cov",
+    "dppo_kl",
+    "dppo_tv",
+    "dro",
+    "geo_mean",
+    "gpg",
+    "gspo",
+    "kl_cov",
+    "sapo",
+    "vanilla",
+)
 """verl.trainer.ppo.core_algos.POLICY_LOSS_REGISTRY (verl 0.9.x)."""
 TOOL_PARSERS = ("hermes", "qwen3_coder", "none")
 """swerl.serve.gateway.tool_parsers.PARSERS."""

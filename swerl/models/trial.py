@@ -51,8 +51,10 @@ def read_token_records(path: Path) -> list[TokenRecord]:
             out.append(TokenRecord.model_validate(json.loads(line)))
         except ValueError as exc:
             if n != len(lines):
-                raise ValueError(f"{path}:{n}: not a token record ({str(exc).splitlines()[0][:120]}): "
-                                 "the gateway's token record is corrupt") from exc
+                raise ValueError(
+                    f"{path}:{n}: not a token record ({str(exc).splitlines()[0][:120]}): "
+                    "the gateway's token record is corrupt"
+                ) from exc
     return out
 
 

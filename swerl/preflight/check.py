@@ -23,8 +23,13 @@ def det_rows(r: Report) -> list[Row]:
     grouped = {name: [ln for ln in r.lines if ln.label.startswith(prefixes)] for name, prefixes in _GROUPS.items()}
     in_group = {id(ln) for lines in grouped.values() for ln in lines}
     rest = [ln for ln in r.lines if id(ln) not in in_group]
-    rows = [Row("config · paths · tasks · GPU-count · disk · backend · docker-SDK · ports · KV-head · plan", PASS,
-                f"ok={sum(ln.status is Status.OK for ln in rest)}")]
+    rows = [
+        Row(
+            "config · paths · tasks · GPU-count · disk · backend · docker-SDK · ports · KV-head · plan",
+            PASS,
+            f"ok={sum(ln.status is Status.OK for ln in rest)}",
+        )
+    ]
     for ln in rest:
         if ln.status.blocks:
             rows.append(Row(ln.label, BLOCK, f"{ln.status.value} {ln.detail}", f"{ln.label}: {ln.detail}"))
@@ -54,14 +59,31 @@ def render(r: Report, det: list[Row], live: list[Row], summary_text: str, nnodes
         where = os.path.relpath(Path.cwd(), checkout_root())
     except ValueError:
         where = str(Path.cwd())
-    out = [f"## rl block check — CWD={where}", "", f"**SAFE TO RUN: {verdict}** — {required} required · {advisory} advisory · {r.n_warn} warnings", ""]
+    out = [
+        f"## rl block check — CWD={where}",
+        "",
+        f"**SAFE TO RUN: {verdict}** — {required} required · {advisory} advisory · {r.n_warn} warnings",
+        "",
+    ]
     if nnodes > 1:
         out += ["*(multi-node: head-only checks; run `swerl check` on each worker)*", ""]
     out += ["| Layer | Check | Status | Detail |", "|---|---|---|---|"]
     out += [f"| det | {row.check} | {row.glyph} | {_cell(row.detail)} |" for row in det]
     out += [f"| live | {row.check} | {row.glyph} | {_cell(row.detail)} |" for row in live]
-    out += ["", "**Run configuration**", "", "```", summary_text or "(config did not load — no summary)", "```", "", "**Next steps**", ""]
-    steps = [row.fix for row in det + live if row.blocks and row.fix] + [row.fix for row in live if row.glyph == ADVISE and row.fix]
+    out += [
+        "",
+        "**Run configuration**",
+        "",
+        "```",
+        summary_text or "(config did not load — no summary)",
+        "```",
+        "",
+        "**Next steps**",
+        "",
+    ]
+    steps = [row.fix for row in det + live if row.blocks and row.fix] + [
+        row.fix for row in live if row.glyph == ADVISE and row.fix
+    ]
     if not steps and required == 0:
         steps = ["Nothing blocks. Launch with `bash scripts/start.sh` (or `/rl:run`)."]
     out += [f"{n}. {s}" for n, s in enumerate(steps, 1)]
@@ -74,7 +96,11 @@ def run(config: str | Path = "config.yaml", quiet: bool = False) -> int:
     _, r, ctx = dryrun.run(config, out=buf)
     if not quiet:
         sys.stdout.write(buf.getvalue() + "\n")
-    live = live_rows(ctx, r) if ctx is not None else [Row(n, SKIP, "skip:config-invalid") for n in ("job", "ports", "gpu", "litellm")]
+    live = (
+        live_rows(ctx, r)
+        if ctx is not None
+        else [Row(n, SKIP, "skip:config-invalid") for n in ("job", "ports", "gpu", "litellm")]
+    )
     text = render(r, det_rows(r), live, summary.render(ctx) if ctx else "", ctx.i.infrastructure.nnodes if ctx else 1)
     print(text)
     return 0 if "SAFE TO RUN: ✅" in text else 1

@@ -7,7 +7,11 @@ from pathlib import Path
 import typer
 
 CONFIG_OPT = typer.Option("config.yaml", "--config", "-c", help="Config file (default ./config.yaml).")
-SET_OPT = typer.Option([], "--set", help="Override a config key for this run: section.key=value (repeatable; YAML value), e.g. --set training.total_training_steps=2.")
+SET_OPT = typer.Option(
+    [],
+    "--set",
+    help="Override a config key for this run: section.key=value (repeatable; YAML value), e.g. --set training.total_training_steps=2.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +28,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def check(
         config: Path = CONFIG_OPT,
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the SAFE TO RUN report, not the dryrun lines."),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="Print only the SAFE TO RUN report, not the dryrun lines."
+        ),
         set_: list[str] = SET_OPT,
     ) -> None:
         """Dryrun + live layer (run already live? port owners mine/conflict, GPUs, LiteLLM) → SAFE TO RUN report."""
@@ -34,7 +40,9 @@ def register(app: typer.Typer) -> None:
         push_overrides(set_)
         raise typer.Exit(ck.run(config, quiet=quiet))
 
-    cfg_app = typer.Typer(help="Show the resolved config, export it as env vars, or print the key reference.", no_args_is_help=True)
+    cfg_app = typer.Typer(
+        help="Show the resolved config, export it as env vars, or print the key reference.", no_args_is_help=True
+    )
     app.add_typer(cfg_app, name="config")
 
     @cfg_app.command("show")
@@ -52,7 +60,9 @@ def register(app: typer.Typer) -> None:
         config_cmds.env(config)
 
     @cfg_app.command("reference")
-    def reference(output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.")) -> None:
+    def reference(
+        output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    ) -> None:
         """Print the config key reference (markdown, generated from the schema docstrings)."""
         from swerl.preflight import config_cmds
 

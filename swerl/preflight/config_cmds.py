@@ -14,7 +14,15 @@ from swerl.config import ConfigError, SwerlConfig, load_config, resolve
 from swerl.config.schema import InputSection
 
 SECRET_KEYS = {"wandb_api_key"}
-PATH_KEYS = {"train_index", "val_index", "kubeconfig", "venv_path", "trajectory_logger_src", "output_root", "docker_tls_dir"}
+PATH_KEYS = {
+    "train_index",
+    "val_index",
+    "kubeconfig",
+    "venv_path",
+    "trajectory_logger_src",
+    "output_root",
+    "docker_tls_dir",
+}
 REDACTED = "***redacted***"
 
 

@@ -40,5 +40,3 @@ def run(config: str | Path = "config.yaml", out: TextIO | None = None) -> tuple[
                 r.fail(name, f"check crashed: {type(exc).__name__}: {exc}")
         r.write(summary.render(ctx))
     return r.done(), r, ctx
-
-

@@ -64,7 +64,12 @@ def gpu_row(ctx: Context) -> Row:
     foreign = [a for a in apps if not ({a.pid, *procs.ancestors(a.pid)} & ours)]
     if foreign:
         who = ", ".join(f"pid {a.pid} ({a.name}, {a.used_mib} MiB)" for a in foreign)
-        return Row("gpu", BLOCK, f"gpu:foreign {who}", f"GPUs busy with processes that are not this run: {who} — free them first")
+        return Row(
+            "gpu",
+            BLOCK,
+            f"gpu:foreign {who}",
+            f"GPUs busy with processes that are not this run: {who} — free them first",
+        )
     return Row("gpu", ADVISE, "gpu:mine")
 
 

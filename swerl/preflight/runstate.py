@@ -12,6 +12,7 @@ from swerl.run import procs
 from swerl.run.live import live_state
 from swerl.run.state import RunState, read_state
 
+
 def find_processes(pattern: str | None = None) -> list[tuple[int, str]]:
     """(pid, cmdline) of training processes (swerl.run.procs.LIVE_PATTERN — the one list), minus ourselves
     and our ancestors."""

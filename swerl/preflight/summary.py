@@ -22,7 +22,10 @@ def rows(ctx: Context) -> list[tuple[str, str]]:
         ("Val data:", i.data.val_index or "-"),
         ("Backend:", backend),
         ("Parallelism:", f"{i.harbor_runtime.num_workers} workers"),
-        ("Batch size:", f"{t.train_batch_size} prompts × {t.n_resp_per_prompt} responses = {t.train_batch_size * t.n_resp_per_prompt} trials/step"),
+        (
+            "Batch size:",
+            f"{t.train_batch_size} prompts × {t.n_resp_per_prompt} responses = {t.train_batch_size * t.n_resp_per_prompt} trials/step",
+        ),
         ("Context:", f"prompt={t.max_prompt_length} + response={t.max_response_length}"),
         ("vLLM:", f"TP={v.gen_tp}  max_model_len={v.max_model_length}  gpu_mem={v.gpu_memory_utilization}"),
         ("Algorithm:", f"{a.adv_estimator} / {a.policy_loss_mode}  lr={a.learning_rate:g}"),
@@ -30,7 +33,10 @@ def rows(ctx: Context) -> list[tuple[str, str]]:
         ("Experiment:", f"project={i.experiment.project_name}  exp={i.experiment.exp_name or '<auto>'}"),
         ("wandb:", i.credentials.wandb_mode),
         ("Agent:", f"{ha.agent_name}  timeout={ha.max_timeout_sec}s  retries={ha.max_retries}"),
-        ("Engine:", f"{t.engine} ({'GPU × ' + str(i.infrastructure.nnodes * i.infrastructure.ngpus_per_node) if i.infrastructure.ngpus_per_node else 'CPU'})"),
+        (
+            "Engine:",
+            f"{t.engine} ({'GPU × ' + str(i.infrastructure.nnodes * i.infrastructure.ngpus_per_node) if i.infrastructure.ngpus_per_node else 'CPU'})",
+        ),
     ]
 
 

@@ -138,7 +138,9 @@ def find_debian_mirror(
         if not f:
             tried.append(f"{c.mirror} {c.suite} ({c.entry}): no Release file readable")
         elif origin != "Debian" or label != "Debian":
-            tried.append(f"{c.mirror} {c.suite} ({c.entry}): Origin {origin or '?'} / Label {label or '?'}, not the Debian archive")
+            tried.append(
+                f"{c.mirror} {c.suite} ({c.entry}): Origin {origin or '?'} / Label {label or '?'}, not the Debian archive"
+            )
         elif codename == suite:
             return c.mirror
         else:
@@ -146,7 +148,9 @@ def find_debian_mirror(
             tried.append(f"{c.mirror} {c.suite}: Debian, codename {codename}")
     if fallback:
         return fallback
-    where = "; ".join(tried) if tried else "apt lists no enabled deb source" + ("" if shutil.which("apt-get") else " (no apt-get)")
-    raise MirrorError(
-        f"no Debian archive among apt's sources ({where}) — pass --mirror URL or set {ENV_OVERRIDE}=URL"
+    where = (
+        "; ".join(tried)
+        if tried
+        else "apt lists no enabled deb source" + ("" if shutil.which("apt-get") else " (no apt-get)")
     )
+    raise MirrorError(f"no Debian archive among apt's sources ({where}) — pass --mirror URL or set {ENV_OVERRIDE}=URL")

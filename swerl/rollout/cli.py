@@ -11,12 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (backend, workers, agent); default: built-in defaults.")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="Config file (backend, workers, agent); default: built-in defaults."
+)
 
 
 def _progress(o, i: int, n: int) -> None:
-    state = f"[yellow]masked {o.mask_reason}[/]" if o.masked else (
-        "[green]1.0[/]" if o.reward == 1.0 else f"[red]{o.reward}[/]")
+    state = (
+        f"[yellow]masked {o.mask_reason}[/]"
+        if o.masked
+        else ("[green]1.0[/]" if o.reward == 1.0 else f"[red]{o.reward}[/]")
+    )
     console.print(f"[{i:>3}/{n}] {o.trial_id:<48} {state}  {o.duration_s:5.1f}s")
 
 
@@ -42,10 +47,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sandbox_app, name="sandbox")
 
     @tasks_app.command("index")
-    def index(dirs: list[Path] = typer.Argument(..., help="Task dirs or sets (dirs of task dirs)."),
-              output: Path = typer.Option(..., "--output", "-o", help="Parquet file to write."),
-              split: str = typer.Option("train", help="extra_info.split of the rows."),
-              agent: str = typer.Option("", help="agent_name for every row (empty = the config's).")) -> None:
+    def index(
+        dirs: list[Path] = typer.Argument(..., help="Task dirs or sets (dirs of task dirs)."),
+        output: Path = typer.Option(..., "--output", "-o", help="Parquet file to write."),
+        split: str = typer.Option("train", help="extra_info.split of the rows."),
+        agent: str = typer.Option("", help="agent_name for every row (empty = the config's)."),
+    ) -> None:
         """Write the verl RLHF parquet index of Harbor task dirs (paths stored relative to the parquet)."""
         from swerl.rollout.tasks import write_index
 
@@ -56,16 +63,24 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         for r in refused:
             console.print(f"[yellow]refused[/] {r.task}: {r.reason}", markup=True, highlight=False)
-        console.print(f"{n + len(refused)} task dirs: wrote {n} → {output}" + (f", refused {len(refused)} (listed above)"
-                                                                               if refused else ""))
+        console.print(
+            f"{n + len(refused)} task dirs: wrote {n} → {output}"
+            + (f", refused {len(refused)} (listed above)" if refused else "")
+        )
 
     @tasks_app.command("validate")
-    def validate(target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
-                 config: Path = ConfigOpt,
-                 workers: int = typer.Option(8, help="Concurrent trials."),
-                 env: str = typer.Option("", "--env", help="Sandbox backend: docker | local (no isolation) | k8s | "
-                                                           "pkg.mod:Class (default: the config's, else docker)."),
-                 trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go.")) -> None:
+    def validate(
+        target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
+        config: Path = ConfigOpt,
+        workers: int = typer.Option(8, help="Concurrent trials."),
+        env: str = typer.Option(
+            "",
+            "--env",
+            help="Sandbox backend: docker | local (no isolation) | k8s | "
+            "pkg.mod:Class (default: the config's, else docker).",
+        ),
+        trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go."),
+    ) -> None:
         """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel."""
         from swerl.rollout.tasks import load_index_checked
         from swerl.rollout.validate import validate_tasks
@@ -94,7 +109,9 @@ def register(app: typer.Typer) -> None:
         for r in refused:
             console.print(f"[yellow]refused (not run)[/] {r.line()}")
         if refused:
-            console.print(f"{len(rows) + len(refused)} tasks: {len(rows)} validated, {len(refused)} refused (listed above)")
+            console.print(
+                f"{len(rows) + len(refused)} tasks: {len(rows)} validated, {len(refused)} refused (listed above)"
+            )
         bad = [c for c in checks if c.problem]
         if bad:
             console.print(f"[red]{len(bad)} task(s) with broken grading[/] — trial dirs under {trials_root}")
@@ -102,13 +119,23 @@ def register(app: typer.Typer) -> None:
         console.print(f"[green]all {len(checks)} tasks grade correctly[/]")
 
     @sandbox_app.command("build-base")
-    def build_base(force: bool = typer.Option(False, "--force", help="Rebuild even if the images exist."),
-                   mirror: str = typer.Option("", help="Debian mirror for debootstrap (default: $SWERL_DEBIAN_MIRROR, else the Debian archive among apt's sources)."),
-                   py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest)."),
-                   mswea: bool = typer.Option(False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline "
-                                                                      "trials (~170 MB of wheels)."),
-                   config: Path = typer.Option(None, "--config", "-c", help="Also tag the base as this config's "
-                                               "harbor_agent.base_image (what task Dockerfiles build FROM).")) -> None:
+    def build_base(
+        force: bool = typer.Option(False, "--force", help="Rebuild even if the images exist."),
+        mirror: str = typer.Option(
+            "",
+            help="Debian mirror for debootstrap (default: $SWERL_DEBIAN_MIRROR, else the Debian archive among apt's sources).",
+        ),
+        py: bool = typer.Option(True, "--py/--no-py", help="Also build swerl/base-py (base + pytest)."),
+        mswea: bool = typer.Option(
+            False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline trials (~170 MB of wheels)."
+        ),
+        config: Path = typer.Option(
+            None,
+            "--config",
+            "-c",
+            help="Also tag the base as this config's harbor_agent.base_image (what task Dockerfiles build FROM).",
+        ),
+    ) -> None:
         """Build swerl/base:bookworm (pull, else debootstrap + docker import) and swerl/base-py:bookworm."""
         from swerl.rollout import images
 
@@ -130,14 +157,16 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
 
     @app.command("rollout")
-    def rollout(config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
-                index: Path = typer.Option(None, "--index", help="Parquet index or task dir (default: data.train_index)."),
-                n: int = typer.Option(4, "--n", help="Trials per task."),
-                agent: str = typer.Option("", help="Override harbor_agent.agent_name."),
-                workers: int = typer.Option(0, help="Override harbor_runtime.num_workers."),
-                proxy_url: str = typer.Option("", help="Proxy root (default http://<litellm_host>:<litellm_port>)."),
-                limit: int = typer.Option(0, help="Only the first N tasks."),
-                trials_root: Path = typer.Option(None, help="Default trials/<project>/rollout-<ts>.")) -> None:
+    def rollout(
+        config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
+        index: Path = typer.Option(None, "--index", help="Parquet index or task dir (default: data.train_index)."),
+        n: int = typer.Option(4, "--n", help="Trials per task."),
+        agent: str = typer.Option("", help="Override harbor_agent.agent_name."),
+        workers: int = typer.Option(0, help="Override harbor_runtime.num_workers."),
+        proxy_url: str = typer.Option("", help="Proxy root (default http://<litellm_host>:<litellm_port>)."),
+        limit: int = typer.Option(0, help="Only the first N tasks."),
+        trials_root: Path = typer.Option(None, help="Default trials/<project>/rollout-<ts>."),
+    ) -> None:
         """Run trials outside training (debugging, evaluation) and print a pass@k table."""
         from swerl.config.load import load_config, resolve
         from swerl.config.paths import RunPaths, make_trial_id, utc_stamp
@@ -159,14 +188,21 @@ def register(app: typer.Typer) -> None:
         if workers:
             s = s.model_copy(update={"num_workers": workers})
         port = i.infrastructure.litellm_port
-        ep = AgentEndpoint(host_url=proxy_url or f"http://{i.infrastructure.litellm_host}:{port}",
-                           sandbox_url=proxy_url or f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{port}",
-                           api_key=os.environ.get(i.credentials.proxy_master_key_env, ""),
-                           model=i.model.served_model_name)
-        jobs = [TrialJob(trial_id=make_trial_id(0, r.instance_id, k), task=r, group=r.instance_id, agent_name=r.agent_name)
-                for r in rows for k in range(n)]
-        console.print(f"{len(jobs)} trials ({len(rows)} tasks × {n}), {s.num_workers} workers, agent "
-                      f"{agent or i.harbor_agent.agent_name} → {root}")
+        ep = AgentEndpoint(
+            host_url=proxy_url or f"http://{i.infrastructure.litellm_host}:{port}",
+            sandbox_url=proxy_url or f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{port}",
+            api_key=os.environ.get(i.credentials.proxy_master_key_env, ""),
+            model=i.model.served_model_name,
+        )
+        jobs = [
+            TrialJob(trial_id=make_trial_id(0, r.instance_id, k), task=r, group=r.instance_id, agent_name=r.agent_name)
+            for r in rows
+            for k in range(n)
+        ]
+        console.print(
+            f"{len(jobs)} trials ({len(rows)} tasks × {n}), {s.num_workers} workers, agent "
+            f"{agent or i.harbor_agent.agent_name} → {root}"
+        )
         outs = asyncio.run(run_trials(jobs, s, ep, on_done=_progress))
         ks = [k for k in (1, 2, 4, 8, 16) if k <= n]
         t = Table(title="pass@k")
@@ -174,9 +210,21 @@ def register(app: typer.Typer) -> None:
             t.add_column(col)
         table = pass_table(outs, ks)
         for r in table:
-            t.add_row(r["task"], str(r["n"]), str(r["masked"]), str(r["correct"]), f"{r['mean_reward']:.2f}",
-                      *[f"{r[f'pass@{k}']:.2f}" for k in ks])
+            t.add_row(
+                r["task"],
+                str(r["n"]),
+                str(r["masked"]),
+                str(r["correct"]),
+                f"{r['mean_reward']:.2f}",
+                *[f"{r[f'pass@{k}']:.2f}" for k in ks],
+            )
         if table:
-            t.add_row("[b]mean[/]", "", str(sum(r["masked"] for r in table)), "", "",
-                      *[f"{sum(r[f'pass@{k}'] for r in table) / len(table):.2f}" for k in ks])
+            t.add_row(
+                "[b]mean[/]",
+                "",
+                str(sum(r["masked"] for r in table)),
+                "",
+                "",
+                *[f"{sum(r[f'pass@{k}'] for r in table) / len(table):.2f}" for k in ks],
+            )
         console.print(t)

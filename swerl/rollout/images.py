@@ -42,8 +42,11 @@ def recipe() -> str:
 
 
 def image_recipe(tag: str) -> str:
-    out = subprocess.run(["docker", "image", "inspect", "--format", '{{index .Config.Labels "swerl.recipe"}}', tag],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["docker", "image", "inspect", "--format", '{{index .Config.Labels "swerl.recipe"}}', tag],
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
@@ -70,13 +73,18 @@ def debootstrap(rootfs: Path = ROOTFS, mirror: str = "", log=print) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     log(f"debootstrap {SUITE} from {url} → {rootfs} (~60 s)")
-    r = subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(tmp), url],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(tmp), url],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         tail = (r.stdout + r.stderr).strip().splitlines()[-1:] or ["(no output)"]
         shutil.rmtree(tmp, ignore_errors=True)
-        raise RuntimeError(f"debootstrap {SUITE} from {url} failed: {tail[0]} — check the mirror "
-                           f"(override: --mirror URL or SWERL_DEBIAN_MIRROR)")
+        raise RuntimeError(
+            f"debootstrap {SUITE} from {url} failed: {tail[0]} — check the mirror "
+            f"(override: --mirror URL or SWERL_DEBIAN_MIRROR)"
+        )
     (tmp / ROOTFS_MARKER).write_text(recipe() + "\n")
     shutil.rmtree(rootfs, ignore_errors=True)
     tmp.rename(rootfs)
@@ -94,7 +102,8 @@ def build_base(force: bool = False, mirror: str = "", log=print) -> str:
         with tempfile.TemporaryDirectory() as d:
             (Path(d) / "Dockerfile").write_text(
                 f"FROM debian:{SUITE}-slim\nRUN apt-get update && apt-get install -y --no-install-recommends "
-                f"{PACKAGES.replace(',', ' ')} && rm -rf /var/lib/apt/lists/*\n{label}\n")
+                f"{PACKAGES.replace(',', ' ')} && rm -rf /var/lib/apt/lists/*\n{label}\n"
+            )
             subprocess.run(["docker", "build", "-t", BASE, d], check=True)
         return BASE
     if force or not rootfs_complete():
@@ -102,10 +111,12 @@ def build_base(force: bool = False, mirror: str = "", log=print) -> str:
             log(f"{ROOTFS} is incomplete or from another recipe — rebuilding it")
         debootstrap(ROOTFS, mirror, log)
     log(f"docker import {ROOTFS} → {BASE}")
-    tar = subprocess.Popen(["tar", "-C", str(ROOTFS), "--exclude", f"./{ROOTFS_MARKER}", "-c", "."],
-                           stdout=subprocess.PIPE)
-    r = subprocess.run(["docker", "import", "--change", label, "-", BASE], stdin=tar.stdout, capture_output=True,
-                       text=True)
+    tar = subprocess.Popen(
+        ["tar", "-C", str(ROOTFS), "--exclude", f"./{ROOTFS_MARKER}", "-c", "."], stdout=subprocess.PIPE
+    )
+    r = subprocess.run(
+        ["docker", "import", "--change", label, "-", BASE], stdin=tar.stdout, capture_output=True, text=True
+    )
     tar.wait()
     if r.returncode != 0 or tar.returncode != 0:
         raise RuntimeError(f"docker import of {ROOTFS} failed: {r.stderr.strip()[:200]} — rerun with --force")
@@ -140,8 +151,19 @@ def fetch_wheels(dest: Path = WHEELS) -> list[Path]:
         tmp.mkdir(parents=True)
         pip = shutil.which("pip3") or shutil.which("pip")
         cmd = ([pip] if pip else ["python3", "-m", "pip"]) + [
-            "download", "--only-binary", ":all:", "--python-version", IMAGE_PYTHON,
-            "--platform", "any", "--platform", "manylinux2014_x86_64", "-d", str(tmp), *PY_WHEELS]
+            "download",
+            "--only-binary",
+            ":all:",
+            "--python-version",
+            IMAGE_PYTHON,
+            "--platform",
+            "any",
+            "--platform",
+            "manylinux2014_x86_64",
+            "-d",
+            str(tmp),
+            *PY_WHEELS,
+        ]
         subprocess.run(cmd, check=True, capture_output=True)
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
@@ -150,8 +172,9 @@ def fetch_wheels(dest: Path = WHEELS) -> list[Path]:
 
 def py_recipe() -> str:
     """base-py is rebuilt when the base image (its id) or the wheel list changes."""
-    base_id = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", BASE], capture_output=True,
-                             text=True).stdout.strip()
+    base_id = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", BASE], capture_output=True, text=True
+    ).stdout.strip()
     return hashlib.sha256(f"{base_id}|{','.join(PY_WHEELS)}".encode()).hexdigest()[:12]
 
 
@@ -169,9 +192,10 @@ def build_base_py(force: bool = False, log=print) -> str:
         # No pip in the image: a wheel is a zip laid out for site-packages, so unpacking it is installing it.
         (Path(d) / "Dockerfile").write_text(
             f"FROM {BASE}\nCOPY wheels/ /tmp/wheels/\n"
-            "RUN python3 -c \"import glob, site, zipfile; d = site.getsitepackages()[0]; "
+            'RUN python3 -c "import glob, site, zipfile; d = site.getsitepackages()[0]; '
             "[zipfile.ZipFile(w).extractall(d) for w in glob.glob('/tmp/wheels/*.whl')]\" "
-            f"&& rm -rf /tmp/wheels && python3 -m pytest --version\nLABEL swerl.recipe={want}\n")
+            f"&& rm -rf /tmp/wheels && python3 -m pytest --version\nLABEL swerl.recipe={want}\n"
+        )
         log(f"building {BASE_PY} (pytest from {len(wheels)} host wheels)")
         subprocess.run(["docker", "build", "--network", "none", "-t", BASE_PY, d], check=True, capture_output=True)
     return BASE_PY
@@ -201,16 +225,36 @@ def ensure_mswea(version: str = "", log=print) -> Path:
     if not list(MSWEA_WHEELS.glob("mini_swe_agent-*.whl")):  # the dir appears only after pip succeeded
         pip = shutil.which("pip3") or shutil.which("pip")
         if not pip:
-            raise RuntimeError("mini-swe-agent offline needs pip on the host to download wheels: apt-get install python3-pip")
+            raise RuntimeError(
+                "mini-swe-agent offline needs pip on the host to download wheels: apt-get install python3-pip"
+            )
         part = MSWEA_WHEELS.with_name(MSWEA_WHEELS.name + ".partial")
         shutil.rmtree(part, ignore_errors=True)
         part.mkdir(parents=True)
         log(f"pip download mini-swe-agent{version and '==' + version} → {MSWEA_WHEELS}")
-        plats = [a for p in ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
-                 for a in ("--platform", p)]
-        subprocess.run([pip, "download", "--only-binary", ":all:", "--python-version", IMAGE_PYTHON,
-                        "--implementation", "cp", *plats, "-d", str(part),
-                        f"mini-swe-agent{'==' + version if version else ''}"], check=True, capture_output=True)
+        plats = [
+            a
+            for p in ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "any")
+            for a in ("--platform", p)
+        ]
+        subprocess.run(
+            [
+                pip,
+                "download",
+                "--only-binary",
+                ":all:",
+                "--python-version",
+                IMAGE_PYTHON,
+                "--implementation",
+                "cp",
+                *plats,
+                "-d",
+                str(part),
+                f"mini-swe-agent{'==' + version if version else ''}",
+            ],
+            check=True,
+            capture_output=True,
+        )
         shutil.rmtree(MSWEA_WHEELS, ignore_errors=True)
         part.rename(MSWEA_WHEELS)
     tmp = MSWEA_DIR.with_name(MSWEA_DIR.name + ".tmp")

@@ -18,9 +18,12 @@ def sandbox_proxy_host(docker_host: str = "") -> str:
         # Remote daemon: its containers reach *this* host over the network; loopback/bridge addresses mean nothing.
         return "0.0.0.0"
     try:
-        out = subprocess.run(["docker", "network", "inspect", "bridge", "-f",
-                              "{{range .IPAM.Config}}{{.Gateway}}{{end}}"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["docker", "network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         if out:
             return out
     except (OSError, subprocess.TimeoutExpired):

@@ -52,8 +52,20 @@ HARBOR_REASONS = {
     "ContextLengthExceededError": "context_overflow",
 }
 # Programming errors: a bug in swerl (or a library under it) — never silently masked; the run stops.
-BUG_TYPES = frozenset({"TypeError", "AttributeError", "NameError", "ImportError", "ModuleNotFoundError",
-                       "AssertionError", "UnboundLocalError", "SyntaxError", "RecursionError", "ZeroDivisionError"})
+BUG_TYPES = frozenset(
+    {
+        "TypeError",
+        "AttributeError",
+        "NameError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "AssertionError",
+        "UnboundLocalError",
+        "SyntaxError",
+        "RecursionError",
+        "ZeroDivisionError",
+    }
+)
 # Masks that describe the policy (too slow, too long), not broken infrastructure: they never fail a run.
 POLICY_REASONS = frozenset({"agent_timeout", "deadline", "tail_killed", "output_overflow"})
 
@@ -81,8 +93,12 @@ def decide(exception_type: str | None, has_reward: bool, agent_started: bool) ->
     if exception_type in BUG_TYPES:
         return Verdict(decision="raise", reason=f"bug:{exception_type}")
     if exception_type in OWN_REASONS:
-        return Verdict(decision="mask", reason=OWN_REASONS[exception_type], infra=True,
-                       retry=not agent_started and OWN_REASONS[exception_type] == "sandbox_died")
+        return Verdict(
+            decision="mask",
+            reason=OWN_REASONS[exception_type],
+            infra=True,
+            retry=not agent_started and OWN_REASONS[exception_type] == "sandbox_died",
+        )
     policy = policy_for(exception_type)
     cause = policy.cause
     if cause in (FailureCause.AGENT_REFUSED_TASK, FailureCause.UNCLASSIFIED) and has_reward:
@@ -91,9 +107,12 @@ def decide(exception_type: str | None, has_reward: bool, agent_started: bool) ->
         name = HARBOR_REASONS.get(exception_type, "output_overflow" if "Output" in exception_type else "agent_timeout")
         return Verdict(decision="mask", reason=name, infra=name not in POLICY_REASONS)
     reason = HARBOR_REASONS.get(exception_type) or {
-        FailureCause.SANDBOX_FAILED: "sandbox_failed", FailureCause.MODEL_PROVIDER_FAILED: "provider_error",
-        FailureCause.HARBOR_FAILED: "harbor_error", FailureCause.VERIFIER_FAILED: "verifier_error",
-        FailureCause.CANCELLED: "cancelled"}.get(cause, "error")
+        FailureCause.SANDBOX_FAILED: "sandbox_failed",
+        FailureCause.MODEL_PROVIDER_FAILED: "provider_error",
+        FailureCause.HARBOR_FAILED: "harbor_error",
+        FailureCause.VERIFIER_FAILED: "verifier_error",
+        FailureCause.CANCELLED: "cancelled",
+    }.get(cause, "error")
     if reason in ("sandbox_failed", "provider_error", "harbor_error", "error"):
         reason = f"{reason}:{exception_type}"
     retry = policy.retry and not agent_started and reason != "sandbox_build"
@@ -116,7 +135,8 @@ def check_step(outcomes: list["TrialOutcome"], max_masked_fraction: float) -> No
         why = f"{first.mask_reason}" + (f": {first.error.strip().splitlines()[0][:240]}" if first.error.strip() else "")
         raise RunCannotTrain(
             f"{len(bad)}/{len(outcomes)} trials masked for infrastructure reasons (> harbor_runtime.max_masked_fraction="
-            f"{max_masked_fraction}); first: {first.trial_id} {why} — fix that cause (see {first.trial_dir}), then relaunch")
+            f"{max_masked_fraction}); first: {first.trial_id} {why} — fix that cause (see {first.trial_dir}), then relaunch"
+        )
 
 
 class RunCannotTrain(RuntimeError):

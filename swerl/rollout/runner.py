@@ -30,7 +30,6 @@ os.environ.setdefault("HARBOR_TELEMETRY", "0")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-
 class TrialJob(BaseModel):
     trial_id: str
     task: TaskRow
@@ -69,10 +68,16 @@ class RolloutSettings(BaseModel):
             kwargs = {"docker_host": ha.docker_host, "tls_dir": ha.docker_tls_dir, "run_label": run_label}
         elif backend.kind == "kubernetes":
             k = i.k8s
-            kwargs = {"kubeconfig": k.kubeconfig, "namespace": k.namespace, "pod_name_prefix": k.pod_name_prefix,
-                      "startup_timeout_sec": k.pod_startup_timeout_sec, "active_deadline_sec": k.pod_active_deadline_sec,
-                      "image_pull_policy": k.image_pull_policy, "cpu_request": k.cpu_request,
-                      "memory_request": k.memory_request}
+            kwargs = {
+                "kubeconfig": k.kubeconfig,
+                "namespace": k.namespace,
+                "pod_name_prefix": k.pod_name_prefix,
+                "startup_timeout_sec": k.pod_startup_timeout_sec,
+                "active_deadline_sec": k.pod_active_deadline_sec,
+                "image_pull_policy": k.image_pull_policy,
+                "cpu_request": k.cpu_request,
+                "memory_request": k.memory_request,
+            }
         claude = ""
         if ha.agent_name == "claude-code":
             from swerl.serve.assets import ensure_claude_binary  # type: ignore[import-not-found]
@@ -84,13 +89,26 @@ class RolloutSettings(BaseModel):
 
             mswea = str(ensure_mswea())
         base = dict(
-            trials_root=trials_root, num_workers=hr.num_workers, max_timeout_sec=ha.max_timeout_sec,
-            max_retries=ha.max_retries, tail_kill_enabled=hr.tail_kill_enabled, tail_kill_fraction=hr.tail_kill_fraction,
-            tail_kill_grace_sec=hr.tail_kill_grace_sec, environment_import_path=env_path, environment_kwargs=kwargs,
-            force_build=ha.environment_force_build, agent_name=ha.agent_name, agent_import_path=ha.agent_import_path,
-            agent=AgentOptions(max_turns=ha.max_turns, max_tokens_per_turn=tr.max_tokens_per_turn,
-                               temperature=i.vllm.temperature, top_p=i.vllm.top_p, claude_binary=claude,
-                               mswea_dir=mswea),
+            trials_root=trials_root,
+            num_workers=hr.num_workers,
+            max_timeout_sec=ha.max_timeout_sec,
+            max_retries=ha.max_retries,
+            tail_kill_enabled=hr.tail_kill_enabled,
+            tail_kill_fraction=hr.tail_kill_fraction,
+            tail_kill_grace_sec=hr.tail_kill_grace_sec,
+            environment_import_path=env_path,
+            environment_kwargs=kwargs,
+            force_build=ha.environment_force_build,
+            agent_name=ha.agent_name,
+            agent_import_path=ha.agent_import_path,
+            agent=AgentOptions(
+                max_turns=ha.max_turns,
+                max_tokens_per_turn=tr.max_tokens_per_turn,
+                temperature=i.vllm.temperature,
+                top_p=i.vllm.top_p,
+                claude_binary=claude,
+                mswea_dir=mswea,
+            ),
             run_label=run_label,
         )
         base.update(over)
@@ -106,11 +124,20 @@ async def _harbor_trial(job: TrialJob, trial_id: str, settings: RolloutSettings,
     kwargs = dict(settings.environment_kwargs)
     if settings.environment_import_path in (DOCKER_API, K8S):
         kwargs["run_label"] = settings.run_label
-    env = EnvironmentConfig(import_path=settings.environment_import_path, kwargs=kwargs,
-                            force_build=settings.force_build, mounts=mounts or None)
+    env = EnvironmentConfig(
+        import_path=settings.environment_import_path,
+        kwargs=kwargs,
+        force_build=settings.force_build,
+        mounts=mounts or None,
+    )
     tdir = trial_dir(settings.trials_root, trial_id)
-    cfg = TrialConfig(task=TaskConfig(path=job.task.task_path), trial_name=trial_id, trials_dir=tdir.parent,
-                      agent=agent, environment=env)
+    cfg = TrialConfig(
+        task=TaskConfig(path=job.task.task_path),
+        trial_name=trial_id,
+        trials_dir=tdir.parent,
+        agent=agent,
+        environment=env,
+    )
     trial = await Trial.create(cfg)
     return await trial.run()
 
@@ -165,30 +192,58 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
             result = await asyncio.wait_for(_harbor_trial(job, trial_id, settings, endpoint), settings.max_timeout_sec)
         except TimeoutError:
             await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
-            return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
-                                mask_reason="deadline", trial_dir=tdir, duration_s=time.time() - t0,
-                                num_turns=_turns(tdir), attempts=attempt)
+            return TrialOutcome(
+                trial_id=trial_id,
+                task_id=job.task.instance_id,
+                group=job.group,
+                masked=True,
+                mask_reason="deadline",
+                trial_dir=tdir,
+                duration_s=time.time() - t0,
+                num_turns=_turns(tdir),
+                attempts=attempt,
+            )
         except asyncio.CancelledError:
             await asyncio.to_thread(_cleanup_sandboxes, trial_id, settings)
             raise
         except Exception as exc:  # Harbor refused the trial before running it (bad task, bad config)
             if decide(type(exc).__name__, False, False).decision == "raise":
                 raise SwerlBug(f"trial {trial_id}: {type(exc).__name__}: {exc}"[:400]) from exc
-            return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
-                                mask_reason=f"error:{type(exc).__name__}", trial_dir=tdir, duration_s=time.time() - t0,
-                                error=str(exc)[:500], attempts=attempt)
+            return TrialOutcome(
+                trial_id=trial_id,
+                task_id=job.task.instance_id,
+                group=job.group,
+                masked=True,
+                mask_reason=f"error:{type(exc).__name__}",
+                trial_dir=tdir,
+                duration_s=time.time() - t0,
+                error=str(exc)[:500],
+                attempts=attempt,
+            )
         reward, reason, retryable = classify(result)
         if reason.startswith("bug:"):
             msg = result.exception_info.exception_message[:300] if result.exception_info else ""
-            raise SwerlBug(f"trial {trial_id}: {reason[4:]}: {msg} — a bug, not an infrastructure failure "
-                           f"(traceback: {tdir}/exception.txt)")
+            raise SwerlBug(
+                f"trial {trial_id}: {reason[4:]}: {msg} — a bug, not an infrastructure failure "
+                f"(traceback: {tdir}/exception.txt)"
+            )
         if reason and retryable and attempt <= settings.max_retries:
             trial_id = f"{job.trial_id}-r{attempt}"
             continue
         err = result.exception_info.exception_message[:500] if result.exception_info else ""
-        return TrialOutcome(trial_id=trial_id, task_id=job.task.instance_id, group=job.group, reward=reward,
-                            masked=bool(reason), mask_reason=reason, trial_dir=tdir, duration_s=time.time() - t0,
-                            num_turns=_turns(tdir), error=err, attempts=attempt)
+        return TrialOutcome(
+            trial_id=trial_id,
+            task_id=job.task.instance_id,
+            group=job.group,
+            reward=reward,
+            masked=bool(reason),
+            mask_reason=reason,
+            trial_dir=tdir,
+            duration_s=time.time() - t0,
+            num_turns=_turns(tdir),
+            error=err,
+            attempts=attempt,
+        )
 
 
 def _record(out: TrialOutcome) -> None:
@@ -202,8 +257,12 @@ def _record(out: TrialOutcome) -> None:
         pass  # a full disk must not turn a trial's verdict into a crash; the outcome still reaches the trainer
 
 
-async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: AgentEndpoint | None = None,
-                     on_done: Callable[[TrialOutcome, int, int], None] | None = None) -> list[TrialOutcome]:
+async def run_trials(
+    jobs: list[TrialJob],
+    settings: RolloutSettings,
+    endpoint: AgentEndpoint | None = None,
+    on_done: Callable[[TrialOutcome, int, int], None] | None = None,
+) -> list[TrialOutcome]:
     """All jobs' outcomes, in job order. Never raises for a single trial's failure."""
     endpoint = endpoint or AgentEndpoint()
     sem = asyncio.Semaphore(settings.num_workers)
@@ -242,9 +301,16 @@ async def run_trials(jobs: list[TrialJob], settings: RolloutSettings, endpoint: 
         if isinstance(exc, SwerlBug):
             raise exc
         reason = "tail_killed" if t.cancelled() else f"error:{type(exc).__name__}"
-        outcomes[i] = TrialOutcome(trial_id=job.trial_id, task_id=job.task.instance_id, group=job.group, masked=True,
-                                   mask_reason=reason, trial_dir=trial_dir(settings.trials_root, job.trial_id),
-                                   duration_s=time.time() - started.get(i, time.time()), error=str(exc or "")[:500])
+        outcomes[i] = TrialOutcome(
+            trial_id=job.trial_id,
+            task_id=job.task.instance_id,
+            group=job.group,
+            masked=True,
+            mask_reason=reason,
+            trial_dir=trial_dir(settings.trials_root, job.trial_id),
+            duration_s=time.time() - started.get(i, time.time()),
+            error=str(exc or "")[:500],
+        )
         _record(outcomes[i])
         if on_done:
             on_done(outcomes[i], len(outcomes), n)

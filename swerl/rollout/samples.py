@@ -30,8 +30,12 @@ class SampleSettings(BaseModel):
     @classmethod
     def from_config(cls, cfg) -> "SampleSettings":
         i = cfg.input
-        return cls(max_prompt_length=i.training.max_prompt_length, max_response_length=i.training.max_response_length,
-                   multi_segment=i.harbor_runtime.multi_segment, overlong=i.harbor_runtime.overlong)
+        return cls(
+            max_prompt_length=i.training.max_prompt_length,
+            max_response_length=i.training.max_response_length,
+            multi_segment=i.harbor_runtime.multi_segment,
+            overlong=i.harbor_runtime.overlong,
+        )
 
 
 def read_records(path: Path) -> list[dict]:
@@ -59,7 +63,7 @@ def _segment_sample(seg: list[dict]) -> tuple[list[int], list[int], list[int], l
     prompt = list(seg[0]["prompt_ids"])
     last = seg[-1]
     full = list(last["prompt_ids"]) + list(last["response_ids"])
-    response = full[len(prompt):]
+    response = full[len(prompt) :]
     mask = [0] * len(response)
     logprobs = [0.0] * len(response)
     for r in seg:
@@ -90,7 +94,7 @@ def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list
         if len(prompt) > settings.max_prompt_length:
             if settings.overlong == "drop":
                 continue
-            prompt, truncated = prompt[-settings.max_prompt_length:], True  # keep the end: closest to the response
+            prompt, truncated = prompt[-settings.max_prompt_length :], True  # keep the end: closest to the response
         if len(response) > settings.max_response_length:
             if settings.overlong == "drop":
                 continue
@@ -98,8 +102,18 @@ def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list
             response, mask, logprobs, truncated = response[:n], mask[:n], logprobs[:n], True
         if not any(mask):
             continue
-        samples.append(Sample(trial_id=outcome.trial_id, group=outcome.group, reward=float(outcome.reward),
-                              prompt_ids=prompt, response_ids=response, response_mask=mask,
-                              response_logprobs=logprobs, segment=int(seg[0].get("segment", 0)),
-                              truncated=truncated, num_turns=len(seg)))
+        samples.append(
+            Sample(
+                trial_id=outcome.trial_id,
+                group=outcome.group,
+                reward=float(outcome.reward),
+                prompt_ids=prompt,
+                response_ids=response,
+                response_mask=mask,
+                response_logprobs=logprobs,
+                segment=int(seg[0].get("segment", 0)),
+                truncated=truncated,
+                num_turns=len(seg),
+            )
+        )
     return samples

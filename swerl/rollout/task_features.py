@@ -29,7 +29,7 @@ def _config(task: Path):
 
 
 def refusal(task: Path) -> str:
-    """"" when swerl can run the task, else one line naming the file or feature and the fix."""
+    """ "" when swerl can run the task, else one line naming the file or feature and the fix."""
     if not (task / "task.toml").is_file():
         return "no task.toml — not a Harbor task dir"
     if not (task / "instruction.md").is_file():
@@ -51,8 +51,11 @@ def refusal(task: Path) -> str:
     if env.allowed_hosts or str(getattr(env.network_mode, "value", env.network_mode)).lower() == "allowlist":
         return "network allowlist (environment.allowed_hosts) — not enforced by swerl's sandboxes"
     envdir = task / "environment"
-    compose = [p.name for p in (envdir / "docker-compose.yaml", envdir / "docker-compose.yml", envdir / "compose.yaml")
-               if p.is_file()]
+    compose = [
+        p.name
+        for p in (envdir / "docker-compose.yaml", envdir / "docker-compose.yml", envdir / "compose.yaml")
+        if p.is_file()
+    ]
     if compose:
         return f"multi-container environment ({compose[0]}) — swerl's sandboxes run one container per trial"
     verifier_mode = str(getattr(cfg.verifier.environment_mode, "value", cfg.verifier.environment_mode) or "")

@@ -49,20 +49,33 @@ def discover(root: Path) -> list[Path]:
 
 def row_of(task: Path, agent_name: str = "") -> TaskRow:
     task = task.resolve()
-    return TaskRow(instance_id=task.name, task_path=task, instruction=(task / "instruction.md").read_text().strip(),
-                   data_source=f"harbor/{task.parent.name}", agent_name=agent_name)
+    return TaskRow(
+        instance_id=task.name,
+        task_path=task,
+        instruction=(task / "instruction.md").read_text().strip(),
+        data_source=f"harbor/{task.parent.name}",
+        agent_name=agent_name,
+    )
 
 
 def records(rows: list[TaskRow], split: str = "train", rel_to: Path | None = None) -> list[dict]:
     """Parquet rows of `rows`; task paths relative to `rel_to` (the parquet's dir), or absolute when None."""
-    return [{
-        "prompt": [{"role": "user", "content": r.instruction}],
-        "data_source": r.data_source,
-        "reward_model": {"style": "harbor_verifier", "ground_truth": ""},
-        "extra_info": {"instance_id": r.instance_id, "index": n, "split": split, "harbor_agent": r.agent_name,
-                       "harbor_task_path": os.path.relpath(r.task_path, rel_to) if rel_to else str(r.task_path)},
-        "agent_name": VERL_AGENT_LOOP,
-    } for n, r in enumerate(rows)]
+    return [
+        {
+            "prompt": [{"role": "user", "content": r.instruction}],
+            "data_source": r.data_source,
+            "reward_model": {"style": "harbor_verifier", "ground_truth": ""},
+            "extra_info": {
+                "instance_id": r.instance_id,
+                "index": n,
+                "split": split,
+                "harbor_agent": r.agent_name,
+                "harbor_task_path": os.path.relpath(r.task_path, rel_to) if rel_to else str(r.task_path),
+            },
+            "agent_name": VERL_AGENT_LOOP,
+        }
+        for n, r in enumerate(rows)
+    ]
 
 
 def write_rows(rows: list[TaskRow], out: Path, split: str = "train", relative: bool = True) -> int:
@@ -101,8 +114,10 @@ def load_index_checked(path: str | Path) -> tuple[list[TaskRow], list[Refusal]]:
     """Rows of a parquet index, or of every task under a directory, plus the tasks refused (with reasons)."""
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"task index {p} does not exist: run `swerl tasks index <task dirs> -o {p}` "
-                                f"or point data.train_index at a task dir")
+        raise FileNotFoundError(
+            f"task index {p} does not exist: run `swerl tasks index <task dirs> -o {p}` "
+            f"or point data.train_index at a task dir"
+        )
     if p.is_dir():
         tasks, refused = checked(p)
         if not tasks:
@@ -114,14 +129,18 @@ def load_index_checked(path: str | Path) -> tuple[list[TaskRow], list[Refusal]]:
     df = pd.read_parquet(p)
     missing = {"prompt", "extra_info"} - set(df.columns)
     if missing:
-        raise ValueError(f"{p}: not a swerl task index (missing columns {sorted(missing)}): rebuild it with `swerl tasks index`")
+        raise ValueError(
+            f"{p}: not a swerl task index (missing columns {sorted(missing)}): rebuild it with `swerl tasks index`"
+        )
     rows, refused = [], []
     for rec in df.to_dict("records"):
         info = rec["extra_info"]
         task = (p.parent / info["harbor_task_path"]).resolve()
         if not is_task_dir(task):
-            raise FileNotFoundError(f"{p}: row {info.get('instance_id')} points at {task}, which is not a task dir "
-                                    f"(moved? rebuild the index)")
+            raise FileNotFoundError(
+                f"{p}: row {info.get('instance_id')} points at {task}, which is not a task dir "
+                f"(moved? rebuild the index)"
+            )
         if why := refusal(task):
             refused.append(Refusal(task, why))
             continue
@@ -129,9 +148,15 @@ def load_index_checked(path: str | Path) -> tuple[list[TaskRow], list[Refusal]]:
         agent = info.get("harbor_agent")
         if agent is None:  # old index: the Harbor agent was in the agent_name column
             agent = "" if rec.get("agent_name") == VERL_AGENT_LOOP else rec.get("agent_name")
-        rows.append(TaskRow(instance_id=str(info["instance_id"]), task_path=task,
-                            instruction=str(prompt[0]["content"]) if len(prompt) else "",
-                            data_source=str(rec.get("data_source", "")), agent_name=str(agent or "")))
+        rows.append(
+            TaskRow(
+                instance_id=str(info["instance_id"]),
+                task_path=task,
+                instruction=str(prompt[0]["content"]) if len(prompt) else "",
+                data_source=str(rec.get("data_source", "")),
+                agent_name=str(agent or ""),
+            )
+        )
     if not rows:
         raise ValueError(f"{p}: every row was refused: {'; '.join(r.line() for r in refused[:3])}")
     return rows, refused
@@ -143,6 +168,10 @@ def load_index(path: str | Path) -> list[TaskRow]:
 
     rows, refused = load_index_checked(path)
     if refused:
-        print(f"[tasks] {len(refused)} of {len(rows) + len(refused)} tasks in {path} refused (not trained on): "
-              + "; ".join(r.line() for r in refused[:10]) + (" …" if len(refused) > 10 else ""), file=sys.stderr)
+        print(
+            f"[tasks] {len(refused)} of {len(rows) + len(refused)} tasks in {path} refused (not trained on): "
+            + "; ".join(r.line() for r in refused[:10])
+            + (" …" if len(refused) > 10 else ""),
+            file=sys.stderr,
+        )
     return rows

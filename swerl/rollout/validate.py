@@ -41,16 +41,28 @@ def _problem(gold: TrialOutcome, nop: TrialOutcome) -> str:
 
 
 async def validate_tasks(rows: list[TaskRow], settings: RolloutSettings, on_done=None) -> list[TaskCheck]:
-    jobs = [TrialJob(trial_id=make_trial_id(0, f"validate-{r.instance_id}", k), task=r, group=r.instance_id,
-                     agent_name=agent)
-            for r in rows for k, agent in enumerate(("oracle", "nop"))]
+    jobs = [
+        TrialJob(
+            trial_id=make_trial_id(0, f"validate-{r.instance_id}", k), task=r, group=r.instance_id, agent_name=agent
+        )
+        for r in rows
+        for k, agent in enumerate(("oracle", "nop"))
+    ]
     settings = settings.model_copy(update={"tail_kill_enabled": False})
     outs = await run_trials(jobs, settings, on_done=on_done)
     checks = []
     for i, r in enumerate(rows):
         g, n = outs[2 * i], outs[2 * i + 1]
-        checks.append(TaskCheck(task_id=r.instance_id, gold=g.reward, nop=n.reward, problem=_problem(g, n),
-                                gold_dir=g.trial_dir, nop_dir=n.trial_dir))
+        checks.append(
+            TaskCheck(
+                task_id=r.instance_id,
+                gold=g.reward,
+                nop=n.reward,
+                problem=_problem(g, n),
+                gold_dir=g.trial_dir,
+                nop_dir=n.trial_dir,
+            )
+        )
     return checks
 
 
@@ -69,8 +81,13 @@ def pass_table(outcomes: list[TrialOutcome], ks: list[int]) -> list[dict]:
     for task, outs in sorted(by_task.items()):
         graded = [o for o in outs if not o.masked]
         c = sum(1 for o in graded if (o.reward or 0) >= 1.0)
-        row = {"task": task, "n": len(graded), "masked": len(outs) - len(graded), "correct": c,
-               "mean_reward": sum(o.reward or 0 for o in graded) / len(graded) if graded else float("nan")}
+        row = {
+            "task": task,
+            "n": len(graded),
+            "masked": len(outs) - len(graded),
+            "correct": c,
+            "mean_reward": sum(o.reward or 0 for o in graded) / len(graded) if graded else float("nan"),
+        }
         for k in ks:
             row[f"pass@{k}"] = pass_at_k(len(graded), c, k) if len(graded) >= k else float("nan")
         rows.append(row)

@@ -72,8 +72,10 @@ def close_dead(cfg: SwerlConfig, log=print) -> None:
     counts = Counter(a.kind for a in acts)
     failed = clean.execute(plan)
     summary = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in sorted(counts.items()))
-    log(f"closed the previous run{f' {prev.run_id} (exp {prev.exp})' if prev and prev.run_id else ''}: {summary} "
-        "reaped/closed" + (f"; {len(failed)} failed: {failed[0][1]}" if failed else ""))
+    log(
+        f"closed the previous run{f' {prev.run_id} (exp {prev.exp})' if prev and prev.run_id else ''}: {summary} "
+        "reaped/closed" + (f"; {len(failed)} failed: {failed[0][1]}" if failed else "")
+    )
 
 
 def choose_exp(cfg: SwerlConfig, paths: RunPaths, new: bool) -> tuple[str, str]:
@@ -95,8 +97,10 @@ def choose_exp(cfg: SwerlConfig, paths: RunPaths, new: bool) -> tuple[str, str]:
             return auto_exp_name(), f"last run {last.id} {last.status}; training.resume_mode=disable → a fresh run"
         ckpt = meta.latest_checkpoint(RunPaths.of(cfg, last.exp).checkpoints_dir)
         if ckpt:
-            return last.exp, (f"resuming exp {last.exp} from {Path(ckpt).name} (run {last.id} {last.status}) — "
-                              "pass --new to start a fresh run")
+            return last.exp, (
+                f"resuming exp {last.exp} from {Path(ckpt).name} (run {last.id} {last.status}) — "
+                "pass --new to start a fresh run"
+            )
     return auto_exp_name(), ""
 
 
@@ -109,8 +113,10 @@ def start(config: str, pid: int, new: bool = False, log=print) -> dict[str, str]
     paths0 = RunPaths.of(cfg, "")
     lv = live.check(paths0.run_state_file)
     if lv.ours:
-        raise LaunchRefused(f"run {lv.ours.run_id or '?'} (exp {lv.ours.exp}, pid {lv.ours.pid}) is live — let it finish "
-                            f"or stop it (swerl stop --config {config}), then relaunch")
+        raise LaunchRefused(
+            f"run {lv.ours.run_id or '?'} (exp {lv.ours.exp}, pid {lv.ours.pid}) is live — let it finish "
+            f"or stop it (swerl stop --config {config}), then relaunch"
+        )
     close_dead(cfg, log)
     if os.environ.get("SWERL_GATE_DONE") != "1":  # `swerl run` ran the same gate just before
         gate = preflight_gate.run_gate(str(cfg._source))
@@ -125,20 +131,35 @@ def start(config: str, pid: int, new: bool = False, log=print) -> dict[str, str]
     launch_log = os.environ.get("SWERL_LAUNCH_LOG") or str(paths.launch_log(utc_stamp()))
     infra, k8s = cfg.input.infrastructure, cfg.input.k8s
     merge_state(
-        paths.run_state_file, pid,
-        pgid=procs.pgid_of(pid), started_at=row.started_at, config=str(cfg._source), exp=exp, run_id=row.id,
-        launch_log=launch_log, exp_log=str(paths.exp_log),
-        ports={"litellm": infra.litellm_port, "gateway": infra.gateway_port, "ray": infra.ray_port,
-               "ray_dashboard": infra.ray_dashboard_port},
-        litellm_host=infra.litellm_host, sandbox_label=f"swerl.run={exp}",
+        paths.run_state_file,
+        pid,
+        pgid=procs.pgid_of(pid),
+        started_at=row.started_at,
+        config=str(cfg._source),
+        exp=exp,
+        run_id=row.id,
+        launch_log=launch_log,
+        exp_log=str(paths.exp_log),
+        ports={
+            "litellm": infra.litellm_port,
+            "gateway": infra.gateway_port,
+            "ray": infra.ray_port,
+            "ray_dashboard": infra.ray_dashboard_port,
+        },
+        litellm_host=infra.litellm_host,
+        sandbox_label=f"swerl.run={exp}",
         pod_label=f"harbor-run={k8s.pod_name_prefix}" if k8s.pod_name_prefix else "",
     )
     return {
-        "SWERL_RUN_ID": row.id, "SWERL_EXP_NAME": exp, "SWERL_OUTPUT_ROOT": str(paths.root),
-        "SWERL_RUN_STATE": str(paths.run_state_file), "SWERL_LAUNCH_LOG": launch_log,
+        "SWERL_RUN_ID": row.id,
+        "SWERL_EXP_NAME": exp,
+        "SWERL_OUTPUT_ROOT": str(paths.root),
+        "SWERL_RUN_STATE": str(paths.run_state_file),
+        "SWERL_LAUNCH_LOG": launch_log,
         "SWERL_TRIALS_ROOT": str(paths.trials_dir),
         # the trainer's parent watchdog: it dies with this launcher (kill -9 of the launcher's group included)
-        orphan.PID_ENV: str(pid), orphan.START_ENV: str(procs.start_ticks(pid) or ""),
+        orphan.PID_ENV: str(pid),
+        orphan.START_ENV: str(procs.start_ticks(pid) or ""),
     }
 
 
@@ -160,8 +181,11 @@ def _copy_lines(src: Path, dst: Path, n: int, secrets: list[str]) -> bool:
 
 def _trajectory_sample(trials: Path, out: Path, secrets: list[str]) -> list[str]:
     found = sorted(trials.glob("*/*/litellm-trajectory.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
-    found += [p for p in sorted(trials.glob("*/*/tokens.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
-              if not (p.parent / "litellm-trajectory.jsonl").exists()]
+    found += [
+        p
+        for p in sorted(trials.glob("*/*/tokens.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if not (p.parent / "litellm-trajectory.jsonl").exists()
+    ]
     taken: list[str] = []
     for f in found[:TRIAL_SAMPLES]:
         trial = f.parent
@@ -232,13 +256,25 @@ def finish(config: str, run_id: str, rc: int, sig: str = "", notes: str = "") ->
     completed_at = index.utc_now()
     ckpt = meta.latest_checkpoint(paths.checkpoints_dir)
     metadata = {
-        "run_id": run_id, "exp": exp, "project": paths.project, "status": status, "exit_code": rc, "signal": sig or None,
-        "started_at": rows[run_id].started_at if run_id in rows else None, "completed_at": completed_at,
-        "config": str(src), "config_overrides": overrides(), "output_root": str(paths.root),
-        "git": meta.git_info(repo), "packages": meta.package_versions(),
-        "final_step": last[0] if last else None, "final_metrics": last[1] if last else {},
-        "checkpoint_path": ckpt, "training_log": str(paths.exp_log),
-        "launch_log": str(launch_log) if launch_log else None, "trajectory_log": str(paths.trials_dir),
+        "run_id": run_id,
+        "exp": exp,
+        "project": paths.project,
+        "status": status,
+        "exit_code": rc,
+        "signal": sig or None,
+        "started_at": rows[run_id].started_at if run_id in rows else None,
+        "completed_at": completed_at,
+        "config": str(src),
+        "config_overrides": overrides(),
+        "output_root": str(paths.root),
+        "git": meta.git_info(repo),
+        "packages": meta.package_versions(),
+        "final_step": last[0] if last else None,
+        "final_metrics": last[1] if last else {},
+        "checkpoint_path": ckpt,
+        "training_log": str(paths.exp_log),
+        "launch_log": str(launch_log) if launch_log else None,
+        "trajectory_log": str(paths.trials_dir),
         "trajectory_sample": sample,
     }
     (out / "metadata.yaml").write_text(redact_values(yaml.safe_dump(metadata, sort_keys=False), secrets))

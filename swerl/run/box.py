@@ -38,13 +38,22 @@ def rows(cfg: SwerlConfig) -> list[tuple[str, str]]:
         ("Data", f"train={Path(i.data.train_index).name or '—'}  val={Path(i.data.val_index).name or '—'}"),
         ("Backend", backend(cfg)),
         ("Parallelism", f"{inf.nnodes} node × {gpus} · engine {t.engine} · gen_tp {v.gen_tp}"),
-        ("Batch", f"{t.train_batch_size} prompts × {t.n_resp_per_prompt} = {t.train_batch_size * t.n_resp_per_prompt} trials/step"),
-        ("Context", f"prompt {t.max_prompt_length} + response {t.max_response_length} (model max {v.max_model_length})"),
+        (
+            "Batch",
+            f"{t.train_batch_size} prompts × {t.n_resp_per_prompt} = {t.train_batch_size * t.n_resp_per_prompt} trials/step",
+        ),
+        (
+            "Context",
+            f"prompt {t.max_prompt_length} + response {t.max_response_length} (model max {v.max_model_length})",
+        ),
         ("vLLM", f"gpu_mem {v.gpu_memory_utilization} · tool parser {v.tool_call_parser} · T={v.temperature}"),
         ("Algorithm", f"{a.adv_estimator} (loss {a.policy_loss_mode}, lr {a.learning_rate:g}, {kl})"),
         ("Epochs", f"{t.total_epochs} ({steps}, save every {t.save_freq}, test {test})"),
-        ("Agent", f"{ha.agent_import_path or ha.agent_name} (turns {ha.max_turns}, timeout {ha.max_timeout_sec}s, "
-                  f"workers {i.harbor_runtime.num_workers})"),
+        (
+            "Agent",
+            f"{ha.agent_import_path or ha.agent_name} (turns {ha.max_turns}, timeout {ha.max_timeout_sec}s, "
+            f"workers {i.harbor_runtime.num_workers})",
+        ),
         ("wandb", f"{i.credentials.wandb_mode} (project {i.experiment.project_name})"),
         ("Experiment", i.experiment.exp_name or "auto: harbor-cc-sync-1n-<UTC timestamp>"),
         ("Output", str(RunPaths.of(cfg).root)),

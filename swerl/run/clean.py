@@ -51,6 +51,7 @@ def _rm(path: Path) -> Callable[[], None]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
     return do
 
 
@@ -62,6 +63,7 @@ def _kill(pid: int, ticks: int | None) -> Callable[[], None]:
                     return
                 time.sleep(0.25)
             procs.signal_pid(pid, ticks, signal.SIGKILL)
+
     return do
 
 
@@ -89,8 +91,14 @@ def _containers(exps: set[str], docker_host: str, plan: Plan) -> None:
         return
     for exp in sorted(exps):
         for c in client.containers.list(all=True, filters={"label": f"swerl.run={exp}"}):
-            plan.actions.append(Action("container", f"{c.name} ({c.short_id}, {c.status})", f"label swerl.run={exp}",
-                                       lambda c=c: c.remove(force=True)))
+            plan.actions.append(
+                Action(
+                    "container",
+                    f"{c.name} ({c.short_id}, {c.status})",
+                    f"label swerl.run={exp}",
+                    lambda c=c: c.remove(force=True),
+                )
+            )
 
 
 def _recorded(p: Plan, entries: list[tuple[str, int | None, int | None]], why: str) -> set[int]:
@@ -102,7 +110,9 @@ def _recorded(p: Plan, entries: list[tuple[str, int | None, int | None]], why: s
             p.actions.append(Action("process", f"{pid} ({name})", why, _kill(pid, ticks)))
             planned.add(pid)
         elif pid and procs.alive(pid):
-            p.kept.append(f"process {pid}: run.json names it ({name}) but its start time differs — pid reused, left alone")
+            p.kept.append(
+                f"process {pid}: run.json names it ({name}) but its start time differs — pid reused, left alone"
+            )
     return planned
 
 
@@ -113,9 +123,14 @@ def _by_env(p: Plan, root: Path, planned: set[int], run_id: str = "", skip_group
         run = procs.environ(x.pid).get("SWERL_RUN_ID", "?")
         if x.pid in planned or (run_id and run != run_id) or (skip_group is not None and x.pgid == skip_group):
             continue
-        p.actions.append(Action("process", f"{x.pid} ({x.cmd[:60]})", f"started by run {run} of this output root "
-                                f"(SWERL_OUTPUT_ROOT in its environment), which is not live",
-                                _kill(x.pid, procs.start_ticks(x.pid))))
+        p.actions.append(
+            Action(
+                "process",
+                f"{x.pid} ({x.cmd[:60]})",
+                f"started by run {run} of this output root (SWERL_OUTPUT_ROOT in its environment), which is not live",
+                _kill(x.pid, procs.start_ticks(x.pid)),
+            )
+        )
         planned.add(x.pid)
 
 
@@ -127,8 +142,9 @@ def reap_run(cfg: SwerlConfig, exp: str, st) -> list[str]:
     if st:
         planned = _recorded(p, [(t.name, t.pid, t.start) for t in st.procs], "outlived its run")
         if st.run_id:
-            _by_env(p, RunPaths.of(cfg, "").root, planned, run_id=st.run_id,
-                    skip_group=st.pgid or procs.pgid_of(st.pid))
+            _by_env(
+                p, RunPaths.of(cfg, "").root, planned, run_id=st.run_id, skip_group=st.pgid or procs.pgid_of(st.pid)
+            )
     if exp:
         _containers({exp}, cfg.input.harbor_agent.docker_host, p)
     execute(p)
@@ -141,8 +157,14 @@ def _pods(prefix: str, namespace: str, core_api, plan: Plan) -> None:
     selector = f"harbor-run={prefix}"
     for pod in core_api.list_namespaced_pod(namespace, label_selector=selector).items:
         name = pod.metadata.name
-        plan.actions.append(Action("pod", f"{namespace}/{name}", f"label {selector}",
-                                   lambda name=name: core_api.delete_namespaced_pod(name, namespace)))
+        plan.actions.append(
+            Action(
+                "pod",
+                f"{namespace}/{name}",
+                f"label {selector}",
+                lambda name=name: core_api.delete_namespaced_pod(name, namespace),
+            )
+        )
 
 
 def k8s_api(cfg: SwerlConfig):
@@ -156,8 +178,9 @@ def k8s_api(cfg: SwerlConfig):
 def _gpu_pids() -> list[int]:
     if not shutil.which("nvidia-smi"):
         return []
-    r = subprocess.run(["nvidia-smi", "--query-compute-apps=pid", "--format=csv,noheader"],
-                       capture_output=True, text=True, timeout=20)
+    r = subprocess.run(
+        ["nvidia-smi", "--query-compute-apps=pid", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+    )
     return [int(x) for x in r.stdout.split() if x.strip().isdigit()]
 
 
@@ -165,17 +188,28 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
     paths = RunPaths.of(cfg, "")
     lv = live.check(paths.run_state_file)
     if lv.ours:
-        raise CleanRefused(f"run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first (swerl stop), then clean")
+        raise CleanRefused(
+            f"run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first (swerl stop), then clean"
+        )
     p = Plan()
     st = lv.last
     if lv.others:
-        p.kept += [f"process {x.pid} (etime {procs.fmt_etime(x.etime)}): not started by this run — left alone"
-                   for x in lv.others]
+        p.kept += [
+            f"process {x.pid} (etime {procs.fmt_etime(x.etime)}): not started by this run — left alone"
+            for x in lv.others
+        ]
     # Processes our run recorded (orphaned proxy/gateway/engine…): only while pid + start time still match.
     planned: set[int] = set()
     if st:
-        planned = _recorded(p, [("start.sh", st.pid, st.pid_start), ("trainer", st.train_pid, st.train_pid_start),
-                                *[(t.name, t.pid, t.start) for t in st.procs]], "recorded in run.json, start time matches")
+        planned = _recorded(
+            p,
+            [
+                ("start.sh", st.pid, st.pid_start),
+                ("trainer", st.train_pid, st.train_pid_start),
+                *[(t.name, t.pid, t.start) for t in st.procs],
+            ],
+            "recorded in run.json, start time matches",
+        )
         for f in st.generated:
             if Path(f).exists():
                 p.actions.append(Action("file", f, "generated by our run", _rm(Path(f))))
@@ -192,16 +226,28 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
         running = []
     for row in running:  # launcher died without its EXIT trap (kill -9, reboot); none is live (checked above)
         e = row.exp or (st.exp if st and st.run_id == row.id else "")
-        p.actions.append(Action("ledger-row", f"{row.id} running → failed", "no live process; exit never recorded",
-                                lambda rid=row.id, e=e: index.update_row(
-                                    paths.index_file, rid, status="failed", completed_at=index.utc_now(),
-                                    notes=f"exp={e} launcher vanished without recording its exit (killed or host "
-                                          f"restart); leftovers reaped by the next launch/clean")))
+        p.actions.append(
+            Action(
+                "ledger-row",
+                f"{row.id} running → failed",
+                "no live process; exit never recorded",
+                lambda rid=row.id, e=e: index.update_row(
+                    paths.index_file,
+                    rid,
+                    status="failed",
+                    completed_at=index.utc_now(),
+                    notes=f"exp={e} launcher vanished without recording its exit (killed or host "
+                    f"restart); leftovers reaped by the next launch/clean",
+                ),
+            )
+        )
     for gpid in _gpu_pids():
         if gpid in planned:
             continue
         if os.environ.get("RL_CLEAN_FORCE_GPU_KILL") == "1":
-            p.actions.append(Action("gpu-process", str(gpid), "RL_CLEAN_FORCE_GPU_KILL=1", _kill(gpid, procs.start_ticks(gpid))))
+            p.actions.append(
+                Action("gpu-process", str(gpid), "RL_CLEAN_FORCE_GPU_KILL=1", _kill(gpid, procs.start_ticks(gpid)))
+            )
         else:
             p.kept.append(f"GPU process {gpid}: not ours — left alone (RL_CLEAN_FORCE_GPU_KILL=1 to kill)")
     # Stale run state and generated proxy configs under .swerl/ (never the ledger).

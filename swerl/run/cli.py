@@ -31,15 +31,28 @@ def register(app: typer.Typer) -> None:
     def run(
         config: str = ConfigOpt,
         yes: bool = typer.Option(False, "--yes", "-y", help="Skip the confirmation prompt (scripts)."),
-        foreground: bool | None = typer.Option(None, "--foreground/--background",
-                                               help="Block this terminal (tee) or detach (default: background)."),
+        foreground: bool | None = typer.Option(
+            None, "--foreground/--background", help="Block this terminal (tee) or detach (default: background)."
+        ),
         wait: float = typer.Option(30.0, help="Seconds to wait for the launch log and the exp name."),
-        force: bool = typer.Option(False, "--force", help="For a human at the CLI only: launch even though preflight "
-                                   "failed. Agents and /rl:run never pass this."),
-        new: bool = typer.Option(False, "--new", help="Start a fresh run even if the last one failed or was interrupted "
-                                 "with a checkpoint (default: resume it under its exp name)."),
-        set_: list[str] = typer.Option([], "--set", help="Override a config key for this run: section.key=value "
-                                       "(repeatable; the launcher and trainer see it too)."),
+        force: bool = typer.Option(
+            False,
+            "--force",
+            help="For a human at the CLI only: launch even though preflight "
+            "failed. Agents and /rl:run never pass this.",
+        ),
+        new: bool = typer.Option(
+            False,
+            "--new",
+            help="Start a fresh run even if the last one failed or was interrupted "
+            "with a checkpoint (default: resume it under its exp name).",
+        ),
+        set_: list[str] = typer.Option(
+            [],
+            "--set",
+            help="Override a config key for this run: section.key=value "
+            "(repeatable; the launcher and trainer see it too).",
+        ),
     ) -> None:
         """Launch a training run (refuses while one is live; preflight gate; confirmation box)."""
         from swerl.config.load import push_overrides
@@ -54,9 +67,11 @@ def register(app: typer.Typer) -> None:
         if lv.any:
             console.print("A training run is already in flight:", markup=False)
             console.print("\n".join(live.describe(lv)), markup=False)
-            console.print("Refusing to start another. Let it finish, or stop it first\n"
-                          f"(`swerl stop --config {config}` or `kill -INT <pid>`, then `swerl clean`), then re-run.",
-                          markup=False)
+            console.print(
+                "Refusing to start another. Let it finish, or stop it first\n"
+                f"(`swerl stop --config {config}` or `kill -INT <pid>`, then `swerl clean`), then re-run.",
+                markup=False,
+            )
             raise typer.Exit(1)
         from swerl.run.archive import LaunchRefused, close_dead
 
@@ -79,25 +94,36 @@ def register(app: typer.Typer) -> None:
             if not sys.stdin.isatty():
                 err.print("not a terminal: pass --yes to launch without the confirmation prompt", markup=False)
                 raise typer.Exit(2)
-            if not typer.confirm("Proceed with this configuration? [Y]es / [N]o (edit config.yaml first)", default=True):
+            if not typer.confirm(
+                "Proceed with this configuration? [Y]es / [N]o (edit config.yaml first)", default=True
+            ):
                 raise typer.Exit(1)
             if foreground is None:
-                mode = typer.prompt("Launch mode? [B]ackground (default — nohup setsid + writes logs/launch_<ts>.log) / "
-                                    "[F]oreground (blocks this session until exit)", default="B")
+                mode = typer.prompt(
+                    "Launch mode? [B]ackground (default — nohup setsid + writes logs/launch_<ts>.log) / "
+                    "[F]oreground (blocks this session until exit)",
+                    default="B",
+                )
                 foreground = mode.strip().lower().startswith("f")
         if foreground:
             raise typer.Exit(launch.foreground(cfg_path, paths, new))
         res = launch.background(cfg_path, paths, wait, new)
         if res.exited is not None and res.exited != 0:
-            console.print(f"Launch failed: start.sh exited {res.exited} within {wait:.0f}s. Log tail ({res.launch_log}):",
-                          markup=False)
+            console.print(
+                f"Launch failed: start.sh exited {res.exited} within {wait:.0f}s. Log tail ({res.launch_log}):",
+                markup=False,
+            )
             from swerl.run.logs import tail_lines
 
             console.print("\n".join(tail_lines(res.launch_log, 30)), markup=False)
             raise typer.Exit(1)
         st = res.state
         host = (st.litellm_host if st else "127.0.0.1").replace("0.0.0.0", "127.0.0.1")
-        port = st.ports.get("litellm", cfg.input.infrastructure.litellm_port) if st else cfg.input.infrastructure.litellm_port
+        port = (
+            st.ports.get("litellm", cfg.input.infrastructure.litellm_port)
+            if st
+            else cfg.input.infrastructure.litellm_port
+        )
         exp = res.exp or (st.exp if st else "") or "(not announced yet — see the launch log)"
         lines = [
             "Launched (background)" if res.exited is None else f"Launched and already finished (exit {res.exited})",
@@ -114,7 +140,9 @@ def register(app: typer.Typer) -> None:
         console.print("\n".join(x for x in lines if x), markup=False)
 
     @app.command()
-    def status(config: str = ConfigOpt, json_out: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    def status(
+        config: str = ConfigOpt, json_out: bool = typer.Option(False, "--json", help="Machine-readable.")
+    ) -> None:
         """Is a run live? idle / training (pid, uptime, step, reward, LiteLLM) / the last run's status."""
         from swerl.run.status import status as get_status
 
@@ -125,20 +153,29 @@ def register(app: typer.Typer) -> None:
             return
         if s.state == "training":
             reward = f"{s.reward_key}={s.reward:.4g}" if s.reward is not None else "no step yet"
-            console.print(f"training  {s.run_id}  exp={s.exp}\n  pid {s.pid} (trainer {s.trainer_pid})  uptime {s.uptime}"
-                          f"\n  step {s.step if s.step is not None else '—'}  {reward}\n  litellm {s.litellm}"
-                          f"\n  log {s.launch_log}", markup=False)
+            console.print(
+                f"training  {s.run_id}  exp={s.exp}\n  pid {s.pid} (trainer {s.trainer_pid})  uptime {s.uptime}"
+                f"\n  step {s.step if s.step is not None else '—'}  {reward}\n  litellm {s.litellm}"
+                f"\n  log {s.launch_log}",
+                markup=False,
+            )
         elif s.state == "training-elsewhere":
             console.print("training (not launched from this output root):\n  " + "\n  ".join(s.others), markup=False)
         else:
             console.print("idle — no training process is live", markup=False)
         if s.last_run and s.state != "training":
             r = s.last_run
-            console.print(f"last run: {r.id} {r.status}  started {r.started_at}  ended {r.completed_at or '—'}"
-                          f"\n  {r.notes}\n  archive {r.archive}", markup=False)
+            console.print(
+                f"last run: {r.id} {r.status}  started {r.started_at}  ended {r.completed_at or '—'}"
+                f"\n  {r.notes}\n  archive {r.archive}",
+                markup=False,
+            )
             if r.status == "running" and s.state != "training":
-                console.print("  (no live process: the launcher died without recording its exit — "
-                              "`swerl clean` closes this row as failed)", markup=False)
+                console.print(
+                    "  (no live process: the launcher died without recording its exit — "
+                    "`swerl clean` closes this row as failed)",
+                    markup=False,
+                )
         if s.ledger_error:
             err.print(s.ledger_error, markup=False)
 
@@ -152,32 +189,43 @@ def register(app: typer.Typer) -> None:
         from swerl.run.stop import stop as do_stop
 
         cfg = _load(config)
-        res = do_stop(RunPaths.of(cfg, ""), str(cfg._source), timeout, term_timeout,
-                      log=lambda m: console.print(m, markup=False))
+        res = do_stop(
+            RunPaths.of(cfg, ""), str(cfg._source), timeout, term_timeout, log=lambda m: console.print(m, markup=False)
+        )
         console.print(res.message, markup=False)
         if res.row:
-            console.print(yaml.safe_dump([res.row.model_dump()], sort_keys=False, width=1000, allow_unicode=True).rstrip(), markup=False)
+            console.print(
+                yaml.safe_dump([res.row.model_dump()], sort_keys=False, width=1000, allow_unicode=True).rstrip(),
+                markup=False,
+            )
         if res.message.startswith("could not"):
             raise typer.Exit(1)
 
     archive_app = typer.Typer(help="The run ledger (artifacts/index.yaml) and run archives.", no_args_is_help=True)
 
     @archive_app.command("start")
-    def archive_start(config: str = ConfigOpt,
-                      pid: int = typer.Option(0, help="Launcher pid to record (default: the caller's parent).")) -> None:
+    def archive_start(
+        config: str = ConfigOpt,
+        pid: int = typer.Option(0, help="Launcher pid to record (default: the caller's parent)."),
+    ) -> None:
         """Append a `running` row and record the run state; prints `export` lines for a shell launcher."""
         from swerl.run import hook
 
         raise typer.Exit(hook.main(["start", "--config", config, "--pid", str(pid or os.getppid())]))
 
     @archive_app.command("finish")
-    def archive_finish(config: str = ConfigOpt, run_id: str = typer.Option(..., "--run-id"),
-                       rc: int = typer.Option(0, "--rc", help="The run's exit code."),
-                       signal: str = typer.Option("", "--signal", help="INT/TERM if the launcher was signalled.")) -> None:
+    def archive_finish(
+        config: str = ConfigOpt,
+        run_id: str = typer.Option(..., "--run-id"),
+        rc: int = typer.Option(0, "--rc", help="The run's exit code."),
+        signal: str = typer.Option("", "--signal", help="INT/TERM if the launcher was signalled."),
+    ) -> None:
         """Write artifacts/archives/<run_id>/ and set the row's final status (completed|interrupted|failed)."""
         from swerl.run import hook
 
-        raise typer.Exit(hook.main(["finish", "--config", config, "--run-id", run_id, "--rc", str(rc), "--signal", signal]))
+        raise typer.Exit(
+            hook.main(["finish", "--config", config, "--run-id", run_id, "--rc", str(rc), "--signal", signal])
+        )
 
     @archive_app.command("list")
     def archive_list(config: str = ConfigOpt) -> None:
@@ -185,7 +233,9 @@ def register(app: typer.Typer) -> None:
         from swerl.run.index import read_index
 
         for r in read_index(RunPaths.of(_load(config), "").index_file):
-            console.print(f"{r.id}  {r.status:<11} {r.started_at} → {r.completed_at or '—':<20} {r.notes}", markup=False)
+            console.print(
+                f"{r.id}  {r.status:<11} {r.started_at} → {r.completed_at or '—':<20} {r.notes}", markup=False
+            )
 
     app.add_typer(archive_app, name="archive")
 
@@ -195,8 +245,9 @@ def register(app: typer.Typer) -> None:
         logs: bool = typer.Option(False, "--logs", help="Also delete logs/*.log."),
         trials: bool = typer.Option(False, "--trials", help="Also delete trials/ (per-trial files)."),
         pods: bool = typer.Option(False, "--pods", help="Delete K8s pods labelled harbor-run=<k8s.pod_name_prefix>."),
-        containers: bool = typer.Option(False, "--containers", hidden=True,
-                                        help="No-op: every ledger run's containers are always included."),
+        containers: bool = typer.Option(
+            False, "--containers", hidden=True, help="No-op: every ledger run's containers are always included."
+        ),
         dry_run: bool = typer.Option(False, "--dry-run", help="List what would go; change nothing."),
     ) -> None:
         """Remove leftovers of OUR finished runs (processes, generated configs, Ray tmp, labelled sandboxes).

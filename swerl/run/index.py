@@ -62,7 +62,9 @@ def _write(path: Path, rows: list[IndexRow]) -> None:
     try:
         atomic_write(path, _dump(rows))
     except OSError as exc:
-        raise IndexError_(f"could not write {path}: {exc.strerror or exc} — the previous ledger is unchanged; free space and retry") from None
+        raise IndexError_(
+            f"could not write {path}: {exc.strerror or exc} — the previous ledger is unchanged; free space and retry"
+        ) from None
 
 
 def _next_id(rows: list[IndexRow]) -> str:
@@ -75,7 +77,9 @@ def add_running(path: Path, *, exp: str = "", notes: str = "", archive_root: str
     with locked(path):
         rows = read_index(path)
         rid = _next_id(rows)
-        row = IndexRow(id=rid, started_at=utc_now(), status="running", archive=f"{archive_root}/{rid}/", exp=exp, notes=notes)
+        row = IndexRow(
+            id=rid, started_at=utc_now(), status="running", archive=f"{archive_root}/{rid}/", exp=exp, notes=notes
+        )
         _write(path, [*rows, row])
         return row
 

@@ -45,9 +45,12 @@ def background(config: Path, paths: RunPaths, wait_s: float = WAIT_S, new: bool 
     with open(log, "ab") as fh:
         p = subprocess.Popen(
             ["nohup", "bash", str(start_script()), "--config", str(config), *(["--new"] if new else [])],
-            stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # setsid: own session + process group; survives this shell and its hangup
-            cwd=meta.repo_root(), env=_env(log, tee=False),
+            cwd=meta.repo_root(),
+            env=_env(log, tee=False),
         )
     # no run state written here: start.sh first closes the previous run (whose record that still is)
     deadline = time.monotonic() + wait_s
@@ -65,9 +68,12 @@ def background(config: Path, paths: RunPaths, wait_s: float = WAIT_S, new: bool 
 def foreground(config: Path, paths: RunPaths, new: bool = False) -> int:
     """Run start.sh attached to this terminal; it tees into logs/launch_<ts>.log itself."""
     log = paths.launch_log(utc_stamp())
-    p = subprocess.Popen(["bash", str(start_script()), "--config", str(config), *(["--new"] if new else [])],
-                         cwd=meta.repo_root(),
-                         env=_env(log, tee=True), stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        ["bash", str(start_script()), "--config", str(config), *(["--new"] if new else [])],
+        cwd=meta.repo_root(),
+        env=_env(log, tee=True),
+        stdin=subprocess.DEVNULL,
+    )
     while True:
         try:
             return p.wait()

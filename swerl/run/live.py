@@ -52,9 +52,14 @@ def describe(lv: Liveness) -> list[str]:
     out = []
     if lv.ours:
         s = lv.ours
-        out.append(f"  pids:  {s.pid} (start.sh, etime {procs.fmt_etime(procs.elapsed_s(s.pid))})"
-                   + (f", {s.train_pid} (trainer, etime {procs.fmt_etime(procs.elapsed_s(s.train_pid))})"
-                      if s.train_pid and s.trainer_alive() else ""))
+        out.append(
+            f"  pids:  {s.pid} (start.sh, etime {procs.fmt_etime(procs.elapsed_s(s.pid))})"
+            + (
+                f", {s.train_pid} (trainer, etime {procs.fmt_etime(procs.elapsed_s(s.train_pid))})"
+                if s.train_pid and s.trainer_alive()
+                else ""
+            )
+        )
         out.append(f"  log:   {s.launch_log}" + (f"  and {s.exp_log}" if s.exp_log else ""))
     for p in lv.others:
         out.append(f"  pid {p.pid} (etime {procs.fmt_etime(p.etime)}, not launched from here): {p.cmd[:120]}")

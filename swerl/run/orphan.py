@@ -38,7 +38,11 @@ def watch_parent(interval: float = 1.0, grace: float = 10.0) -> threading.Thread
         while procs.alive(pid, start):
             time.sleep(interval)
         # Our own group only when we lead it (start_new_session); else just this process.
-        kill = (lambda s: os.killpg(os.getpid(), s)) if os.getpgrp() == os.getpid() else (lambda s: os.kill(os.getpid(), s))
+        kill = (
+            (lambda s: os.killpg(os.getpid(), s))
+            if os.getpgrp() == os.getpid()
+            else (lambda s: os.kill(os.getpid(), s))
+        )
         try:
             kill(signal.SIGTERM)
             time.sleep(grace)

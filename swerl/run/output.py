@@ -36,8 +36,14 @@ def render(text: str, output: dict) -> str:
     child = next((_indent(lines[j]) for j in range(rt + 1, end) if _is_content(lines[j])), 2)
     body = yaml.safe_dump({"output": output}, sort_keys=False, default_flow_style=False, width=1000)
     block = [" " * child + b + "\n" for b in body.splitlines()]
-    start = next((j for j in range(rt + 1, end)
-                  if _indent(lines[j]) == child and (m := _KEY.match(lines[j])) and m.group(2) == "output"), None)
+    start = next(
+        (
+            j
+            for j in range(rt + 1, end)
+            if _indent(lines[j]) == child and (m := _KEY.match(lines[j])) and m.group(2) == "output"
+        ),
+        None,
+    )
     if start is None:
         while end > rt + 1 and not lines[end - 1].strip():
             end -= 1  # keep trailing blank lines after the block
@@ -52,8 +58,17 @@ def render(text: str, output: dict) -> str:
     return "".join(lines[:start] + block + lines[stop:])
 
 
-FINAL_KEYS = ("critic/score/mean", "val/score/mean", "actor/pg_loss", "actor/entropy", "actor/grad_norm",
-              "response_length/mean", "rollout/masked", "timing_s/step", "training/global_step")
+FINAL_KEYS = (
+    "critic/score/mean",
+    "val/score/mean",
+    "actor/pg_loss",
+    "actor/entropy",
+    "actor/grad_norm",
+    "response_length/mean",
+    "rollout/masked",
+    "timing_s/step",
+    "training/global_step",
+)
 """The metrics runtime_info.output.final_metrics keeps (when the last step line has them)."""
 
 
@@ -66,10 +81,16 @@ def run_output(cfg, exp: str, run_id: str, status: str, final: dict[str, float])
     step = latest_step(paths.checkpoints_dir)
     ckpt = step_dir(paths.checkpoints_dir, step) if step is not None else None
     hf = ckpt / "actor" / "huggingface" if ckpt is not None else None
-    return RunOutput(checkpoint_path=str(ckpt or ""), model_path=str(hf) if hf is not None and hf.is_dir() else "",
-                     training_log=str(paths.exp_log), trajectory_log=str(paths.trials_dir), run_id=run_id, exp=exp,
-                     status=TRAINER_STATUS.get(status, status),
-                     final_metrics={k: float(final[k]) for k in FINAL_KEYS if k in final})
+    return RunOutput(
+        checkpoint_path=str(ckpt or ""),
+        model_path=str(hf) if hf is not None and hf.is_dir() else "",
+        training_log=str(paths.exp_log),
+        trajectory_log=str(paths.trials_dir),
+        run_id=run_id,
+        exp=exp,
+        status=TRAINER_STATUS.get(status, status),
+        final_metrics={k: float(final[k]) for k in FINAL_KEYS if k in final},
+    )
 
 
 def write_output(config: Path, output: RunOutput | dict) -> None:

@@ -6,10 +6,19 @@ import os
 import re
 
 REDACTED = "<redacted>"
-_SECRET_KEY = re.compile(r"^(\s*-?\s*[\w.-]*(?:api_key|master_key|token|secret|password)[\w.-]*\s*:\s*)(.+?)(\s+#.*)?$", re.I)
+_SECRET_KEY = re.compile(
+    r"^(\s*-?\s*[\w.-]*(?:api_key|master_key|token|secret|password)[\w.-]*\s*:\s*)(.+?)(\s+#.*)?$", re.I
+)
 _NOT_SECRET = {'""', "''", "sk-dummy", "null", "~"}
 """Empty values and the documented `sk-dummy` LiteLLM shim are not secrets; keep them readable."""
-SECRET_ENV = ("WANDB_API_KEY", "SWERL_PROXY_KEY", "LITELLM_MASTER_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "HF_TOKEN")
+SECRET_ENV = (
+    "WANDB_API_KEY",
+    "SWERL_PROXY_KEY",
+    "LITELLM_MASTER_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "HF_TOKEN",
+)
 
 
 def secret_values(extra_env: tuple[str, ...] = ()) -> list[str]:

@@ -60,8 +60,18 @@ def status(paths: RunPaths) -> Status:
     ls = logs.last_step(*log_paths)
     rw = logs.reward_of(ls[1]) if ls else None
     return Status(
-        state="training", run_id=st.run_id, exp=st.exp, pid=st.pid, trainer_pid=st.train_pid,
-        uptime=procs.fmt_etime(up), step=ls[0] if ls else None, reward=rw[1] if rw else None,
-        reward_key=rw[0] if rw else "", litellm=litellm_state(st.litellm_host, st.ports.get("litellm", 8002), up),
-        launch_log=st.launch_log, others=others, last_run=last, ledger_error=err,
+        state="training",
+        run_id=st.run_id,
+        exp=st.exp,
+        pid=st.pid,
+        trainer_pid=st.train_pid,
+        uptime=procs.fmt_etime(up),
+        step=ls[0] if ls else None,
+        reward=rw[1] if rw else None,
+        reward_key=rw[0] if rw else "",
+        litellm=litellm_state(st.litellm_host, st.ports.get("litellm", 8002), up),
+        launch_log=st.launch_log,
+        others=others,
+        last_run=last,
+        ledger_error=err,
     )

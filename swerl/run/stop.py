@@ -47,8 +47,9 @@ def _signal_run(st: RunState, sig: signal.Signals, groups: bool) -> None:
             procs.signal_pid(st.train_pid, st.train_pid_start, sig)
 
 
-def stop(paths: RunPaths, config: str, timeout: float = 120.0, term_timeout: float = 15.0,
-         log: Callable[[str], None] = print) -> StopResult:
+def stop(
+    paths: RunPaths, config: str, timeout: float = 120.0, term_timeout: float = 15.0, log: Callable[[str], None] = print
+) -> StopResult:
     st = read_state(paths.run_state_file)
     if not st or not st.live():
         return StopResult(False, "", None, "no run of ours is live (nothing recorded in .swerl/run.json is running)")
@@ -72,6 +73,11 @@ def stop(paths: RunPaths, config: str, timeout: float = 120.0, term_timeout: flo
         rows = {r.id: r for r in read_index(paths.index_file)}
         row = rows.get(st.run_id)
         if row and row.status == "running":  # the EXIT trap never ran (killed): archive it here
-            row = archive.finish(config, st.run_id, 128 + signal.SIGINT, "INT",
-                                 notes=f"exp={st.exp} interrupted by swerl stop (launcher needed SIG{escalated or 'INT'})")
+            row = archive.finish(
+                config,
+                st.run_id,
+                128 + signal.SIGINT,
+                "INT",
+                notes=f"exp={st.exp} interrupted by swerl stop (launcher needed SIG{escalated or 'INT'})",
+            )
     return StopResult(not st.live(), escalated, row, "stopped" if not st.live() else "could not stop every process")

@@ -51,9 +51,14 @@ def step_activity(trials_dir: Path) -> StepActivity | None:
     toks = sum(r.completion_tokens for r in calls)
     per_call = [r.completion_tokens / (r.t_end - r.t_start) for r in calls if r.t_end > r.t_start]
     return StepActivity(
-        step=step, step_dir=d, trials=len(recs), calls=len(calls),
+        step=step,
+        step_dir=d,
+        trials=len(recs),
+        calls=len(calls),
         trials_with_tool_calls=sum(any(r.num_tool_calls for r in rs) for rs in recs.values()),
-        tool_calls=sum(r.num_tool_calls for r in calls), completion_tokens=toks, wall_s=wall,
+        tool_calls=sum(r.num_tool_calls for r in calls),
+        completion_tokens=toks,
+        wall_s=wall,
         tokens_per_s=toks / wall if wall > 0 else 0.0,
         call_tokens_per_s_median=statistics.median(per_call) if per_call else 0.0,
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 
-def claude_code_env(trial_base_url: str, api_key: str, model: str, *, max_output_tokens: int,
-                    home: str | None = None) -> dict[str, str]:
+def claude_code_env(
+    trial_base_url: str, api_key: str, model: str, *, max_output_tokens: int, home: str | None = None
+) -> dict[str, str]:
     """Claude Code: base URL WITHOUT /v1 (it appends /v1/messages), every model tier → the served alias."""
     env = {
         "ANTHROPIC_BASE_URL": trial_base_url.rstrip("/"),
@@ -33,5 +34,12 @@ def claude_code_env(trial_base_url: str, api_key: str, model: str, *, max_output
 def openai_env(trial_base_url: str, api_key: str, model: str) -> dict[str, str]:
     """OpenAI-style agents (mini-swe-agent, terminus-2, OpenHands): base URL WITH /v1 under every name they read."""
     v1 = trial_base_url.rstrip("/") + "/v1"
-    return {"OPENAI_BASE_URL": v1, "OPENAI_API_BASE": v1, "LLM_BASE_URL": v1, "OPENAI_API_KEY": api_key,
-            "LLM_API_KEY": api_key, "MSWEA_MODEL_NAME": f"openai/{model}", "LLM_MODEL": f"openai/{model}"}
+    return {
+        "OPENAI_BASE_URL": v1,
+        "OPENAI_API_BASE": v1,
+        "LLM_BASE_URL": v1,
+        "OPENAI_API_KEY": api_key,
+        "LLM_API_KEY": api_key,
+        "MSWEA_MODEL_NAME": f"openai/{model}",
+        "LLM_MODEL": f"openai/{model}",
+    }

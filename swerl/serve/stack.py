@@ -12,9 +12,13 @@ def gateway_settings(cfg: SwerlConfig, trials_root: Path | None, max_model_len: 
 
     i = cfg.input
     return GatewaySettings(
-        served_model_name=i.model.served_model_name, tool_call_parser=i.vllm.tool_call_parser,
-        max_model_len=max_model_len or i.vllm.max_model_length, max_tokens_cap=i.training.max_tokens_per_turn,
-        temperature=i.vllm.temperature, top_p=i.vllm.top_p, trials_root=trials_root,
+        served_model_name=i.model.served_model_name,
+        tool_call_parser=i.vllm.tool_call_parser,
+        max_model_len=max_model_len or i.vllm.max_model_length,
+        max_tokens_cap=i.training.max_tokens_per_turn,
+        temperature=i.vllm.temperature,
+        top_p=i.vllm.top_p,
+        trials_root=trials_root,
     )
 
 

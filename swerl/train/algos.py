@@ -71,8 +71,9 @@ def token_level_scores(rewards: torch.Tensor, response_mask: torch.Tensor, respo
     return scores
 
 
-def kl_in_reward(scores: torch.Tensor, old_logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor,
-                 coef: float) -> tuple[torch.Tensor, float]:
+def kl_in_reward(
+    scores: torch.Tensor, old_logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, coef: float
+) -> tuple[torch.Tensor, float]:
     """verl's `apply_kl_penalty` with a fixed controller: rewards = scores − β·KL(k1) on response tokens."""
     from verl.trainer.ppo.core_algos import kl_penalty
     from verl.utils.torch_functional import masked_mean
@@ -81,8 +82,13 @@ def kl_in_reward(scores: torch.Tensor, old_logp: torch.Tensor, ref_logp: torch.T
     return scores - coef * kld, float(masked_mean(kld, mask).item())
 
 
-def advantages(section: AlgorithmSection, token_rewards: torch.Tensor, response_mask: torch.Tensor,
-               groups: list[str], values: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def advantages(
+    section: AlgorithmSection,
+    token_rewards: torch.Tensor,
+    response_mask: torch.Tensor,
+    groups: list[str],
+    values: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(advantages, returns) from verl's estimator registry. `groups`: prompt uid per row (GRPO index)."""
     from verl.trainer.config import AlgoConfig
     from verl.trainer.ppo.core_algos import get_adv_estimator_fn
@@ -93,27 +99,42 @@ def advantages(section: AlgorithmSection, token_rewards: torch.Tensor, response_
     if name == "gae":
         if values is None:
             raise ValueError("algorithm.adv_estimator=gae needs a critic (values) — the trainer builds one")
-        return fn(token_level_rewards=token_rewards, values=values, response_mask=mask,
-                  gamma=section.gamma, lam=section.lam)
+        return fn(
+            token_level_rewards=token_rewards, values=values, response_mask=mask, gamma=section.gamma, lam=section.lam
+        )
     if name == "remax":
-        raise ValueError("algorithm.adv_estimator=remax needs greedy baselines swerl does not collect — use grpo or rloo")
-    cfg = AlgoConfig(gamma=section.gamma, lam=section.lam, adv_estimator=name,
-                     norm_adv_by_std_in_grpo=section.norm_adv_by_std_in_grpo)
-    kwargs: dict = dict(token_level_rewards=token_rewards, response_mask=mask,
-                        index=np.array(groups, dtype=object), config=cfg)
+        raise ValueError(
+            "algorithm.adv_estimator=remax needs greedy baselines swerl does not collect — use grpo or rloo"
+        )
+    cfg = AlgoConfig(
+        gamma=section.gamma,
+        lam=section.lam,
+        adv_estimator=name,
+        norm_adv_by_std_in_grpo=section.norm_adv_by_std_in_grpo,
+    )
+    kwargs: dict = dict(
+        token_level_rewards=token_rewards, response_mask=mask, index=np.array(groups, dtype=object), config=cfg
+    )
     if name in ("grpo", "grpo_vectorized"):
         kwargs["norm_adv_by_std_in_grpo"] = section.norm_adv_by_std_in_grpo
     return fn(**kwargs)
 
 
-def policy_loss(algo: Algo, old_logp: torch.Tensor, logp: torch.Tensor, adv: torch.Tensor,
-                mask: torch.Tensor, actor_cfg) -> tuple[torch.Tensor, dict[str, float]]:
+def policy_loss(
+    algo: Algo, old_logp: torch.Tensor, logp: torch.Tensor, adv: torch.Tensor, mask: torch.Tensor, actor_cfg
+) -> tuple[torch.Tensor, dict[str, float]]:
     """verl's registered policy loss (`vanilla`, `gspo`, …) → (loss, {actor/pg_clipfrac, actor/ppo_kl, …})."""
     from verl.trainer.ppo.core_algos import get_policy_loss_fn
 
     fn = get_policy_loss_fn(algo.section.policy_loss_mode)
-    return fn(old_log_prob=old_logp, log_prob=logp, advantages=adv, response_mask=mask.float(),
-              loss_agg_mode=algo.section.loss_agg_mode, config=actor_cfg)
+    return fn(
+        old_log_prob=old_logp,
+        log_prob=logp,
+        advantages=adv,
+        response_mask=mask.float(),
+        loss_agg_mode=algo.section.loss_agg_mode,
+        config=actor_cfg,
+    )
 
 
 def kl_loss(algo: Algo, logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, actor_cfg) -> torch.Tensor:
@@ -121,8 +142,9 @@ def kl_loss(algo: Algo, logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.
     from verl.trainer.ppo.core_algos import agg_loss, kl_penalty
 
     kld = kl_penalty(logp, ref_logp, kl_penalty=algo.section.kl_loss_type)
-    return agg_loss(loss_mat=kld, loss_mask=mask.float(), loss_agg_mode=algo.section.loss_agg_mode,
-                    **actor_cfg.global_batch_info)
+    return agg_loss(
+        loss_mat=kld, loss_mask=mask.float(), loss_agg_mode=algo.section.loss_agg_mode, **actor_cfg.global_batch_info
+    )
 
 
 def entropy(logits: torch.Tensor, mask: torch.Tensor, algo: Algo, actor_cfg) -> torch.Tensor:
@@ -130,14 +152,30 @@ def entropy(logits: torch.Tensor, mask: torch.Tensor, algo: Algo, actor_cfg) -> 
     from verl.trainer.ppo.core_algos import agg_loss
     from verl.utils.torch_functional import entropy_from_logits
 
-    return agg_loss(loss_mat=entropy_from_logits(logits), loss_mask=mask.float(),
-                    loss_agg_mode=algo.section.loss_agg_mode, **actor_cfg.global_batch_info)
+    return agg_loss(
+        loss_mat=entropy_from_logits(logits),
+        loss_mask=mask.float(),
+        loss_agg_mode=algo.section.loss_agg_mode,
+        **actor_cfg.global_batch_info,
+    )
 
 
-def value_loss(vpreds: torch.Tensor, returns: torch.Tensor, values: torch.Tensor, mask: torch.Tensor,
-               cliprange_value: float = 0.5, **agg) -> tuple[torch.Tensor, torch.Tensor]:
+def value_loss(
+    vpreds: torch.Tensor,
+    returns: torch.Tensor,
+    values: torch.Tensor,
+    mask: torch.Tensor,
+    cliprange_value: float = 0.5,
+    **agg,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """verl's clipped critic loss → (vf_loss, vf_clipfrac)."""
     from verl.trainer.ppo.core_algos import compute_value_loss
 
-    return compute_value_loss(vpreds=vpreds, returns=returns, values=values, response_mask=mask.float(),
-                              cliprange_value=cliprange_value, **agg)
+    return compute_value_loss(
+        vpreds=vpreds,
+        returns=returns,
+        values=values,
+        response_mask=mask.float(),
+        cliprange_value=cliprange_value,
+        **agg,
+    )

@@ -46,9 +46,9 @@ class TrainBatch:
         P = self.prompts.shape[1]
         am = self.attention_mask[i]
         return TrainBatch(
-            prompts=self.prompts[i, P - p:],
+            prompts=self.prompts[i, P - p :],
             responses=self.responses[i, :r],
-            attention_mask=torch.cat([am[:, P - p:P], am[:, P:P + r]], dim=1),
+            attention_mask=torch.cat([am[:, P - p : P], am[:, P : P + r]], dim=1),
             response_mask=self.response_mask[i, :r],
             rollout_logprobs=self.rollout_logprobs[i, :r],
             rewards=self.rewards[i],
@@ -78,11 +78,11 @@ def collate(samples: Sequence[Sample], pad_id: int) -> TrainBatch:
     rlogp = torch.zeros((B, R), dtype=torch.float32)
     for b, s in enumerate(samples):
         p, r = len(s.prompt_ids), len(s.response_ids)
-        prompts[b, P - p:] = torch.tensor(s.prompt_ids)
-        am[b, P - p:P] = 1
+        prompts[b, P - p :] = torch.tensor(s.prompt_ids)
+        am[b, P - p : P] = 1
         if r:
             responses[b, :r] = torch.tensor(s.response_ids)
-            am[b, P:P + r] = 1
+            am[b, P : P + r] = 1
             rmask[b, :r] = torch.tensor(s.response_mask)
             rlogp[b, :r] = torch.tensor(s.response_logprobs, dtype=torch.float32)
     return TrainBatch(

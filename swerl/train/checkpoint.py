@@ -68,8 +68,10 @@ class CheckpointManager:
         if tokenizer is not None:
             tokenizer.save_pretrained(hf)
         torch.save(trainer.state_dict() if trainer is not None else {}, actor / "optim_world_size_1_rank_0.pt")
-        torch.save({"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
-                   actor / "extra_state_world_size_1_rank_0.pt")
+        torch.save(
+            {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
+            actor / "extra_state_world_size_1_rank_0.pt",
+        )
         (actor / "trainer_state.json").write_text(json.dumps({**state, "global_step": step}, indent=2))
         write_manifest(actor)
         _fsync_tree(tmp)
@@ -92,7 +94,7 @@ class CheckpointManager:
                 shutil.rmtree(p, ignore_errors=True)
         if self.keep_last_n <= 0:
             return
-        for step in self.steps()[:-self.keep_last_n]:
+        for step in self.steps()[: -self.keep_last_n]:
             shutil.rmtree(self.step_dir(step), ignore_errors=True)
 
     def load(self, step: int, model, trainer) -> dict:
@@ -112,8 +114,10 @@ class CheckpointManager:
             missing, unexpected = model.load_state_dict(sd, strict=False)
             tied = {"lm_head.weight"} if getattr(model.config, "tie_word_embeddings", False) else set()
             if unexpected or set(missing) - tied:
-                raise RuntimeError(f"checkpoint {hf} does not match the model (missing {missing[:3]}, "
-                                   f"unexpected {unexpected[:3]}) — set training.resume_mode: disable or a new exp_name")
+                raise RuntimeError(
+                    f"checkpoint {hf} does not match the model (missing {missing[:3]}, "
+                    f"unexpected {unexpected[:3]}) — set training.resume_mode: disable or a new exp_name"
+                )
         if trainer is not None:
             trainer.load_state_dict(torch.load(actor / "optim_world_size_1_rank_0.pt", weights_only=False))
         rng = torch.load(actor / "extra_state_world_size_1_rank_0.pt", weights_only=False)

@@ -11,12 +11,14 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command("train")
-    def train(config: Path = typer.Option(Path("config.yaml"), "--config", "-c", help="The run's config.yaml."),
-              print_command: bool = typer.Option(False, "--print-command",
-                                                 help="training.engine=verl: print the main_ppo command and exit."),
-              exp_name: str = typer.Option("", help="Override experiment.exp_name (empty = config, else auto)."),
-              set_: list[str] = typer.Option([], "--set", help="Override a config key: section.key=value (repeatable).")
-              ) -> None:
+    def train(
+        config: Path = typer.Option(Path("config.yaml"), "--config", "-c", help="The run's config.yaml."),
+        print_command: bool = typer.Option(
+            False, "--print-command", help="training.engine=verl: print the main_ppo command and exit."
+        ),
+        exp_name: str = typer.Option("", help="Override experiment.exp_name (empty = config, else auto)."),
+        set_: list[str] = typer.Option([], "--set", help="Override a config key: section.key=value (repeatable)."),
+    ) -> None:
         """Train: boot engine + gateway + LiteLLM proxy, then rollout → update → checkpoint → validate."""
         from swerl.config.load import ConfigError, load_config, push_overrides
 
@@ -53,7 +55,9 @@ def register(app: typer.Typer) -> None:
                 log.close()
             raise typer.Exit(rc)
         if print_command:
-            typer.echo("training.engine=local runs in-process (no main_ppo command); set training.engine: verl", err=True)
+            typer.echo(
+                "training.engine=local runs in-process (no main_ppo command); set training.engine: verl", err=True
+            )
             raise typer.Exit(2) from None
         paths = RunPaths.of(cfg, exp)
         log = StepLogger(paths.exp_log, paths.vllm_log)
@@ -61,9 +65,17 @@ def register(app: typer.Typer) -> None:
         try:
             from swerl.train.session import train_local
 
-            wandb_dir = log.start_wandb(cfg.input.credentials.wandb_mode, cfg.input.experiment.project_name, exp,
-                                        paths.root, _tracked_config(cfg)) \
-                if _wandb_ok(cfg, log) else None
+            wandb_dir = (
+                log.start_wandb(
+                    cfg.input.credentials.wandb_mode,
+                    cfg.input.experiment.project_name,
+                    exp,
+                    paths.root,
+                    _tracked_config(cfg),
+                )
+                if _wandb_ok(cfg, log)
+                else None
+            )
             if wandb_dir:
                 log.info(f"wandb {cfg.input.credentials.wandb_mode}: {wandb_dir}")
             train_local(cfg, exp, log, config_path=config.resolve())
@@ -101,6 +113,3 @@ def _wandb_ok(cfg, log) -> bool:
         log.info("wandb_mode=online but no WANDB_API_KEY — export it, or set credentials.wandb_mode: offline")
         raise SystemExit(2)
     return True
-
-
-

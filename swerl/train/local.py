@@ -80,8 +80,9 @@ class LocalTrainer:
             return model
         from peft import LoraConfig, get_peft_model
 
-        return get_peft_model(model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules="all-linear",
-                                                lora_dropout=0.0))
+        return get_peft_model(
+            model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules="all-linear", lora_dropout=0.0)
+        )
 
     @property
     def uses_ref(self) -> bool:
@@ -96,21 +97,27 @@ class LocalTrainer:
     def _forward(self, model: nn.Module, mb: TrainBatch, values: bool = False):
         """→ (logits (b,R,V) tempered, logp (b,R), values (b,R) | None) for the response positions."""
         R = mb.responses.shape[1]
-        out = model(input_ids=mb.input_ids, attention_mask=mb.attention_mask, position_ids=mb.position_ids,
-                    logits_to_keep=R + 1, output_hidden_states=values, use_cache=False)
+        out = model(
+            input_ids=mb.input_ids,
+            attention_mask=mb.attention_mask,
+            position_ids=mb.position_ids,
+            logits_to_keep=R + 1,
+            output_hidden_states=values,
+            use_cache=False,
+        )
         logits = out.logits[:, :-1, :].float() / self.s.temperature
         from verl.utils.torch_functional import logprobs_from_logits
 
         logp = logprobs_from_logits(logits, mb.responses)
         v = None
         if values and self.value_head is not None:
-            h = out.hidden_states[-1][:, -(R + 1):-1, :].detach().float()
+            h = out.hidden_states[-1][:, -(R + 1) : -1, :].detach().float()
             v = self.value_head(h).squeeze(-1)
         return logits, logp, v
 
     def _micro(self, idx: list[int]) -> list[list[int]]:
         m = max(self.s.training.ppo_micro_batch_size_per_gpu, 1)
-        return [idx[i:i + m] for i in range(0, len(idx), m)]
+        return [idx[i : i + m] for i in range(0, len(idx), m)]
 
     @torch.no_grad()
     def _score(self, batch: TrainBatch) -> dict[str, torch.Tensor]:
@@ -140,8 +147,10 @@ class LocalTrainer:
     def update(self, samples: list[Sample]) -> dict[str, float]:
         """One PPO update on a batch of samples; masked trials (reward None) never enter. → metrics."""
         valid = [s for s in samples if s.reward is not None]
-        metrics: dict[str, float] = {"train/num_samples": float(len(valid)),
-                                     "train/num_masked_samples": float(len(samples) - len(valid))}
+        metrics: dict[str, float] = {
+            "train/num_samples": float(len(valid)),
+            "train/num_masked_samples": float(len(samples) - len(valid)),
+        }
         if not valid:
             return metrics
         t0 = time.perf_counter()
@@ -153,7 +162,9 @@ class LocalTrainer:
         scores = algos.token_level_scores(batch.rewards, batch.response_mask, batch.response_len)
         rewards = scores
         if a.use_kl_in_reward:
-            rewards, kl_mean = algos.kl_in_reward(scores, scored["old_log_probs"], scored["ref_log_prob"], mask, a.kl_coef)
+            rewards, kl_mean = algos.kl_in_reward(
+                scores, scored["old_log_probs"], scored["ref_log_prob"], mask, a.kl_coef
+            )
             metrics["actor/reward_kl_penalty"] = kl_mean
             metrics["actor/reward_kl_penalty_coeff"] = a.kl_coef
         values = scored["values"] if self.value_head is not None else None
@@ -186,8 +197,10 @@ class LocalTrainer:
             for start in range(0, B, mini):
                 idx = list(range(start, min(start + mini, B)))
                 mb_mask = batch.response_mask[idx]
-                cfg = self.algo.actor_config(batch_num_tokens=max(int(mb_mask.sum()), 1),
-                                             global_batch_size=max(int((mb_mask.sum(-1) > 0).sum()), 1))
+                cfg = self.algo.actor_config(
+                    batch_num_tokens=max(int(mb_mask.sum()), 1),
+                    global_batch_size=max(int((mb_mask.sum(-1) > 0).sum()), 1),
+                )
                 self.optimizer.zero_grad(set_to_none=True)
                 if self.critic_optimizer:
                     self.critic_optimizer.zero_grad(set_to_none=True)
@@ -212,8 +225,14 @@ class LocalTrainer:
                         acc.setdefault("actor/kl_coef", []).append(a.kl_loss_coef)
                     loss.backward()
                     if vpred is not None:
-                        vf, vclip = algos.value_loss(vpred, returns[mi, :r], scored["values"][mi, :r], m,
-                                                     loss_agg_mode=a.loss_agg_mode, **cfg.global_batch_info)
+                        vf, vclip = algos.value_loss(
+                            vpred,
+                            returns[mi, :r],
+                            scored["values"][mi, :r],
+                            m,
+                            loss_agg_mode=a.loss_agg_mode,
+                            **cfg.global_batch_info,
+                        )
                         vf.backward()
                         acc.setdefault("critic/vf_loss", []).append(float(vf.detach()))
                         acc.setdefault("critic/vf_clipfrac", []).append(float(vclip))
@@ -245,12 +264,21 @@ class LocalTrainer:
         import numpy as np
 
         tensors = {
-            "prompts": batch.prompts, "responses": batch.responses, "attention_mask": batch.attention_mask,
-            "response_mask": batch.response_mask, "token_level_scores": scores, "token_level_rewards": rewards,
-            "advantages": adv, "returns": returns, "values": scored["values"],
-            "old_log_probs": scored["old_log_probs"], "rollout_log_probs": batch.rollout_logprobs,
+            "prompts": batch.prompts,
+            "responses": batch.responses,
+            "attention_mask": batch.attention_mask,
+            "response_mask": batch.response_mask,
+            "token_level_scores": scores,
+            "token_level_rewards": rewards,
+            "advantages": adv,
+            "returns": returns,
+            "values": scored["values"],
+            "old_log_probs": scored["old_log_probs"],
+            "rollout_log_probs": batch.rollout_logprobs,
         }
-        dp = DataProto.from_dict(tensors=tensors, non_tensors={"__num_turns__": batch.num_turns.numpy().astype(np.int64)})
+        dp = DataProto.from_dict(
+            tensors=tensors, non_tensors={"__num_turns__": batch.num_turns.numpy().astype(np.int64)}
+        )
         m = compute_data_metrics(dp, use_critic=self.value_head is not None)
         m |= calculate_debug_metrics(dp)
         t = self.s.training

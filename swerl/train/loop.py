@@ -51,7 +51,7 @@ class Schedule:
             epoch, pos = epoch + 1, 0
         order = self.order(epoch)
         reps = math.ceil(self.batch / self.n_tasks)
-        idx = (order * reps)[pos:pos + self.batch]
+        idx = (order * reps)[pos : pos + self.batch]
         return idx, epoch, pos + self.batch
 
 
@@ -66,12 +66,20 @@ class Stopped(Exception):
 
 
 class TrainLoop:
-    def __init__(self, schedule: Schedule, *, rollout: Callable[[int, list[int]], StepResult],
-                 update: Callable[[list], dict[str, float]], save: Callable[[int, dict], object] | None,
-                 ckpt: CheckpointManager | None, logger: StepLogger, resume: bool = True,
-                 restore: Callable[[int], dict] | None = None,
-                 validate: Callable[[int], dict[str, float]] | None = None,
-                 on_step: Callable[[int, dict], None] | None = None):
+    def __init__(
+        self,
+        schedule: Schedule,
+        *,
+        rollout: Callable[[int, list[int]], StepResult],
+        update: Callable[[list], dict[str, float]],
+        save: Callable[[int, dict], object] | None,
+        ckpt: CheckpointManager | None,
+        logger: StepLogger,
+        resume: bool = True,
+        restore: Callable[[int], dict] | None = None,
+        validate: Callable[[int], dict[str, float]] | None = None,
+        on_step: Callable[[int, dict], None] | None = None,
+    ):
         self.s = schedule
         self.rollout, self.update, self.save, self.restore = rollout, update, save, restore
         self.ckpt, self.log, self.resume, self.validate, self.on_step = ckpt, logger, resume, validate, on_step
@@ -137,8 +145,14 @@ class TrainLoop:
         self.in_update = False
         t2 = time.perf_counter()
         self.step, self.epoch, self.pos = step, epoch, pos
-        metrics = {**res.metrics, **m, "training/global_step": float(step), "training/epoch": float(epoch),
-                   "timing_s/gen": t1 - t0, "timing_s/update": t2 - t1}
+        metrics = {
+            **res.metrics,
+            **m,
+            "training/global_step": float(step),
+            "training/epoch": float(epoch),
+            "timing_s/gen": t1 - t0,
+            "timing_s/update": t2 - t1,
+        }
         if self.s.save_freq > 0 and step % self.s.save_freq == 0:
             self._save()
         if self.validate and self.s.test_freq > 0 and step % self.s.test_freq == 0:

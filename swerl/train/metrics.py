@@ -15,11 +15,13 @@ from typing import TextIO
 from swerl.models.logline import EXP_PREFIX, format_step  # the one formatter of step lines
 
 PREFIX = EXP_PREFIX
-THROUGHPUT_KEYS = ("perf/throughput", "perf/total_num_tokens", "perf/time_per_step", "timing_s/gen",
-                   "rollout/tokens_per_s")
-
-
-
+THROUGHPUT_KEYS = (
+    "perf/throughput",
+    "perf/total_num_tokens",
+    "perf/time_per_step",
+    "timing_s/gen",
+    "rollout/tokens_per_s",
+)
 
 
 def rollout_metrics(outcomes) -> dict[str, float]:
@@ -37,8 +39,13 @@ def rollout_metrics(outcomes) -> dict[str, float]:
         "rollout/masked": float(len(masked)),
         "rollout/masked_ratio": len(masked) / max(n, 1),
         "rollout/timeout": float(sum("timeout" in r or r == "tail_killed" for r in reasons)),
-        "rollout/error": float(sum(r.startswith("error") or r in ("sandbox_died", "sandbox_build", "sandbox_start",
-                                                                  "verifier_error", "proxy_error") for r in reasons)),
+        "rollout/error": float(
+            sum(
+                r.startswith("error")
+                or r in ("sandbox_died", "sandbox_build", "sandbox_start", "verifier_error", "proxy_error")
+                for r in reasons
+            )
+        ),
         "rollout/trial_time_p50": pct(0.5),
         "rollout/trial_time_p95": pct(0.95),
         "rollout/reward_mean_all": sum(o.reward or 0.0 for o in outcomes if not o.masked) / max(n - len(masked), 1),
@@ -86,8 +93,16 @@ class StepLogger:
 
         d = root / "wandb"
         d.mkdir(parents=True, exist_ok=True)
-        run = wandb.init(project=project, name=exp, id=exp.replace("/", "-"), resume="allow", mode=mode,
-                         dir=str(root), config=config, settings=wandb.Settings(silent=True, console="off"))
+        run = wandb.init(
+            project=project,
+            name=exp,
+            id=exp.replace("/", "-"),
+            resume="allow",
+            mode=mode,
+            dir=str(root),
+            config=config,
+            settings=wandb.Settings(silent=True, console="off"),
+        )
         self.wandb = run
         return Path(run.dir).parent
 

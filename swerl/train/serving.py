@@ -24,8 +24,17 @@ class Serving:
         self.gateway.stop()
 
 
-def boot(cfg: SwerlConfig, engine, tokenizer, paths: RunPaths, *, max_len: int | None = None,
-         gateway_port: int = 0, proxy_port: int | None = None, state_file: Path | None = None) -> Serving:
+def boot(
+    cfg: SwerlConfig,
+    engine,
+    tokenizer,
+    paths: RunPaths,
+    *,
+    max_len: int | None = None,
+    gateway_port: int = 0,
+    proxy_port: int | None = None,
+    state_file: Path | None = None,
+) -> Serving:
     """Start the gateway over `engine`, then the proxy (recorded in the run state with its start time before
     it is waited for, so a crash during boot leaves nothing unaccounted); stops what it started on failure."""
     from swerl.rollout.agents.registry import AgentEndpoint
@@ -38,21 +47,28 @@ def boot(cfg: SwerlConfig, engine, tokenizer, paths: RunPaths, *, max_len: int |
     from swerl.serve.stack import gateway_settings
 
     i = cfg.input
-    gw = GatewayServer(create_app(engine, tokenizer, gateway_settings(cfg, paths.trials_dir, max_len)),
-                       port=gateway_port).start()
+    gw = GatewayServer(
+        create_app(engine, tokenizer, gateway_settings(cfg, paths.trials_dir, max_len)), port=gateway_port
+    ).start()
     key = master_key_for(cfg)
     proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=proxy_port)
     try:
         proxy.start()
         if state_file is not None:
-            update_state(state_file, ports={"litellm": proxy.port, "gateway": gw.port},
-                         procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))])
+            update_state(
+                state_file,
+                ports={"litellm": proxy.port, "gateway": gw.port},
+                procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))],
+            )
         proxy.wait_ready()
     except BaseException:
         proxy.stop()
         gw.stop()
         raise
-    ep = AgentEndpoint(host_url=proxy.base_url,
-                       sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
-                       api_key=key, model=i.model.served_model_name)
+    ep = AgentEndpoint(
+        host_url=proxy.base_url,
+        sandbox_url=f"http://{sandbox_proxy_host(i.harbor_agent.docker_host)}:{proxy.port}",
+        api_key=key,
+        model=i.model.served_model_name,
+    )
     return Serving(gw, proxy, ep)

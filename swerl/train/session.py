@@ -25,7 +25,6 @@ from swerl.train.loop import Schedule, Stopped, StepResult, TrainLoop
 from swerl.train.metrics import StepLogger, rollout_metrics
 
 
-
 def estimate_s(cfg: SwerlConfig, total_steps: int) -> tuple[float, str]:
     """A rough wall-time estimate, said at the start (refined after step 1 from the measured step time).
     Trial: ~15 s sandbox overhead + turns × tokens at ~8 tok/s per stream (2 cores, batched decode);
@@ -36,11 +35,15 @@ def estimate_s(cfg: SwerlConfig, total_steps: int) -> tuple[float, str]:
     per_trial = 15 + i.harbor_agent.max_turns * i.training.max_tokens_per_turn / 8
     step = waves * per_trial + 1.5 * trials
     boot = 60.0
-    return boot + total_steps * step, f"{total_steps} steps × ({trials} trials in {waves} waves of ~{per_trial:.0f}s + update) + boot"
+    return (
+        boot + total_steps * step,
+        f"{total_steps} steps × ({trials} trials in {waves} waves of ~{per_trial:.0f}s + update) + boot",
+    )
 
 
-def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, status: str,
-                   final: dict[str, float], log: StepLogger) -> None:
+def _write_outputs(
+    cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, status: str, final: dict[str, float], log: StepLogger
+) -> None:
     """`runtime_info.output` (swerl.run.output.run_output — the launcher's archive writes the same record) →
     `.swerl/output.yaml` always; into config.yaml via the run layer's targeted edit (comments and order kept
     byte for byte, result re-validated) — skipped with a note if that fails."""
@@ -49,7 +52,8 @@ def _write_outputs(cfg: SwerlConfig, config_path: Path | None, paths: RunPaths, 
     out = run_output(cfg, paths.exp, os.environ.get("SWERL_RUN_ID") or paths.exp, status, final)
     paths.state_dir.mkdir(parents=True, exist_ok=True)
     (paths.state_dir / "output.yaml").write_text(
-        yaml.safe_dump({"runtime_info": {"output": out.model_dump(mode="json")}}, sort_keys=False))
+        yaml.safe_dump({"runtime_info": {"output": out.model_dump(mode="json")}}, sort_keys=False)
+    )
     if config_path is not None:
         try:
             write_output(config_path, out)
@@ -92,9 +96,15 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     paths = RunPaths.of(cfg, exp)
     rows = load_index(resolve(cfg, i.data.train_index))
     val_rows = load_index(resolve(cfg, i.data.val_index)) if i.data.val_index else []
-    sched = Schedule(n_tasks=len(rows), batch=t.train_batch_size, epochs=t.total_epochs,
-                     total_steps=t.total_training_steps, save_freq=t.save_freq, test_freq=t.test_freq,
-                     seed=i.experiment.seed)
+    sched = Schedule(
+        n_tasks=len(rows),
+        batch=t.train_batch_size,
+        epochs=t.total_epochs,
+        total_steps=t.total_training_steps,
+        save_freq=t.save_freq,
+        test_freq=t.test_freq,
+        seed=i.experiment.seed,
+    )
     est, how = estimate_s(cfg, sched.total)
     log.info(f"expect ~{est / 60:.0f} min ({how}); refined after step 1")
     state_file = _state_file(paths)
@@ -117,18 +127,28 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     serving = None
     update_state(state_file, sandbox_label=f"swerl.run={exp}")
     try:
-        serving = boot(cfg, engine, tok, paths, max_len=max_len, gateway_port=i.infrastructure.gateway_port,
-                       state_file=state_file)
-        log.info(f"gateway {serving.gateway.url} · proxy {serving.proxy.base_url} ready · boot "
-                 f"{time.perf_counter() - t0:.0f}s")
+        serving = boot(
+            cfg, engine, tok, paths, max_len=max_len, gateway_port=i.infrastructure.gateway_port, state_file=state_file
+        )
+        log.info(
+            f"gateway {serving.gateway.url} · proxy {serving.proxy.base_url} ready · boot "
+            f"{time.perf_counter() - t0:.0f}s"
+        )
         endpoint = serving.endpoint
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp)
         ss = SampleSettings.from_config(cfg)
 
         def rollout(step: int, idx: list[int]) -> StepResult:
-            jobs = [TrialJob(trial_id=make_trial_id(step, rows[j].instance_id, k), task=rows[j],
-                             group=f"{rows[j].instance_id}#{b}", agent_name=rows[j].agent_name)
-                    for b, j in enumerate(idx) for k in range(t.n_resp_per_prompt)]
+            jobs = [
+                TrialJob(
+                    trial_id=make_trial_id(step, rows[j].instance_id, k),
+                    task=rows[j],
+                    group=f"{rows[j].instance_id}#{b}",
+                    agent_name=rows[j].agent_name,
+                )
+                for b, j in enumerate(idx)
+                for k in range(t.n_resp_per_prompt)
+            ]
             outs = asyncio.run(run_trials(jobs, rs, endpoint))
             check_step(outs, i.harbor_runtime.max_masked_fraction)  # raises RunCannotTrain: no update, no checkpoint
             samples = [s for o in outs for s in build_samples(o, ss)]
@@ -141,13 +161,26 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
                 return {**trainer.update(samples), "timing_s/wait_engine": waited}
 
         def validate(step: int) -> dict[str, float]:
-            vs = rs.model_copy(update={"agent": dataclasses.replace(rs.agent, temperature=0.0), "tail_kill_enabled": False})
-            jobs = [TrialJob(trial_id=make_trial_id(step, f"val-{r.instance_id}", 0), task=r, group=r.instance_id,
-                             agent_name=r.agent_name) for r in val_rows]
+            vs = rs.model_copy(
+                update={"agent": dataclasses.replace(rs.agent, temperature=0.0), "tail_kill_enabled": False}
+            )
+            jobs = [
+                TrialJob(
+                    trial_id=make_trial_id(step, f"val-{r.instance_id}", 0),
+                    task=r,
+                    group=r.instance_id,
+                    agent_name=r.agent_name,
+                )
+                for r in val_rows
+            ]
             outs = asyncio.run(run_trials(jobs, vs, endpoint))
             rewards = [o.reward or 0.0 for o in outs if not o.masked]
             mean = sum(rewards) / max(len(rewards), 1)
-            return {"val/score/mean": mean, "val-core/harbor/reward/mean@1": mean, "val/masked": float(len(outs) - len(rewards))}
+            return {
+                "val/score/mean": mean,
+                "val-core/harbor/reward/mean@1": mean,
+                "val/masked": float(len(outs) - len(rewards)),
+            }
 
         def on_step(step: int, m: dict) -> None:
             eta = loop.eta_s()
@@ -155,13 +188,21 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
                 log.info(f"step {step}/{sched.total} took {m['timing_s/step']:.0f}s → ~{eta / 60:.1f} min left")
 
         loop = TrainLoop(
-            sched, rollout=rollout, update=update, ckpt=ckpt, logger=log, resume=t.resume_mode == "auto",
+            sched,
+            rollout=rollout,
+            update=update,
+            ckpt=ckpt,
+            logger=log,
+            resume=t.resume_mode == "auto",
             save=lambda step, st: ckpt.save(step, trainer.model, tok, trainer, st),
             restore=lambda step: ckpt.load(step, trainer.model, trainer),
-            validate=validate if val_rows else None, on_step=on_step,
+            validate=validate if val_rows else None,
+            on_step=on_step,
         )
-        log.info(f"training {sched.total} steps: {t.train_batch_size} tasks × {t.n_resp_per_prompt} trials/step, "
-                 f"{i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}, {len(rows)} tasks in the index")
+        log.info(
+            f"training {sched.total} steps: {t.train_batch_size} tasks × {t.n_resp_per_prompt} trials/step, "
+            f"{i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}, {len(rows)} tasks in the index"
+        )
         final = loop.run()
         status = "finished"
         return final

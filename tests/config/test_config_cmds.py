@@ -51,7 +51,10 @@ def test_show_redacts_secrets(tmp_path):
 
 def test_env_lines_evaluate_in_bash(tmp_path):
     cfg = load_config(_with_key(tmp_path))
-    script = "\n".join(env_lines(cfg)) + '\necho "$SWERL_VLLM_GEN_TP|$SWERL_DATA_TRAIN_INDEX|$SWERL_HARBOR_RUNTIME_TAIL_KILL_ENABLED|${SWERL_CREDENTIALS_WANDB_API_KEY-unset}|$WANDB_MODE"\n'
+    script = (
+        "\n".join(env_lines(cfg))
+        + '\necho "$SWERL_VLLM_GEN_TP|$SWERL_DATA_TRAIN_INDEX|$SWERL_HARBOR_RUNTIME_TAIL_KILL_ENABLED|${SWERL_CREDENTIALS_WANDB_API_KEY-unset}|$WANDB_MODE"\n'
+    )
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout.strip()
     assert out == f"1|{tmp_path}/my tasks/easy|1|unset|offline"
     assert "wk-very-secret" not in script
@@ -59,6 +62,8 @@ def test_env_lines_evaluate_in_bash(tmp_path):
 
 def test_reference_doc_is_current():
     doc = REPO / "docs" / "config-reference.md"
-    assert doc.read_text() == reference_text(), "regenerate: .venv/bin/swerl config reference -o docs/config-reference.md"
+    assert doc.read_text() == reference_text(), (
+        "regenerate: .venv/bin/swerl config reference -o docs/config-reference.md"
+    )
     for key in ("`gen_tp`", "`docker_host`", "`wandb_api_key`", "`tail_kill_fraction`", "`kubeconfig`"):
         assert key in doc.read_text()

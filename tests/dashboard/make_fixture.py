@@ -73,20 +73,44 @@ def step_line(step: int, rng: random.Random) -> str:
 
 
 def _tool_call(i: int, cmd: str) -> dict:
-    return {"id": f"call_{i:04x}", "type": "function", "function": {"name": "bash", "arguments": json.dumps({"command": cmd})}}
+    return {
+        "id": f"call_{i:04x}",
+        "type": "function",
+        "function": {"name": "bash", "arguments": json.dumps({"command": cmd})},
+    }
 
 
 def write_trial(d: Path, trial: str, task: str, reward: float, masked: str | None) -> None:
     d.mkdir(parents=True, exist_ok=True)
-    system = {"role": "system", "content": "You are a coding agent. Use the bash tool to solve the task.\n" + "Rules: " + "be concise. " * 300}
+    system = {
+        "role": "system",
+        "content": "You are a coding agent. Use the bash tool to solve the task.\n" + "Rules: " + "be concise. " * 300,
+    }
     user = {"role": "user", "content": f"Task {task}: create /app/hello.txt containing 'hello world'."}
-    tools = [{"type": "function", "function": {"name": "bash", "description": "Run a shell command", "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}}]
-    a1 = {"role": "assistant", "content": "I'll list the directory first.", "tool_calls": [_tool_call(1, "ls -la /app")]}
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "bash",
+                "description": "Run a shell command",
+                "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
+            },
+        }
+    ]
+    a1 = {
+        "role": "assistant",
+        "content": "I'll list the directory first.",
+        "tool_calls": [_tool_call(1, "ls -la /app")],
+    }
     t1 = {"role": "tool", "tool_call_id": "call_0001", "content": "total 8\ndrwxr-xr-x 2 root root 4096 .\n"}
     a2 = {"role": "assistant", "content": None, "tool_calls": [_tool_call(2, "echo 'hello world' > /app/hello.txt")]}
     t2 = {"role": "tool", "tool_call_id": "call_0002", "content": ""}
     a3 = {"role": "assistant", "content": "Done: /app/hello.txt now contains 'hello world'."}
-    calls = [([system, user], a1, "tool_calls"), ([system, user, a1, t1], a2, "tool_calls"), ([system, user, a1, t1, a2, t2], a3, "stop")]
+    calls = [
+        ([system, user], a1, "tool_calls"),
+        ([system, user, a1, t1], a2, "tool_calls"),
+        ([system, user, a1, t1, a2, t2], a3, "stop"),
+    ]
     t0 = 1764118923.0
     with (d / "litellm-trajectory.jsonl").open("w") as f, (d / "tokens.jsonl").open("w") as tf:
         prompt = 0
@@ -101,41 +125,90 @@ def write_trial(d: Path, trial: str, task: str, reward: float, masked: str | Non
                 "litellm_call_id": lcid,
                 "model": "hosted_vllm/vllm_model",
                 "stream": False,
-                "request": {"model": "vllm_model", "messages": msgs, "tools": tools, "max_tokens": 96, "temperature": 1.0},
-                "response": {"id": call_id, "object": "chat.completion", "model": "vllm_model", "created": 1764118923,
-                             "choices": [{"index": 0, "message": reply, "finish_reason": finish}],
-                             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}},
-                "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+                "request": {
+                    "model": "vllm_model",
+                    "messages": msgs,
+                    "tools": tools,
+                    "max_tokens": 96,
+                    "temperature": 1.0,
+                },
+                "response": {
+                    "id": call_id,
+                    "object": "chat.completion",
+                    "model": "vllm_model",
+                    "created": 1764118923,
+                    "choices": [{"index": 0, "message": reply, "finish_reason": finish}],
+                    "usage": {
+                        "prompt_tokens": prompt,
+                        "completion_tokens": completion,
+                        "total_tokens": prompt + completion,
+                    },
+                },
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
                 "error": None,
                 "t_start": t0 + 3 * k,
                 "t_end": t0 + 3 * k + 1.25,
             }
             f.write(json.dumps(rec) + "\n")
-            tok = {"call_id": rec["call_id"], "trial_id": trial, "segment": 0, "new_segment": False,
-                   "prompt_ids": list(range(prompt)), "response_ids": list(range(completion)),
-                   "response_logprobs": [-0.5] * completion, "finish_reason": finish, "num_tool_calls": len(reply.get("tool_calls") or []),
-                   "prompt_tokens": prompt, "completion_tokens": completion, "t_start": t0 + 3 * k, "t_end": t0 + 3 * k + 1.25,
-                   "reused_prefix": 0 if k == 0 else prompt - 60, "model": "vllm_model", "litellm_call_id": lcid}
+            tok = {
+                "call_id": rec["call_id"],
+                "trial_id": trial,
+                "segment": 0,
+                "new_segment": False,
+                "prompt_ids": list(range(prompt)),
+                "response_ids": list(range(completion)),
+                "response_logprobs": [-0.5] * completion,
+                "finish_reason": finish,
+                "num_tool_calls": len(reply.get("tool_calls") or []),
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "t_start": t0 + 3 * k,
+                "t_end": t0 + 3 * k + 1.25,
+                "reused_prefix": 0 if k == 0 else prompt - 60,
+                "model": "vllm_model",
+                "litellm_call_id": lcid,
+            }
             tf.write(json.dumps(tok) + "\n")
     result = {
-        "id": "6f1c2d4e-0000-4000-8000-000000000000", "task_name": task, "trial_name": trial,
-        "trial_uri": f"file://{d}", "agent_info": {"name": "swerl-bash", "version": "0.1.0"},
+        "id": "6f1c2d4e-0000-4000-8000-000000000000",
+        "task_name": task,
+        "trial_name": trial,
+        "trial_uri": f"file://{d}",
+        "agent_info": {"name": "swerl-bash", "version": "0.1.0"},
         "verifier_result": None if masked else {"rewards": {"reward": reward}},
-        "exception_info": {"exception_type": "AgentTimeoutError", "exception_message": "agent timed out after 300 s",
-                           "exception_traceback": "Traceback ...", "occurred_at": "2026-11-26T01:05:00Z"} if masked else None,
-        "started_at": "2026-11-26T01:02:03Z", "finished_at": "2026-11-26T01:04:40Z",
+        "exception_info": {
+            "exception_type": "AgentTimeoutError",
+            "exception_message": "agent timed out after 300 s",
+            "exception_traceback": "Traceback ...",
+            "occurred_at": "2026-11-26T01:05:00Z",
+        }
+        if masked
+        else None,
+        "started_at": "2026-11-26T01:02:03Z",
+        "finished_at": "2026-11-26T01:04:40Z",
         "agent_execution": {"started_at": "2026-11-26T01:02:05Z", "finished_at": "2026-11-26T01:04:30Z"},
     }
     (d / "result.json").write_text(json.dumps(result, indent=2))
+
 
 def write_tree(root: Path, steps: int = 12, trial_steps: int = 3) -> None:
     rng = random.Random(7)
     logs = root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    lines = [f"[sync_1node_cc] exp={EXP}", f"[sync_1node_cc] config={root}/config.yaml",
-             "[sync_1node_cc] litellm: waiting for http://127.0.0.1:8002/health/liveliness", "[sync_1node_cc] litellm up"]
-    exp_lines = ["2026-11-26 01:02:10,120 INFO trainer: starting GRPO, 4 prompts x 4 responses",
-                 "\x00\x00 garbage \xff line step:oops - not:metrics"]
+    lines = [
+        f"[sync_1node_cc] exp={EXP}",
+        f"[sync_1node_cc] config={root}/config.yaml",
+        "[sync_1node_cc] litellm: waiting for http://127.0.0.1:8002/health/liveliness",
+        "[sync_1node_cc] litellm up",
+    ]
+    exp_lines = [
+        "2026-11-26 01:02:10,120 INFO trainer: starting GRPO, 4 prompts x 4 responses",
+        "\x00\x00 garbage \xff line step:oops - not:metrics",
+    ]
     for s in range(1, steps + 1):
         line = step_line(s, rng)
         lines.append(f"(TaskRunner pid=48211) {line}")
@@ -151,14 +224,16 @@ def write_tree(root: Path, steps: int = 12, trial_steps: int = 3) -> None:
             for k in range(2):
                 trial = f"step{s}-{task}-{k}-{(s * 31 + t * 7 + k) % 65536:04x}"
                 masked = "timeout" if (s, t, k) == (2, 1, 1) else None
-                write_trial(root / "trials" / PROJECT / EXP / f"step_{s}" / trial, trial, task, float((s + k) % 2), masked)
+                write_trial(
+                    root / "trials" / PROJECT / EXP / f"step_{s}" / trial, trial, task, float((s + k) % 2), masked
+                )
     art = root / "artifacts"
     art.mkdir(exist_ok=True)
     (art / "index.yaml").write_text(
-        "- id: run_001\n  started_at: \"2026-11-25T22:00:00Z\"\n  completed_at: \"2026-11-25T23:10:00Z\"\n"
-        "  status: completed\n  archive: artifacts/archives/run_001/\n  notes: \"5 steps, score 0.1 -> 0.3\"\n"
-        "- id: run_002\n  started_at: \"2026-11-26T01:02:03Z\"\n  completed_at: \"\"\n"
-        "  status: running\n  archive: artifacts/archives/run_002/\n  notes: \"embedded CPU default\"\n"
+        '- id: run_001\n  started_at: "2026-11-25T22:00:00Z"\n  completed_at: "2026-11-25T23:10:00Z"\n'
+        '  status: completed\n  archive: artifacts/archives/run_001/\n  notes: "5 steps, score 0.1 -> 0.3"\n'
+        '- id: run_002\n  started_at: "2026-11-26T01:02:03Z"\n  completed_at: ""\n'
+        '  status: running\n  archive: artifacts/archives/run_002/\n  notes: "embedded CPU default"\n'
     )
 
 

@@ -31,8 +31,15 @@ def test_metrics_filter_prefix_and_since(served):
     base, _ = served
     m = get(base, f"/api/runs/{EXP}/metrics?keys=critic/score/mean,timing_s/*")
     assert m["steps"] == list(range(1, 13)) and len(m["time"]) == 12 and m["time"][0] > 100
-    assert set(m["series"]) == {"critic/score/mean", "timing_s/gen", "timing_s/reward", "timing_s/old_log_prob",
-                                "timing_s/adv", "timing_s/update_actor", "timing_s/step"}
+    assert set(m["series"]) == {
+        "critic/score/mean",
+        "timing_s/gen",
+        "timing_s/reward",
+        "timing_s/old_log_prob",
+        "timing_s/adv",
+        "timing_s/update_actor",
+        "timing_s/step",
+    }
     assert "actor/entropy" in m["keys"] and "throughput/tokens_per_s" not in m["keys"]  # the vllm log is skipped
     tail = get(base, f"/api/runs/{EXP}/metrics?keys=critic/score/mean&since=10")
     assert tail["steps"] == [11, 12] and tail["series"]["critic/score/mean"] == m["series"]["critic/score/mean"][-2:]
@@ -50,7 +57,12 @@ def test_trials_of_a_step_with_reward_mask_and_token_counts(served):
     assert masked["error"] == "AgentTimeoutError"
     ok = rows["step2-hello-world-1-003f"]
     assert ok["reward"] == 1.0 and ok["num_calls"] == 3
-    assert ok["tokens"] == {"calls": 3, "prompt_tokens": 410 + 470 + 530, "completion_tokens": 24 + 31 + 38, "segments": 1}
+    assert ok["tokens"] == {
+        "calls": 3,
+        "prompt_tokens": 410 + 470 + 530,
+        "completion_tokens": 24 + 31 + 38,
+        "segments": 1,
+    }
     get(base, f"/api/runs/{EXP}/steps/99/trials", 404)
     assert get(base, f"/api/runs/{OLD_EXP}/steps")["steps"] == []
 
@@ -86,18 +98,35 @@ def test_partial_and_anthropic_trajectory_lines(served):
     base, root = served
     d = root / "trials" / "swerl" / EXP / "step_3" / "step3-claude-0-beef"
     d.mkdir()
-    rec = {"messages": [{"role": "user", "content": [{"type": "text", "text": "fix it"}]}],
-           "system": "you are claude",
-           "response": {"type": "message", "role": "assistant", "stop_reason": "tool_use",
-                        "content": [{"type": "text", "text": "running"}, {"type": "tool_use", "id": "tu_1", "name": "Bash", "input": {"command": "ls"}}]}}
-    rec2 = {"messages": rec["messages"] + [{"role": "assistant", "content": rec["response"]["content"]},
-                                           {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "a.py"}]}],
-            "system": "you are claude", "response": {"type": "message", "content": [{"type": "text", "text": "done"}]}}
+    rec = {
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "fix it"}]}],
+        "system": "you are claude",
+        "response": {
+            "type": "message",
+            "role": "assistant",
+            "stop_reason": "tool_use",
+            "content": [
+                {"type": "text", "text": "running"},
+                {"type": "tool_use", "id": "tu_1", "name": "Bash", "input": {"command": "ls"}},
+            ],
+        },
+    }
+    rec2 = {
+        "messages": rec["messages"]
+        + [
+            {"role": "assistant", "content": rec["response"]["content"]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "a.py"}]},
+        ],
+        "system": "you are claude",
+        "response": {"type": "message", "content": [{"type": "text", "text": "done"}]},
+    }
     (d / "litellm-trajectory.jsonl").write_text(json.dumps(rec) + "\n" + json.dumps(rec2) + "\n" + '{"messages": [{"ro')
     tj = get(base, f"/api/trajectory?run={EXP}&step=3&trial=step3-claude-0-beef")
     assert len(tj["turns"]) == 2 and tj["reward"] is None and tj["tokens"] == {}
     assert [m["role"] for m in tj["turns"][0]["new_messages"]] == ["system", "user"]
-    assert tj["turns"][0]["response"]["tool_calls"] == [{"id": "tu_1", "name": "Bash", "arguments": '{"command": "ls"}'}]
+    assert tj["turns"][0]["response"]["tool_calls"] == [
+        {"id": "tu_1", "name": "Bash", "arguments": '{"command": "ls"}'}
+    ]
     tool = tj["turns"][1]["new_messages"]
     assert tool == [{"role": "tool", "content": "a.py", "tool_calls": [], "tool_call_id": "tu_1"}]
 
@@ -126,20 +155,54 @@ def test_outcome_json_wins_running_trial_and_failed_call(served):
     is still running (no reward, not masked); a failed proxy call shows its error."""
     base, root = served
     step = root / "trials" / "swerl" / EXP / "step_1"
-    (step / "step1-hello-world-0-001f" / "outcome.json").write_text(json.dumps(
-        {"trial_id": "step1-hello-world-0-001f", "task_id": "hello-world", "group": "g", "reward": None,
-         "masked": True, "mask_reason": "tail_killed", "trial_dir": "x", "duration_s": 61.5}))
+    (step / "step1-hello-world-0-001f" / "outcome.json").write_text(
+        json.dumps(
+            {
+                "trial_id": "step1-hello-world-0-001f",
+                "task_id": "hello-world",
+                "group": "g",
+                "reward": None,
+                "masked": True,
+                "mask_reason": "tail_killed",
+                "trial_dir": "x",
+                "duration_s": 61.5,
+            }
+        )
+    )
     live = step / "step1-hello-world-9-aaaa"
     live.mkdir()
-    (live / "litellm-trajectory.jsonl").write_text(json.dumps(
-        {"trial_id": live.name, "request": {"messages": [{"role": "user", "content": "hi"}]}, "response": None,
-         "usage": None, "error": "APIConnectionError: gateway unreachable", "t_start": 1.0, "t_end": 3.5}) + "\n")
-    (live / "tokens.jsonl").write_text('{"call_id": "c1", "segment": 0, "prompt_tokens": 5, "completion_tokens": 2}\n{"call_id": "c2", "seg')
+    (live / "litellm-trajectory.jsonl").write_text(
+        json.dumps(
+            {
+                "trial_id": live.name,
+                "request": {"messages": [{"role": "user", "content": "hi"}]},
+                "response": None,
+                "usage": None,
+                "error": "APIConnectionError: gateway unreachable",
+                "t_start": 1.0,
+                "t_end": 3.5,
+            }
+        )
+        + "\n"
+    )
+    (live / "tokens.jsonl").write_text(
+        '{"call_id": "c1", "segment": 0, "prompt_tokens": 5, "completion_tokens": 2}\n{"call_id": "c2", "seg'
+    )
     rows = {t["trial"]: t for t in get(base, f"/api/runs/{EXP}/steps/1/trials")["trials"]}
     killed = rows["step1-hello-world-0-001f"]
-    assert (killed["masked"], killed["mask_reason"], killed["reward"], killed["duration_s"]) == (True, "tail_killed", None, 61.5)
+    assert (killed["masked"], killed["mask_reason"], killed["reward"], killed["duration_s"]) == (
+        True,
+        "tail_killed",
+        None,
+        61.5,
+    )
     running = rows[live.name]
     assert (running["finished"], running["masked"], running["reward"]) == (False, False, None)
-    assert running["tokens"] == {"calls": 1, "prompt_tokens": 5, "completion_tokens": 2, "segments": 1}  # partial line waits
+    assert running["tokens"] == {
+        "calls": 1,
+        "prompt_tokens": 5,
+        "completion_tokens": 2,
+        "segments": 1,
+    }  # partial line waits
     tj = get(base, f"/api/trajectory?run={EXP}&step=1&trial={live.name}")
     assert tj["turns"][0]["error"].startswith("APIConnectionError") and tj["turns"][0]["latency_s"] == 2.5

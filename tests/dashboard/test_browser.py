@@ -32,9 +32,17 @@ pytestmark = [
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -56,7 +64,9 @@ def shot(page, name: str) -> None:
 
 
 def panel_points(page) -> dict[str, int]:
-    return page.eval_on_selector_all("[data-panel]", "els => Object.fromEntries(els.map(e => [e.dataset.panel, +e.dataset.points]))")
+    return page.eval_on_selector_all(
+        "[data-panel]", "els => Object.fromEntries(els.map(e => [e.dataset.panel, +e.dataset.points]))"
+    )
 
 
 def check_charts_and_browser(page, name: str) -> None:
@@ -101,14 +111,18 @@ def test_live_run_auto_refreshes(page, served):
     log = root / "logs" / f"{OLD_EXP}.log"
     (root / ".swerl").mkdir(exist_ok=True)
     me = os.getpid()
-    (root / ".swerl" / "run.json").write_text(json.dumps({"pid": me, "pid_start": procs.start_ticks(me), "exp": OLD_EXP}))
+    (root / ".swerl" / "run.json").write_text(
+        json.dumps({"pid": me, "pid_start": procs.start_ticks(me), "exp": OLD_EXP})
+    )
     stop = threading.Event()
 
     def write() -> None:
         step = 6
         while not stop.is_set() and step <= 40:
             with log.open("a") as f:
-                f.write(f"(TaskRunner pid=1) step:{step} - critic/score/mean:np.float64({step / 40}) - actor/kl_loss:0.001 - timing_s/step:12.5\n")
+                f.write(
+                    f"(TaskRunner pid=1) step:{step} - critic/score/mean:np.float64({step / 40}) - actor/kl_loss:0.001 - timing_s/step:12.5\n"
+                )
             step += 1
             time.sleep(0.2)
 
@@ -185,7 +199,8 @@ def test_empty_logs_dir(page, tmp_path: Path):
         page.wait_for_selector("#charts:has-text('no runs yet')")
         assert page.inner_text("#refresh") == "waiting for a run"
         (tmp_path / "logs" / "launch_20261126-090000.log").write_text(
-            "[sync_1node_cc] exp=fresh\nstep:1 - critic/score/mean:0.5\n")  # a launch begins
+            "[sync_1node_cc] exp=fresh\nstep:1 - critic/score/mean:0.5\n"
+        )  # a launch begins
         page.wait_for_selector('[data-panel="reward"][data-points="1"]')
         assert page.inner_text("#state") == "running"
         # checked while the server still runs: the page keeps polling every 300 ms, and a poll that lands

@@ -69,11 +69,21 @@ def test_serve_sh_wraps_the_cli(run_root: Path):
     repo = Path(__file__).resolve().parents[2]
     port = free_port()
     env = {**os.environ, "PORT": str(port)}
-    r = subprocess.run(["bash", str(repo / "dashboard" / "serve.sh"), "start", "--root", str(run_root)], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        ["bash", str(repo / "dashboard" / "serve.sh"), "start", "--root", str(run_root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     try:
         assert r.returncode == 0, r.stderr
         assert httpx.get(f"http://127.0.0.1:{port}/api/config").status_code == 200
     finally:
-        subprocess.run(["bash", str(repo / "dashboard" / "serve.sh"), "stop", "--root", str(run_root)], capture_output=True, timeout=60)
+        subprocess.run(
+            ["bash", str(repo / "dashboard" / "serve.sh"), "stop", "--root", str(run_root)],
+            capture_output=True,
+            timeout=60,
+        )
     bad = subprocess.run(["bash", str(repo / "dashboard" / "serve.sh"), "launch"], capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr

@@ -19,8 +19,16 @@ def test_parses_verl_format_with_numpy_values_and_ray_prefix():
     from verl.utils.logger.aggregate_logger import concat_dict_to_str  # verl's own writer (imports torch: slow)
 
     line = concat_dict_to_str(
-        {"critic/score/mean": np.float64(0.25), "actor/kl_loss": np.float32(0.001), "training/global_step": 7,
-         "actor/entropy": float("nan"), "perf/mfu/actor": 0.31, "note": "text is skipped"}, step=7)
+        {
+            "critic/score/mean": np.float64(0.25),
+            "actor/kl_loss": np.float32(0.001),
+            "training/global_step": 7,
+            "actor/entropy": float("nan"),
+            "perf/mfu/actor": 0.31,
+            "note": "text is skipped",
+        },
+        step=7,
+    )
     assert line.startswith("step:7 - critic/score/mean:np.float64(0.25)")
     step, m = parse_step_line(f"(TaskRunner pid=4821) {line}\n")
     assert step == 7
@@ -30,8 +38,15 @@ def test_parses_verl_format_with_numpy_values_and_ray_prefix():
 
 
 def test_rejects_lines_that_are_not_metric_lines():
-    for junk in ["", "INFO harbor: step 3 finished", "restep:3 - a:1", "step:x - a:1", "\x00\xff garbage step:",
-                 "step:3", "2026 WARNING: timestep:12 - x:1"]:
+    for junk in [
+        "",
+        "INFO harbor: step 3 finished",
+        "restep:3 - a:1",
+        "step:x - a:1",
+        "\x00\xff garbage step:",
+        "step:3",
+        "2026 WARNING: timestep:12 - x:1",
+    ]:
         assert parse_step_line(junk) is None, junk
     step, m = parse_step_line("step:3 - a:1 - broken - b:np.float64(oops) - c:2e-3")
     assert step == 3 and m == {"a": 1.0, "c": 0.002}
@@ -44,7 +59,10 @@ def test_extract_matches_whole_keys_only():
 
 
 def test_exp_header():
-    assert exp_from_header("x\n[sync_1node_cc] exp=harbor-cc-sync-1n-20261126-010203\n") == "harbor-cc-sync-1n-20261126-010203"
+    assert (
+        exp_from_header("x\n[sync_1node_cc] exp=harbor-cc-sync-1n-20261126-010203\n")
+        == "harbor-cc-sync-1n-20261126-010203"
+    )
     assert exp_from_header("[sync_1node_cc] starting\nno name here") is None
 
 
@@ -83,5 +101,7 @@ def test_10k_step_log_loads_in_under_2_seconds(tmp_path: Path):
     t1 = time.perf_counter()
     api.handle("/api/runs/big/metrics", {"keys": "critic/score/mean"})
     warm = time.perf_counter() - t1
-    print(f"10k-step log ({size_mb:.1f} MB, {len(m['keys'])} metrics/step): cold {cold:.2f} s, cached {warm * 1000:.0f} ms")
+    print(
+        f"10k-step log ({size_mb:.1f} MB, {len(m['keys'])} metrics/step): cold {cold:.2f} s, cached {warm * 1000:.0f} ms"
+    )
     # timings are printed, not asserted (benchmarks are not tests; bench/ has the numbers)

@@ -22,7 +22,9 @@ ACCOUNT = "acct-0123456789abcdef"
 
 
 def deploy(root: Path, out: Path, *args: str, env: dict | None = None, input: str | None = None):
-    return CliRunner().invoke(app, ["dashboard", "deploy", "--root", str(root), "--out", str(out), *args], env=env, input=input)
+    return CliRunner().invoke(
+        app, ["dashboard", "deploy", "--root", str(root), "--out", str(out), *args], env=env, input=input
+    )
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def fake_npx(tmp_path: Path, monkeypatch) -> Path:
     bin_dir.mkdir()
     log = tmp_path / "npx.args"
     npx = bin_dir / "npx"
-    npx.write_text(f'#!/bin/sh\necho "$@" > {log}\necho "deploying with token $CLOUDFLARE_API_TOKEN for $CLOUDFLARE_ACCOUNT_ID"\necho "✨ Deployment complete! https://abc.swerl-dashboard.pages.dev"\n')
+    npx.write_text(
+        f'#!/bin/sh\necho "$@" > {log}\necho "deploying with token $CLOUDFLARE_API_TOKEN for $CLOUDFLARE_ACCOUNT_ID"\necho "✨ Deployment complete! https://abc.swerl-dashboard.pages.dev"\n'
+    )
     npx.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     return log
@@ -100,7 +104,16 @@ def test_asks_before_deploying_and_never_prints_a_secret(run_root: Path, tmp_pat
     assert not fake_npx.exists()
     r = deploy(run_root, out, "--yes", "--project-name", "my-rl")
     assert r.exit_code == 0, r.output
-    assert fake_npx.read_text().split() == ["--yes", "wrangler", "pages", "deploy", str(out), "--project-name", "my-rl", "--commit-dirty=true"]
+    assert fake_npx.read_text().split() == [
+        "--yes",
+        "wrangler",
+        "pages",
+        "deploy",
+        str(out),
+        "--project-name",
+        "my-rl",
+        "--commit-dirty=true",
+    ]
     assert "Deployment complete" in r.output and "deploying with token *** for ***" in r.output
     for text in (declined.output, r.output):
         assert TOKEN not in text and ACCOUNT not in text

@@ -51,8 +51,16 @@ def test_run_state_file_with_a_live_pid_marks_the_run_running(run_root: Path):
     state = run_root / ".swerl" / "run.json"
     state.parent.mkdir()
     me = os.getpid()
-    state.write_text(json.dumps({"pid": me, "pid_start": procs.start_ticks(me), "exp": OLD_EXP,
-                                 "launch_log": str(run_root / "logs" / "launch_x.log")}))
+    state.write_text(
+        json.dumps(
+            {
+                "pid": me,
+                "pid_start": procs.start_ticks(me),
+                "exp": OLD_EXP,
+                "launch_log": str(run_root / "logs" / "launch_x.log"),
+            }
+        )
+    )
     rows = {r["name"]: r["state"] for r in RunIndex(run_root).summaries()}
     assert rows == {OLD_EXP: "running", EXP: "finished"}
     state.write_text(json.dumps({"pid": me, "pid_start": (procs.start_ticks(me) or 0) + 1, "exp": OLD_EXP}))

@@ -49,10 +49,20 @@ def test_idle_summary(block: Path):
 def test_live_summary_names_pid_litellm_and_last_lines(block: Path):
     me = os.getpid()
     (block / ".swerl").mkdir(exist_ok=True)
-    (block / ".swerl" / "run.json").write_text(json.dumps({
-        "pid": me, "pid_start": procs.start_ticks(me), "exp": EXP, "run_id": "run_002",
-        "launch_log": str(block / "logs" / "launch_20261126-010203.log"), "exp_log": str(block / "logs" / f"{EXP}.log"),
-        "ports": {"litellm": free_port()}, "litellm_host": "127.0.0.1"}))
+    (block / ".swerl" / "run.json").write_text(
+        json.dumps(
+            {
+                "pid": me,
+                "pid_start": procs.start_ticks(me),
+                "exp": EXP,
+                "run_id": "run_002",
+                "launch_log": str(block / "logs" / "launch_20261126-010203.log"),
+                "exp_log": str(block / "logs" / f"{EXP}.log"),
+                "ports": {"litellm": free_port()},
+                "litellm_host": "127.0.0.1",
+            }
+        )
+    )
     out = summary()
     assert f"Status: training (pid={me}, up " in out
     assert "litellm: warming" in out  # nothing listens, the run is young → warming, not down

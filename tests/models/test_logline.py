@@ -11,8 +11,13 @@ from swerl.models import logline
 from swerl.run import logs
 from swerl.train.verl_engine.launch import parse_step_line as verl_parse
 
-METRICS = {"critic/score/mean": np.float64(2.0), "actor/entropy": 0.5, "n": 3, "timing_s/step": float("nan"),
-           "note": "text"}
+METRICS = {
+    "critic/score/mean": np.float64(2.0),
+    "actor/entropy": 0.5,
+    "n": 3,
+    "timing_s/step": float("nan"),
+    "note": "text",
+}
 
 
 def test_format_is_verls():

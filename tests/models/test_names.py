@@ -16,14 +16,20 @@ def test_snapshots_match_their_sources():
     assert set(names.TOOL_PARSERS) == set(PARSERS)
 
 
-@pytest.mark.parametrize(("section", "key", "bad", "hint"), [
-    ("algorithm", "adv_estimator", "grpoo", "did you mean 'grpo'"),
-    ("algorithm", "policy_loss_mode", "gpso", "did you mean 'gspo'"),
-    ("vllm", "tool_call_parser", "hermess", "did you mean 'hermes'"),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "bad", "hint"),
+    [
+        ("algorithm", "adv_estimator", "grpoo", "did you mean 'grpo'"),
+        ("algorithm", "policy_loss_mode", "gpso", "did you mean 'gspo'"),
+        ("vllm", "tool_call_parser", "hermess", "did you mean 'hermes'"),
+    ],
+)
 def test_misspelt_name_is_one_line_at_load(section, key, bad, hint):
-    data = {"runtime_info": {"input": {"model": {"model_path": "smollm2"}, "data": {"train_index": "tasks/easy"},
-                                       section: {key: bad}}}}
+    data = {
+        "runtime_info": {
+            "input": {"model": {"model_path": "smollm2"}, "data": {"train_index": "tasks/easy"}, section: {key: bad}}
+        }
+    }
     with pytest.raises(ConfigError) as e:
         parse_config(data)
     msg = str(e.value)

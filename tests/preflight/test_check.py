@@ -23,7 +23,10 @@ def ports_cfg(make_config):
     """A config whose four ports are free random ports (never the fixed 8002/8003/…)."""
 
     def make(**extra):
-        ports = {f"infrastructure.{k}": _free_port() for k in ("litellm_port", "gateway_port", "ray_port", "ray_dashboard_port")}
+        ports = {
+            f"infrastructure.{k}": _free_port()
+            for k in ("litellm_port", "gateway_port", "ray_port", "ray_dashboard_port")
+        }
         return make_config({**ports, **extra}), ports
 
     return make
@@ -67,8 +70,13 @@ def test_live_run_blocks_and_its_port_is_mine(ports_cfg, capsys, tmp_path):
     cfg, ports = ports_cfg()
     port = ports["infrastructure.gateway_port"]
     child = subprocess.Popen(
-        [sys.executable, "-c", f"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); print('up',flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); print('up',flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout.readline().strip() == "up"

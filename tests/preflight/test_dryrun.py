@@ -15,8 +15,22 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-SUMMARY_LABELS = ["Model:", "Served as:", "Train data:", "Val data:", "Backend:", "Parallelism:", "Batch size:",
-                  "Context:", "vLLM:", "Algorithm:", "Epochs:", "Experiment:", "wandb:", "Agent:"]
+SUMMARY_LABELS = [
+    "Model:",
+    "Served as:",
+    "Train data:",
+    "Val data:",
+    "Backend:",
+    "Parallelism:",
+    "Batch size:",
+    "Context:",
+    "vLLM:",
+    "Algorithm:",
+    "Epochs:",
+    "Experiment:",
+    "wandb:",
+    "Agent:",
+]
 
 
 def _snapshot_repo() -> set[str]:
@@ -45,8 +59,13 @@ def _private_tmp_cmd() -> list[str] | None:
     probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs swerl-probe /tmp"], capture_output=True)
     if probe.returncode != 0:
         return None
-    return ["unshare", "-m", "bash", "-c",
-            "mount -t tmpfs swerl-dryrun-tmp /tmp && bash scripts/dryrun.sh; rc=$?; echo '---TMP---'; ls -A /tmp; exit $rc"]
+    return [
+        "unshare",
+        "-m",
+        "bash",
+        "-c",
+        "mount -t tmpfs swerl-dryrun-tmp /tmp && bash scripts/dryrun.sh; rc=$?; echo '---TMP---'; ls -A /tmp; exit $rc",
+    ]
 
 
 @pytest.mark.integration
@@ -58,21 +77,29 @@ def test_default_config_passes_and_has_no_side_effects(tmp_path):
     isolated = _private_tmp_cmd()
     before_repo, before_tmp = _snapshot_repo(), _snapshot_tmp()
     env = {**os.environ, "TMPDIR": str(private_tmp) if not isolated else "/tmp"}
-    out = subprocess.run(isolated or ["bash", "scripts/dryrun.sh"], cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        isolated or ["bash", "scripts/dryrun.sh"], cwd=REPO, capture_output=True, text=True, env=env, timeout=120
+    )
     text, _, left_in_tmp = out.stdout.partition("---TMP---\n")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Run Configuration Summary" in text
     for label in SUMMARY_LABELS:
         assert f"  {label}" in text, label
     assert "docker:daemon" in text and "kv-heads  (vllm.gen_tp=1 divides num_key_value_heads=3" in text
-    assert text.rstrip().splitlines()[-1].startswith("[rl/dryrun] Done. ok=") and text.rstrip().endswith("missing/empty=0")
+    assert text.rstrip().splitlines()[-1].startswith("[rl/dryrun] Done. ok=") and text.rstrip().endswith(
+        "missing/empty=0"
+    )
     after_repo = _snapshot_repo()
-    assert after_repo == before_repo, f"repo changed: +{sorted(after_repo - before_repo)} -{sorted(before_repo - after_repo)}"
+    assert after_repo == before_repo, (
+        f"repo changed: +{sorted(after_repo - before_repo)} -{sorted(before_repo - after_repo)}"
+    )
     if isolated:
         assert left_in_tmp.split() == [], f"dryrun left files in /tmp: {left_in_tmp.split()}"
     else:  # fallback: compare listings (concurrent work on the machine can make this noisy)
         after_tmp = _snapshot_tmp()
-        assert after_tmp == before_tmp, f"/tmp changed: +{sorted(after_tmp - before_tmp)} -{sorted(before_tmp - after_tmp)}"
+        assert after_tmp == before_tmp, (
+            f"/tmp changed: +{sorted(after_tmp - before_tmp)} -{sorted(before_tmp - after_tmp)}"
+        )
         assert list(private_tmp.iterdir()) == []
 
 
@@ -91,8 +118,10 @@ def test_kv_heads_not_divisible_prints_exact_message(make_config, tmp_path, run_
     (model / "config.json").write_text(json.dumps({"num_attention_heads": 24, "num_key_value_heads": 6}))
     code, text = run_dryrun(make_config({"model.model_path": str(model), "vllm.gen_tp": 4}))
     assert code == 1
-    assert ("WARN: vllm.gen_tp=4 does NOT divide num_key_value_heads=6\n"
-            "This will crash with CUDA illegal memory access at first forward pass.\n") in text
+    assert (
+        "WARN: vllm.gen_tp=4 does NOT divide num_key_value_heads=6\n"
+        "This will crash with CUDA illegal memory access at first forward pass.\n"
+    ) in text
     assert any("kv-heads" in ln and "[1, 2, 3, 6]" in ln for ln in blocking_lines(text))
 
 
@@ -186,7 +215,9 @@ def test_parquet_index_rows_are_validated(make_config, tmp_path, run_dryrun, blo
     broken = tmp_path / "broken-task"
     broken.mkdir()
     (broken / "instruction.md").write_text("do it")
-    rows = [{"extra_info": {"harbor_task_path": str(p)}} for p in good] + [{"extra_info": {"harbor_task_path": "broken-task"}}]
+    rows = [{"extra_info": {"harbor_task_path": str(p)}} for p in good] + [
+        {"extra_info": {"harbor_task_path": "broken-task"}}
+    ]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "train.parquet")
     code, text = run_dryrun(make_config({"data.train_index": str(tmp_path / "train.parquet")}))
     line = next(ln for ln in blocking_lines(text) if "data.train_index rows" in ln)

@@ -31,8 +31,14 @@ class _Api(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         assert body["spec"]["resourceAttributes"] == {"namespace": "default", "verb": "create", "resource": "pods"}
-        self._send({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "spec": body["spec"],
-                    "status": {"allowed": self.server.allowed}})
+        self._send(
+            {
+                "kind": "SelfSubjectAccessReview",
+                "apiVersion": "authorization.k8s.io/v1",
+                "spec": body["spec"],
+                "status": {"allowed": self.server.allowed},
+            }
+        )
 
     def log_message(self, *args):
         pass
@@ -44,12 +50,18 @@ def api(tmp_path):
     srv.ready, srv.allowed = "True", True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     kubeconfig = tmp_path / "kubeconfig.yaml"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "t",
-        "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{srv.server_address[1]}"}}],
-        "users": [{"name": "u", "user": {"token": "t0ken"}}],
-        "contexts": [{"name": "t", "context": {"cluster": "c", "user": "u"}}],
-    }))
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "t",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{srv.server_address[1]}"}}],
+                "users": [{"name": "u", "user": {"token": "t0ken"}}],
+                "contexts": [{"name": "t", "context": {"cluster": "c", "user": "u"}}],
+            }
+        )
+    )
     yield srv, kubeconfig
     srv.shutdown()
 
@@ -79,11 +91,17 @@ def test_k8s_no_ready_node_and_no_rbac(api, make_config, run_dryrun, blocking_li
 
 def test_k8s_unreachable_api(make_config, run_dryrun, blocking_lines, tmp_path):
     kubeconfig = tmp_path / "kc.yaml"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "t",
-        "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}],
-        "users": [{"name": "u", "user": {"token": "x"}}],
-        "contexts": [{"name": "t", "context": {"cluster": "c", "user": "u"}}],
-    }))
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "t",
+                "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}],
+                "users": [{"name": "u", "user": {"token": "x"}}],
+                "contexts": [{"name": "t", "context": {"cluster": "c", "user": "u"}}],
+            }
+        )
+    )
     code, text = run_dryrun(_k8s(make_config, kubeconfig))
     assert code == 1 and any("k8s:reachable" in ln and "cannot list nodes" in ln for ln in blocking_lines(text))

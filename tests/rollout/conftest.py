@@ -37,16 +37,24 @@ class ScriptedOpenAI:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 trial = self.path.split("/trial/")[1].split("/")[0] if "/trial/" in self.path else ""
-                outer.requests.append({"path": self.path, "trial": trial, "body": body,
-                                       "auth": self.headers.get("Authorization")})
+                outer.requests.append(
+                    {"path": self.path, "trial": trial, "body": body, "auth": self.headers.get("Authorization")}
+                )
                 k = outer.calls.get(trial, 0)
                 outer.calls[trial] = k + 1
                 script = outer.replies_by_trial.get(trial, outer.replies)
                 text = script[min(k, len(script) - 1)]
-                data = json.dumps({"id": "x", "object": "chat.completion", "model": body["model"],
-                                   "choices": [{"index": 0, "finish_reason": "stop",
-                                                "message": {"role": "assistant", "content": text}}],
-                                   "usage": {"prompt_tokens": 10, "completion_tokens": 5}}).encode()
+                data = json.dumps(
+                    {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "model": body["model"],
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                        ],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

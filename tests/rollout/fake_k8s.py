@@ -134,19 +134,37 @@ class FakeK8s:
             return 409, {"kind": "Status", "status": "Failure", "reason": "AlreadyExists", "code": 409}
         self.created.append(body)
         c = body["spec"]["containers"][0]
-        pod = {**body, "metadata": {**body["metadata"], "namespace": ns, "uid": os.urandom(8).hex()},
-               "status": {"phase": "Pending"}}
+        pod = {
+            **body,
+            "metadata": {**body["metadata"], "namespace": ns, "uid": os.urandom(8).hex()},
+            "status": {"phase": "Pending"},
+        }
         self.pods[(ns, name)] = pod
         if not self.image_ok(c["image"]):
-            pod["status"]["containerStatuses"] = [{"name": "main", "ready": False, "restartCount": 0, "image": c["image"],
-                                                   "imageID": "", "state": {"waiting": {"reason": "ErrImagePull",
-                                                                                        "message": "not found"}}}]
+            pod["status"]["containerStatuses"] = [
+                {
+                    "name": "main",
+                    "ready": False,
+                    "restartCount": 0,
+                    "image": c["image"],
+                    "imageID": "",
+                    "state": {"waiting": {"reason": "ErrImagePull", "message": "not found"}},
+                }
+            ]
             return 201, pod
 
         def run():
             time.sleep(self.start_delay)  # a real pod is Pending for a while
-            argv = ["docker", "run", "-d", "--init", "--label", f"swerl.fake-k8s={self.id}", "--add-host",
-                    "host.docker.internal:host-gateway"]
+            argv = [
+                "docker",
+                "run",
+                "-d",
+                "--init",
+                "--label",
+                f"swerl.fake-k8s={self.id}",
+                "--add-host",
+                "host.docker.internal:host-gateway",
+            ]
             for e in c.get("env") or []:
                 argv += ["-e", f"{e['name']}={e['value']}"]
             if c.get("workingDir"):
@@ -158,15 +176,26 @@ class FakeK8s:
                 self.containers[(ns, name)] = r.stdout.strip()
             else:
                 subprocess.run(["docker", "rm", "-f", r.stdout.strip()], capture_output=True)
+
         threading.Thread(target=run, daemon=True).start()
         return 201, pod
 
     def refresh(self, ns: str, name: str) -> dict:
         pod = self.pods[(ns, name)]
         if (ns, name) in self.containers and pod["status"]["phase"] == "Pending":
-            pod["status"] = {"phase": "Running", "containerStatuses": [
-                {"name": "main", "ready": True, "restartCount": 0, "image": "x", "imageID": "x",
-                 "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}
+            pod["status"] = {
+                "phase": "Running",
+                "containerStatuses": [
+                    {
+                        "name": "main",
+                        "ready": True,
+                        "restartCount": 0,
+                        "image": "x",
+                        "imageID": "x",
+                        "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}},
+                    }
+                ],
+            }
         return pod
 
     # --- exec over websocket -----------------------------------------------------------------------
@@ -188,9 +217,12 @@ class FakeK8s:
         argv = q.get("command", [])
         self.execs.append(argv)
         stdin = q.get("stdin", ["false"])[0] == "true"
-        proc = subprocess.Popen(["docker", "exec", *(["-i"] if stdin else []), cid, *argv],
-                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ["docker", "exec", *(["-i"] if stdin else []), cid, *argv],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         lock = threading.Lock()
 
         def send(payload: bytes, opcode: int = 2) -> None:
@@ -223,7 +255,10 @@ class FakeK8s:
                 except OSError:
                     pass
 
-        pumps = [threading.Thread(target=pump, args=(proc.stdout, 1)), threading.Thread(target=pump, args=(proc.stderr, 2))]
+        pumps = [
+            threading.Thread(target=pump, args=(proc.stdout, 1)),
+            threading.Thread(target=pump, args=(proc.stderr, 2)),
+        ]
         for t in pumps:
             t.start()
         if stdin:
@@ -231,9 +266,16 @@ class FakeK8s:
         rc = proc.wait()
         for t in pumps:
             t.join()
-        status = {"metadata": {}, "status": "Success"} if rc == 0 else {
-            "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
-            "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]}}
+        status = (
+            {"metadata": {}, "status": "Success"}
+            if rc == 0
+            else {
+                "metadata": {},
+                "status": "Failure",
+                "reason": "NonZeroExitCode",
+                "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]},
+            }
+        )
         try:
             send(b"\x03" + json.dumps(status).encode())
             send(struct.pack(">H", 1000), 8)
@@ -244,16 +286,23 @@ class FakeK8s:
     def close(self) -> None:
         self.server.shutdown()
         self.pods.clear()
-        ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.fake-k8s={self.id}"],
-                             capture_output=True, text=True).stdout.split()
+        ids = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label=swerl.fake-k8s={self.id}"], capture_output=True, text=True
+        ).stdout.split()
         if ids:
             subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
 
     def kubeconfig(self, path) -> str:
-        path.write_text(json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
-            "users": [{"name": "u", "user": {"token": "t0ken"}}],
-            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "u"}}],
-        }))
+        path.write_text(
+            json.dumps(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "fake",
+                    "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+                    "users": [{"name": "u", "user": {"token": "t0ken"}}],
+                    "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "u"}}],
+                }
+            )
+        )
         return str(path)

@@ -49,17 +49,30 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     trials = root / "trials"
     # The proxy listens on the Docker bridge address: in-sandbox agents (mini-swe-agent) reach it there.
-    cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": str(smol_dir)}, "data": {},
-                                                     "infrastructure": {"litellm_host": sandbox_proxy_host()},
-                                                     "experiment": {"output_root": str(root)}}}})
-    scripted = create_app(ScriptedEngine(tokenizer, solve_hello), tokenizer,
-                          GatewaySettings(max_model_len=8192, trials_root=trials))
+    cfg = parse_config(
+        {
+            "runtime_info": {
+                "input": {
+                    "model": {"model_path": str(smol_dir)},
+                    "data": {},
+                    "infrastructure": {"litellm_host": sandbox_proxy_host()},
+                    "experiment": {"output_root": str(root)},
+                }
+            }
+        }
+    )
+    scripted = create_app(
+        ScriptedEngine(tokenizer, solve_hello), tokenizer, GatewaySettings(max_model_len=8192, trials_root=trials)
+    )
     route = ByTrial(scripted, None)
     gw = GatewayServer(route).start()
     proxy = ProxyProcess(cfg, gw.url, trials, KEY, port=0, state_dir=root / ".swerl", max_tokens_cap=64).start()
     # Load the model while the proxy boots (both take ~15 s).
-    route.local = create_app(LocalEngine.from_path(smol_dir), tokenizer,
-                             GatewaySettings(max_model_len=8192, trials_root=trials, temperature=0.0))
+    route.local = create_app(
+        LocalEngine.from_path(smol_dir),
+        tokenizer,
+        GatewaySettings(max_model_len=8192, trials_root=trials, temperature=0.0),
+    )
     proxy.wait_ready(180)
     yield {"proxy": proxy, "trials": trials, "tokenizer": tokenizer}
     proxy.stop()
@@ -67,8 +80,14 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
 
 
 def _run(chain, row, trial_id: str, max_turns: int, max_tokens: int, agent: str = "swerl-bash"):
-    s = RolloutSettings(trials_root=chain["trials"], num_workers=1, max_retries=0, run_label=LABEL,
-                        max_timeout_sec=240, agent=AgentOptions(max_turns=max_turns, max_tokens_per_turn=max_tokens))
+    s = RolloutSettings(
+        trials_root=chain["trials"],
+        num_workers=1,
+        max_retries=0,
+        run_label=LABEL,
+        max_timeout_sec=240,
+        agent=AgentOptions(max_turns=max_turns, max_tokens_per_turn=max_tokens),
+    )
     url = chain["proxy"].base_url
     ep = AgentEndpoint(host_url=url, sandbox_url=url, api_key=KEY, model="vllm_model")
     job = TrialJob(trial_id=trial_id, task=row, group=row.instance_id, agent_name=agent)
@@ -102,7 +121,9 @@ def test_scripted_policy_solves_task_and_sample_matches_tokens(chain, easy_rows)
     assert "echo hello > hello.txt" in sampled and "DONE" in sampled
     tool_delta = tok.decode([t for t, m in zip(sample.response_ids, sample.response_mask) if not m])
     assert "exit code 0" in tool_delta  # the command's result went back as an unmasked-out user turn
-    assert tok.decode(sample.prompt_ids + sample.response_ids) == tok.decode(recs[-1]["prompt_ids"] + recs[-1]["response_ids"])
+    assert tok.decode(sample.prompt_ids + sample.response_ids) == tok.decode(
+        recs[-1]["prompt_ids"] + recs[-1]["response_ids"]
+    )
 
 
 def test_real_smollm2_one_turn_trial_completes(chain, easy_rows):

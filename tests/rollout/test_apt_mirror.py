@@ -28,6 +28,7 @@ def fetch_from(table: dict[str, str], log: list[str] | None = None):
         if log is not None:
             log.append(url)
         return table.get(url, "")
+
     return fetch
 
 
@@ -46,19 +47,22 @@ def lookup(etc: Path, tmp_path: Path, table=RELEASES, **kw) -> str:
 
 
 def test_third_party_first_and_disabled_files_are_skipped(tmp_path):
-    etc = tree(tmp_path, {
-        # apt reads sources.list.d in name order: the third-party repo comes first
-        "sources.list.d/00-nodesource.sources": "Types: deb\nURIs: https://node.example/node_20.x\n"
-                                                "Suites: nodistro\nComponents: main\n",
-        "sources.list.d/01-docker.list": "deb [arch=amd64 signed-by=/k.gpg] http://thirdparty.example/repo bookworm stable\n",
-        # files apt ignores (not *.list / *.sources) must be ignored here too
-        "sources.list.d/02-cloud.list.disabled-by-farm": "deb http://disabled.example/debian bookworm main\n",
-        "sources.list.d/03-old.list.save": "deb http://saved.example/debian bookworm main\n",
-        "sources.list.d/debian.sources": "Types: deb\n# a comment\nURIs: http://mirror.example/debian\n"
-                                         "Suites: bookworm bookworm-updates\nComponents: main\n\n"
-                                         "Types: deb\nURIs: http://mirror.example/debian-security\n"
-                                         "Suites: bookworm-security\nComponents: main\n",
-    })
+    etc = tree(
+        tmp_path,
+        {
+            # apt reads sources.list.d in name order: the third-party repo comes first
+            "sources.list.d/00-nodesource.sources": "Types: deb\nURIs: https://node.example/node_20.x\n"
+            "Suites: nodistro\nComponents: main\n",
+            "sources.list.d/01-docker.list": "deb [arch=amd64 signed-by=/k.gpg] http://thirdparty.example/repo bookworm stable\n",
+            # files apt ignores (not *.list / *.sources) must be ignored here too
+            "sources.list.d/02-cloud.list.disabled-by-farm": "deb http://disabled.example/debian bookworm main\n",
+            "sources.list.d/03-old.list.save": "deb http://saved.example/debian bookworm main\n",
+            "sources.list.d/debian.sources": "Types: deb\n# a comment\nURIs: http://mirror.example/debian\n"
+            "Suites: bookworm bookworm-updates\nComponents: main\n\n"
+            "Types: deb\nURIs: http://mirror.example/debian-security\n"
+            "Suites: bookworm-security\nComponents: main\n",
+        },
+    )
     seen = [c.uri for c in apt_mirror.apt_candidates(etc)]
     assert "http://disabled.example/debian/" not in seen and "http://saved.example/debian/" not in seen
     assert seen[0] == "https://node.example/node_20.x/"  # apt's order, as apt printed it
@@ -66,13 +70,16 @@ def test_third_party_first_and_disabled_files_are_skipped(tmp_path):
 
 
 def test_one_line_sources_list_and_deb822_enabled_no(tmp_path):
-    etc = tree(tmp_path, {
-        "sources.list": "# deb http://commented.example/debian bookworm main\n"
-                        "deb-src http://src.example/debian bookworm main\n"
-                        "deb http://mirror.example/debian bookworm main contrib\n",
-        "sources.list.d/off.sources": "Enabled: no\nTypes: deb\nURIs: http://off.example/debian\n"
-                                      "Suites: bookworm\nComponents: main\n",
-    })
+    etc = tree(
+        tmp_path,
+        {
+            "sources.list": "# deb http://commented.example/debian bookworm main\n"
+            "deb-src http://src.example/debian bookworm main\n"
+            "deb http://mirror.example/debian bookworm main contrib\n",
+            "sources.list.d/off.sources": "Enabled: no\nTypes: deb\nURIs: http://off.example/debian\n"
+            "Suites: bookworm\nComponents: main\n",
+        },
+    )
     seen = [c.uri for c in apt_mirror.apt_candidates(etc)]
     assert seen == ["http://mirror.example/debian/"]
     assert lookup(etc, tmp_path) == "http://mirror.example/debian"
@@ -84,11 +91,14 @@ def test_another_debian_suite_is_a_fallback(tmp_path):
 
 
 def test_no_debian_archive_names_every_candidate(tmp_path):
-    etc = tree(tmp_path, {
-        "sources.list.d/n.sources": "Types: deb\nURIs: https://node.example/node_20.x\nSuites: nodistro\n"
-                                    "Components: main\n",
-        "sources.list.d/x.list": "deb http://unreachable.example/debian bookworm main\n",
-    })
+    etc = tree(
+        tmp_path,
+        {
+            "sources.list.d/n.sources": "Types: deb\nURIs: https://node.example/node_20.x\nSuites: nodistro\n"
+            "Components: main\n",
+            "sources.list.d/x.list": "deb http://unreachable.example/debian bookworm main\n",
+        },
+    )
     with pytest.raises(MirrorError) as e:
         lookup(etc, tmp_path)
     msg = str(e.value)
@@ -113,7 +123,8 @@ def test_release_apt_already_fetched_is_used_without_network(tmp_path):
     lists.mkdir()
     # apt's file name for the URI: scheme dropped, '_' quoted as %5f, '/' → '_'
     (lists / "mirror.example_deb%5fian_dists_bookworm_InRelease").write_text(
-        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + DEBIAN + "MD5Sum:\n 0123 1 main/x\n")
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + DEBIAN + "MD5Sum:\n 0123 1 main/x\n"
+    )
     asked: list[str] = []
     assert find_debian_mirror(apt_etc=etc, lists=lists, fetch=fetch_from({}, asked)) == "http://mirror.example/deb_ian"
     assert asked == []

@@ -25,12 +25,27 @@ def api(tmp_path):
 
 
 def settings(tmp_path, kubeconfig, **kw):
-    env = {"kubeconfig": kubeconfig, "namespace": "trials", "pod_name_prefix": "swerltest",
-           "startup_timeout_sec": 30, "active_deadline_sec": 900, "image_pull_policy": "Never",
-           "cpu_request": "500m", "memory_request": "1Gi"}
+    env = {
+        "kubeconfig": kubeconfig,
+        "namespace": "trials",
+        "pod_name_prefix": "swerltest",
+        "startup_timeout_sec": 30,
+        "active_deadline_sec": 900,
+        "image_pull_policy": "Never",
+        "cpu_request": "500m",
+        "memory_request": "1Gi",
+    }
     env.update(kw.pop("env", {}))
-    return RolloutSettings(trials_root=tmp_path / "trials", num_workers=4, max_retries=0, max_timeout_sec=120,
-                           environment_import_path=K8S, environment_kwargs=env, run_label="exp-k8s", **kw)
+    return RolloutSettings(
+        trials_root=tmp_path / "trials",
+        num_workers=4,
+        max_retries=0,
+        max_timeout_sec=120,
+        environment_import_path=K8S,
+        environment_kwargs=env,
+        run_label="exp-k8s",
+        **kw,
+    )
 
 
 def test_gold_and_noop_grade_in_pods(api, tmp_path):
@@ -49,7 +64,10 @@ def test_gold_and_noop_grade_in_pods(api, tmp_path):
     assert spec["activeDeadlineSeconds"] == 900 and spec["restartPolicy"] == "Never"
     c = spec["containers"][0]
     assert c["imagePullPolicy"] == "Never" and c["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}
-    assert {p["spec"]["containers"][0]["image"] for p in fake.created} == {"swerl/base:bookworm", "swerl/base-py:bookworm"}
+    assert {p["spec"]["containers"][0]["image"] for p in fake.created} == {
+        "swerl/base:bookworm",
+        "swerl/base-py:bookworm",
+    }
     assert set(fake.protocols) == {"v5.channel.k8s.io"}
     assert any(argv[:2] == ["sh", "-c"] and "tar xf -" in argv[2] for argv in fake.execs)  # copy in: tar over exec
     assert any(argv[:2] == ["tar", "cf"] for argv in fake.execs)  # copy out

@@ -19,14 +19,27 @@ from tests.rollout.conftest import ScriptedOpenAI
 
 pytestmark = pytest.mark.integration  # real model / real processes (CI runs it; the fast lane skips it)
 
-MODES = ["rewrite", pytest.param("namespace", marks=pytest.mark.skipif(
-    not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`"))]
+MODES = [
+    "rewrite",
+    pytest.param(
+        "namespace",
+        marks=pytest.mark.skipif(
+            not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`"
+        ),
+    ),
+]
 
 
 def settings(tmp_path, mode, **kw):
-    return RolloutSettings(trials_root=tmp_path / "trials", num_workers=8, max_retries=0, max_timeout_sec=60,
-                           environment_import_path=LOCAL_PROCESS,
-                           environment_kwargs={"mode": mode, "base_dir": str(tmp_path / "sandboxes")}, **kw)
+    return RolloutSettings(
+        trials_root=tmp_path / "trials",
+        num_workers=8,
+        max_retries=0,
+        max_timeout_sec=60,
+        environment_import_path=LOCAL_PROCESS,
+        environment_kwargs={"mode": mode, "base_dir": str(tmp_path / "sandboxes")},
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -45,8 +58,13 @@ def test_agent_trial_absolute_paths_and_leftover_processes(tmp_path, mode, easy_
     left running is killed at teardown."""
     hello = next(r for r in easy_rows if r.instance_id == "create-hello")
     marker = f"swerl-local-leftover-{os.getpid()}-{mode}"
-    srv = ScriptedOpenAI([f"```bash\n(exec -a {marker} sleep 300) >/dev/null 2>&1 &\necho hello > /app/hello.txt; "
-                          f"cat /app/hello.txt\n```", "DONE"])
+    srv = ScriptedOpenAI(
+        [
+            f"```bash\n(exec -a {marker} sleep 300) >/dev/null 2>&1 &\necho hello > /app/hello.txt; "
+            f"cat /app/hello.txt\n```",
+            "DONE",
+        ]
+    )
     job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
     try:
         (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))

@@ -81,16 +81,30 @@ def test_retry_only_before_the_agent_ran():
 
 
 def _out(i: int, reason: str = "", error: str = "") -> TrialOutcome:
-    return TrialOutcome(trial_id=f"t{i}", task_id="x", group="g", reward=None if reason else 1.0, masked=bool(reason),
-                        mask_reason=reason, error=error, trial_dir=Path(f"/tmp/t{i}"))
+    return TrialOutcome(
+        trial_id=f"t{i}",
+        task_id="x",
+        group="g",
+        reward=None if reason else 1.0,
+        masked=bool(reason),
+        mask_reason=reason,
+        error=error,
+        trial_dir=Path(f"/tmp/t{i}"),
+    )
 
 
 def test_step_gate_fails_on_infra_masks_only():
     check_step([_out(0), _out(1, "proxy_error"), _out(2, "agent_timeout"), _out(3, "agent_timeout")], 0.5)
     check_step([_out(0, "tail_killed"), _out(1, "deadline")], 0.0)  # policy-caused: never fails a run
     with pytest.raises(RunCannotTrain) as e:
-        check_step([_out(0, "proxy_error", "HTTP 401 from http://x/v1: missing or wrong proxy key\nmore"),
-                    _out(1, "proxy_error"), _out(2)], 0.5)
+        check_step(
+            [
+                _out(0, "proxy_error", "HTTP 401 from http://x/v1: missing or wrong proxy key\nmore"),
+                _out(1, "proxy_error"),
+                _out(2),
+            ],
+            0.5,
+        )
     msg = str(e.value)
     assert "\n" not in msg and "2/3" in msg and "t0 proxy_error: HTTP 401" in msg and "max_masked_fraction=0.5" in msg
     check_step([_out(0, "proxy_error"), _out(1, "sandbox_died")], 1.0)

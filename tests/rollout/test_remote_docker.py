@@ -35,8 +35,12 @@ def _free_port() -> int:
 
 
 def _ping(host: str) -> bool:
-    return subprocess.run(["docker", "-H", host, "version", "--format", "{{.Server.Version}}"],
-                          capture_output=True, timeout=10).returncode == 0
+    return (
+        subprocess.run(
+            ["docker", "-H", host, "version", "--format", "{{.Server.Version}}"], capture_output=True, timeout=10
+        ).returncode
+        == 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +49,11 @@ def dockerd2(tmp_path_factory):
         pytest.skip("a second dockerd needs root and the dockerd binary")
     made_bridge = False
     if subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode != 0:
-        for cmd in (["ip", "link", "add", BRIDGE, "type", "bridge"], ["ip", "addr", "add", BRIDGE_CIDR, "dev", BRIDGE],
-                    ["ip", "link", "set", BRIDGE, "up"]):
+        for cmd in (
+            ["ip", "link", "add", BRIDGE, "type", "bridge"],
+            ["ip", "addr", "add", BRIDGE_CIDR, "dev", BRIDGE],
+            ["ip", "link", "set", BRIDGE, "up"],
+        ):
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 pytest.skip(f"cannot create bridge {BRIDGE} for the second dockerd: {r.stderr.strip()}")
@@ -56,10 +63,26 @@ def dockerd2(tmp_path_factory):
     log = tmp_path_factory.mktemp("dockerd2") / "dockerd.log"
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        ["dockerd", "--data-root", str(DATA_ROOT), "--exec-root", str(RUN / "swerl-docker2-exec"),
-         "--pidfile", str(RUN / "swerl-docker2.pid"), "-H", f"unix://{RUN}/swerl-docker2.sock", "-H", host,
-         f"--bridge={BRIDGE}", "--iptables=false", "--ip6tables=false"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            "dockerd",
+            "--data-root",
+            str(DATA_ROOT),
+            "--exec-root",
+            str(RUN / "swerl-docker2-exec"),
+            "--pidfile",
+            str(RUN / "swerl-docker2.pid"),
+            "-H",
+            f"unix://{RUN}/swerl-docker2.sock",
+            "-H",
+            host,
+            f"--bridge={BRIDGE}",
+            "--iptables=false",
+            "--ip6tables=false",
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         for _ in range(60):
             if proc.poll() is not None or _ping(host):
@@ -97,17 +120,24 @@ def test_oracle_trial_on_remote_daemon(dockerd2, tmp_path, easy_rows):
     output copied out → reward 1.0; no container is left there; the local daemon never saw the trial."""
     task = next(r for r in easy_rows if r.instance_id == "fix-echo")
     job = TrialJob(trial_id=make_trial_id(3, "remote-fix-echo", 0), task=task, group="g", agent_name="oracle")
-    s = RolloutSettings(trials_root=tmp_path, num_workers=1, max_retries=0, run_label=LABEL,
-                        environment_kwargs={"docker_host": dockerd2})
+    s = RolloutSettings(
+        trials_root=tmp_path,
+        num_workers=1,
+        max_retries=0,
+        run_label=LABEL,
+        environment_kwargs={"docker_host": dockerd2},
+    )
     (out,) = asyncio.run(run_trials([job], s))
     assert out.reward == 1.0 and not out.masked, out
     assert (out.trial_dir / "verifier" / "reward.txt").read_text().strip() == "1"
 
     def ps(*host: str) -> list[str]:
-        return subprocess.run(["docker", *host, "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"],
-                              capture_output=True, text=True).stdout.split()
+        return subprocess.run(
+            ["docker", *host, "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
+        ).stdout.split()
 
     assert ps("-H", dockerd2) == [] and ps() == []
-    remote = subprocess.run(["docker", "-H", dockerd2, "images", "--format", "{{.Repository}}"],
-                            capture_output=True, text=True).stdout
+    remote = subprocess.run(
+        ["docker", "-H", dockerd2, "images", "--format", "{{.Repository}}"], capture_output=True, text=True
+    ).stdout
     assert "swerl-task/fix-echo" in remote

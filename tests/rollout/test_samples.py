@@ -8,13 +8,28 @@ from swerl.rollout.samples import Sample, SampleSettings, TrialOutcome, build_sa
 
 
 def rec(prompt, resp, seg=0, new=False, lp=None):
-    return {"call_id": "c", "trial_id": "t", "segment": seg, "new_segment": new, "prompt_ids": prompt,
-            "response_ids": resp, "response_logprobs": lp or [-0.5] * len(resp), "finish_reason": "stop"}
+    return {
+        "call_id": "c",
+        "trial_id": "t",
+        "segment": seg,
+        "new_segment": new,
+        "prompt_ids": prompt,
+        "response_ids": resp,
+        "response_logprobs": lp or [-0.5] * len(resp),
+        "finish_reason": "stop",
+    }
 
 
 def outcome(reward=1.0, masked=False, tdir=Path("/nonexistent")):
-    return TrialOutcome(trial_id="step0-x-0-aaaa", task_id="x", group="x", reward=None if masked else reward,
-                        masked=masked, mask_reason="agent_timeout" if masked else "", trial_dir=tdir)
+    return TrialOutcome(
+        trial_id="step0-x-0-aaaa",
+        task_id="x",
+        group="x",
+        reward=None if masked else reward,
+        masked=masked,
+        mask_reason="agent_timeout" if masked else "",
+        trial_dir=tdir,
+    )
 
 
 # Two calls in one segment: prompt [1,2,3], sampled [10,11], tool delta [20,21], sampled [12].

@@ -33,7 +33,7 @@ def test_feedback_reports_result_and_asks_for_done():
 def test_done_written_as_a_command_ends_the_trial():
     from swerl.rollout.agents.swerl_bash import extract_command, is_done_command
 
-    for reply in ("```bash\necho \"DONE\"\n```", "```bash\nDONE\n```", "```bash\necho DONE\n```"):
+    for reply in ('```bash\necho "DONE"\n```', "```bash\nDONE\n```", "```bash\necho DONE\n```"):
         assert is_done_command(extract_command(reply))
-    for cmd in ("echo done > notes.txt", "echo \"DONE\" > status.txt", "ls", "echo DONE && rm -rf x"):
+    for cmd in ("echo done > notes.txt", 'echo "DONE" > status.txt', "ls", "echo DONE && rm -rf x"):
         assert not is_done_command(cmd)

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "tasks" / "easy" / "append-log"
 
 REFUSED = {
-    "gpu": ('[environment]\ngpus = 1\n', "needs accelerators"),
+    "gpu": ("[environment]\ngpus = 1\n", "needs accelerators"),
     "windows": ('[environment]\nos = "windows"\n', "windows"),
     "allowlist": ('[environment]\nnetwork_mode = "allowlist"\nallowed_hosts = ["example.org"]\n', "network allowlist"),
     "bad-toml": ('[environment\nworkdir = "/app"\n', "task.toml rejected by Harbor"),
@@ -35,9 +35,13 @@ def make(root: Path, name: str, toml: str | None = None, instruction: bool = Tru
 
 
 def test_supported_features_pass(tmp_path):
-    ok = make(tmp_path, "features-we-run", '[agent]\nuser = "nobody"\n[verifier]\nuser = "root"\n'
-              '[environment]\nworkdir = "/srv"\ncpus = 1\nmemory_mb = 512\n'
-              '[environment.healthcheck]\ncommand = "true"\n')
+    ok = make(
+        tmp_path,
+        "features-we-run",
+        '[agent]\nuser = "nobody"\n[verifier]\nuser = "root"\n'
+        '[environment]\nworkdir = "/srv"\ncpus = 1\nmemory_mb = 512\n'
+        '[environment.healthcheck]\ncommand = "true"\n',
+    )
     assert refusal(ok) == ""
     assert refusal(GOOD) == ""
 

@@ -19,8 +19,10 @@ SOLVE_HELLO = "I will create it.\n```bash\necho hello > hello.txt\n```"
 
 
 def jobs_for(row, n, agent="swerl-bash"):
-    return [TrialJob(trial_id=make_trial_id(1, row.instance_id, k), task=row, group=row.instance_id, agent_name=agent)
-            for k in range(n)]
+    return [
+        TrialJob(trial_id=make_trial_id(1, row.instance_id, k), task=row, group=row.instance_id, agent_name=agent)
+        for k in range(n)
+    ]
 
 
 def settings(tmp_path, **kw):
@@ -77,8 +79,11 @@ def test_16_concurrent_with_2_sandboxes_killed(tmp_path, hello):
                 break
         await asyncio.sleep(1.0)
         for j in jobs[:2]:
-            ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=swerl.trial={j.trial_id}__env"],
-                                 capture_output=True, text=True).stdout.split()
+            ids = subprocess.run(
+                ["docker", "ps", "-q", "--filter", f"label=swerl.trial={j.trial_id}__env"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
             victims += ids
             subprocess.run(["docker", "kill", *ids], capture_output=True)
         return await run, victims
@@ -95,7 +100,9 @@ def test_16_concurrent_with_2_sandboxes_killed(tmp_path, hello):
             assert o.masked and o.reward is None and o.mask_reason == "sandbox_died", o
         else:
             assert o.reward == 1.0 and not o.masked, o
-    left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True)
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
+    )
     assert left.stdout.split() == []
 
 
@@ -116,5 +123,7 @@ def test_deadline_and_tail_killer_mask_stragglers(tmp_path, hello):
     assert [o.reward for o in outs[:3]] == [1.0, 1.0, 1.0]
     assert outs[3].masked and outs[3].mask_reason == "tail_killed"  # a finished `sleep 60` would have a reward
     assert dl.masked and dl.mask_reason == "deadline"
-    left = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True)
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
+    )
     assert left.stdout.split() == []

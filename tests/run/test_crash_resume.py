@@ -54,10 +54,14 @@ def crash_cfg(tmp_path, monkeypatch):
     text = (REPO / "config.yaml").read_text()
     subs = {
         "train_index: tasks/easy": f"train_index: {REPO / 'tasks/easy'}",
-        "litellm_port: 8002": f"litellm_port: {_free_port()}", "gateway_port: 8003": f"gateway_port: {_free_port()}",
-        "train_batch_size: 4": "train_batch_size: 1", "n_resp_per_prompt: 4": "n_resp_per_prompt: 2",
-        "total_training_steps: 4": "total_training_steps: 3", "save_freq: 2": "save_freq: 1",
-        "max_turns: 2": "max_turns: 1", "max_tokens_per_turn: 40": "max_tokens_per_turn: 8",
+        "litellm_port: 8002": f"litellm_port: {_free_port()}",
+        "gateway_port: 8003": f"gateway_port: {_free_port()}",
+        "train_batch_size: 4": "train_batch_size: 1",
+        "n_resp_per_prompt: 4": "n_resp_per_prompt: 2",
+        "total_training_steps: 4": "total_training_steps: 3",
+        "save_freq: 2": "save_freq: 1",
+        "max_turns: 2": "max_turns: 1",
+        "max_tokens_per_turn: 40": "max_tokens_per_turn: 8",
         'trajectory_logger_src: ""': 'trajectory_logger_src: ""\n      output_root: out',
     }
     for a, b in subs.items():
@@ -87,13 +91,25 @@ def helpers(cfg: Path) -> list[procs.Proc]:
 
 def launch(cfg: Path, *extra: str) -> subprocess.Popen:
     log = open(cfg.parent / f"start-{time.monotonic_ns()}.log", "w")
-    return subprocess.Popen(["bash", "scripts/start.sh", "--config", str(cfg), *extra], cwd=REPO, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        ["bash", "scripts/start.sh", "--config", str(cfg), *extra],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def run_to_end(cfg: Path, *extra: str) -> tuple[int, str]:
-    r = subprocess.run(["bash", "scripts/start.sh", "--config", str(cfg), *extra], cwd=REPO, capture_output=True,
-                       text=True, stdin=subprocess.DEVNULL, timeout=CEILING)
+    r = subprocess.run(
+        ["bash", "scripts/start.sh", "--config", str(cfg), *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=CEILING,
+    )
     return r.returncode, r.stdout + r.stderr
 
 
@@ -101,8 +117,17 @@ def mid_step_2(cfg: Path, known: tuple[str, ...] = ()) -> tuple[str, int, int]:
     """Wait until step 1 is checkpointed and step 2's sandboxes run; → (exp, trainer pid, live containers).
     `known`: exps of earlier launches (their run.json may still be there until the new launcher replaces it)."""
     state = out_root(cfg) / ".swerl" / "run.json"
-    st = wait_for(lambda: (s := read_state(state)) and s.train_pid and s.exp and s.exp not in known
-                  and procs.alive(s.train_pid, s.train_pid_start) and s, what="the trainer's run state")
+    st = wait_for(
+        lambda: (
+            (s := read_state(state))
+            and s.train_pid
+            and s.exp
+            and s.exp not in known
+            and procs.alive(s.train_pid, s.train_pid_start)
+            and s
+        ),
+        what="the trainer's run state",
+    )
     ckpts = out_root(cfg) / "checkpoints" / "swerl" / st.exp
     wait_for(lambda: 1 in complete_steps(ckpts), what="checkpoint global_step_1")
     n = wait_for(lambda: len(containers(st.exp)), what="a step-2 sandbox")
@@ -138,7 +163,9 @@ def test_kill9_trainer_then_group_then_relaunch_resumes(crash_cfg):
     rc, out = run_to_end(cfg)
     assert rc == 0, out[-3000:]
     assert f"resuming exp {exp_a} from global_step_{done_a}" in out
-    assert re.search(rf"resumed from .*global_step_{done_a} \(step {done_a}", (root / "logs" / f"{exp_a}.log").read_text())
+    assert re.search(
+        rf"resumed from .*global_step_{done_a} \(step {done_a}", (root / "logs" / f"{exp_a}.log").read_text()
+    )
     rows = read_index(ledger)
     assert [(r.status, r.exp) for r in rows] == [("failed", exp_a), ("completed", exp_a)]
     assert complete_steps(root / "checkpoints" / "swerl" / exp_a) == [1, 2, 3], "no checkpoint lost"
@@ -169,9 +196,11 @@ def test_kill9_trainer_then_group_then_relaunch_resumes(crash_cfg):
     assert complete_steps(root / "checkpoints" / "swerl" / exp_b) == [1, 2, 3]
     assert containers(exp_b) == [] and helpers(cfg) == []
     assert (root / ".swerl" / "runs" / f"{rows[2].id}.json").is_file(), "the dead run's state was kept, not overwritten"
-    print(f"B: kill -9 launcher + trainer groups at step 2 — before: {n_containers} containers, trainer, proxy; "
-          f"after the proxy's watchdog: {left} containers + a `running` row left; the relaunch reaped them (0 left), "
-          f"closed the row and resumed; rows {[r.status for r in rows]}")
+    print(
+        f"B: kill -9 launcher + trainer groups at step 2 — before: {n_containers} containers, trainer, proxy; "
+        f"after the proxy's watchdog: {left} containers + a `running` row left; the relaunch reaped them (0 left), "
+        f"closed the row and resumed; rows {[r.status for r in rows]}"
+    )
     assert_no_leak(root)
 
 

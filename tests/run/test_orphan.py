@@ -39,8 +39,12 @@ def wait_gone(pid: int, start: int | None, ceiling: float = 60.0) -> bool:
 
 
 def test_helper_and_its_group_die_when_the_parent_is_killed_9(tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, CHILD],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
     try:
         child = int(parent.stdout.readline())
         child_start = procs.start_ticks(child)

@@ -14,10 +14,18 @@ from swerl.run.archive import choose_exp
 
 
 def cfg_of(tmp_path, **training):
-    return parse_config({"runtime_info": {"input": {"model": {"model_path": "smollm2"},
-                                                    "data": {"train_index": "tasks/easy"},
-                                                    "experiment": {"output_root": str(tmp_path)},
-                                                    "training": training}}})
+    return parse_config(
+        {
+            "runtime_info": {
+                "input": {
+                    "model": {"model_path": "smollm2"},
+                    "data": {"train_index": "tasks/easy"},
+                    "experiment": {"output_root": str(tmp_path)},
+                    "training": training,
+                }
+            }
+        }
+    )
 
 
 def row(paths0, exp: str, status: str) -> None:

@@ -39,9 +39,17 @@ def finished_run(run_env, tmp_path):
     (out / "checkpoints" / "swerl" / exp / "global_step_1").mkdir(parents=True)
     (out / "logs").mkdir()
     (out / "logs" / "launch_x.log").write_text("step:1 - a:1\n")
-    merge_state(out / ".swerl" / "run.json", _dead_pid(), exp=exp, run_id="run_001", generated=[str(gen)],
-                procs=[TrackedProc(name="proxy", pid=orphan.pid, start=procs.start_ticks(orphan.pid)),
-                       TrackedProc(name="gateway", pid=stranger.pid, start=(procs.start_ticks(stranger.pid) or 0) + 7)])
+    merge_state(
+        out / ".swerl" / "run.json",
+        _dead_pid(),
+        exp=exp,
+        run_id="run_001",
+        generated=[str(gen)],
+        procs=[
+            TrackedProc(name="proxy", pid=orphan.pid, start=procs.start_ticks(orphan.pid)),
+            TrackedProc(name="gateway", pid=stranger.pid, start=(procs.start_ticks(stranger.pid) or 0) + 7),
+        ],
+    )
     time.sleep(0.2)
     yield SimpleNamespace(cfg=run_env, out=out, exp=exp, orphan=orphan, stranger=stranger, foreign=foreign, gen=gen)
     for p in (orphan, stranger, foreign):

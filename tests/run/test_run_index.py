@@ -69,7 +69,9 @@ def test_status_mapping():
     from swerl.run.archive import status_for
 
     assert status_for(0) == "completed"
-    assert status_for(130) == "interrupted" and status_for(1, "INT") == "interrupted" and status_for(143) == "interrupted"
+    assert (
+        status_for(130) == "interrupted" and status_for(1, "INT") == "interrupted" and status_for(143) == "interrupted"
+    )
     assert status_for(137) == "failed" and status_for(2) == "failed"
 
 
@@ -88,7 +90,9 @@ def test_output_block_replaced_in_place():
 
     text = "# top\nruntime_info:\n  input:\n    model: {model_path: a}   # why\n  output:\n    run_id: old\n    final_metrics:\n      a: 1.0\n\n  # trailing\nmeta_info:\n  name: rl\n"
     new = render(text, {"run_id": "run_009", "final_metrics": {}})
-    assert new == text.replace("    run_id: old\n    final_metrics:\n      a: 1.0\n", "    run_id: run_009\n    final_metrics: {}\n")
+    assert new == text.replace(
+        "    run_id: old\n    final_metrics:\n      a: 1.0\n", "    run_id: run_009\n    final_metrics: {}\n"
+    )
 
 
 def test_archived_run_is_not_live_while_its_launcher_prints_the_summary():

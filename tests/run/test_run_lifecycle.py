@@ -72,7 +72,9 @@ def test_background_status_refuse_stop(run_env, cli, monkeypatch, secret):
     assert list((arc / "logs").glob("launch_*.log.tail"))
     assert list((arc / "trajectory_sample").glob("*/litellm-trajectory.jsonl"))
     assert _grep_tree(arc, secret) == []
-    assert "<redacted>" in (arc / "config.yaml").read_text() and "# must never reach" in (arc / "config.yaml").read_text()
+    assert (
+        "<redacted>" in (arc / "config.yaml").read_text() and "# must never reach" in (arc / "config.yaml").read_text()
+    )
     meta = yaml.safe_load((arc / "metadata.yaml").read_text())
     assert meta["status"] == "interrupted" and meta["git"]["sha"] and meta["packages"]["swerl"]
     assert meta["final_step"] >= 1 and "critic/score/mean" in meta["final_metrics"]
@@ -133,7 +135,6 @@ def test_preflight_failure_blocks_launch(run_env, cli, monkeypatch):
     assert r.exit_code == 1 and "Preflight failed" in r.output and "port 8002 busy" in r.output
     assert not (_out(run_env) / "artifacts" / "index.yaml").exists()
     assert not (_out(run_env) / ".swerl" / "run.json").exists()
-
 
 
 def test_launcher_killed_stop_still_finds_trainer(run_env, cli, monkeypatch):

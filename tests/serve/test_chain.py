@@ -43,11 +43,20 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("run")
     trials = root / "trials"
-    cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": str(smol_dir)}, "data": {},
-                                                     "experiment": {"output_root": str(root)}}}})
-    scripted = create_app(ScriptedEngine(tokenizer), tokenizer, GatewaySettings(max_model_len=200_000, trials_root=trials))
+    cfg = parse_config(
+        {
+            "runtime_info": {
+                "input": {"model": {"model_path": str(smol_dir)}, "data": {}, "experiment": {"output_root": str(root)}}
+            }
+        }
+    )
+    scripted = create_app(
+        ScriptedEngine(tokenizer), tokenizer, GatewaySettings(max_model_len=200_000, trials_root=trials)
+    )
     local_engine = LocalEngine.from_path(smol_dir)
-    local = create_app(local_engine, tokenizer, GatewaySettings(max_model_len=8192, trials_root=trials, temperature=0.0))
+    local = create_app(
+        local_engine, tokenizer, GatewaySettings(max_model_len=8192, trials_root=trials, temperature=0.0)
+    )
     gw = GatewayServer(ByTrial(scripted, local)).start()
     proxy = ProxyProcess(cfg, gw.url, trials, KEY, port=0, state_dir=root / ".swerl", max_tokens_cap=64)
     proxy.start().wait_ready(180)
@@ -63,11 +72,30 @@ def test_claude_code_runs_a_bash_tool_call_through_the_chain(chain, tmp_path):
     trial = "step0-claude-0-c0de"
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir(), home.mkdir()
-    env = {"PATH": os.environ["PATH"], **claude_code_env(chain["proxy"].trial_base_url(trial), KEY, "vllm_model",
-                                                        max_output_tokens=256, home=str(home))}
-    r = subprocess.run([str(claude), "-p", "Create scripted.txt with a shell command.", "--output-format", "stream-json",
-                        "--verbose", "--dangerously-skip-permissions", "--max-turns", "4"],
-                       cwd=work, env=env, capture_output=True, text=True, timeout=240)
+    env = {
+        "PATH": os.environ["PATH"],
+        **claude_code_env(
+            chain["proxy"].trial_base_url(trial), KEY, "vllm_model", max_output_tokens=256, home=str(home)
+        ),
+    }
+    r = subprocess.run(
+        [
+            str(claude),
+            "-p",
+            "Create scripted.txt with a shell command.",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--dangerously-skip-permissions",
+            "--max-turns",
+            "4",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])
     assert (work / "scripted.txt").read_text().strip() == "swerl-scripted"  # the Bash tool really ran
     events = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
@@ -76,11 +104,13 @@ def test_claude_code_runs_a_bash_tool_call_through_the_chain(chain, tmp_path):
     recs = read_records(trial_dir(chain["trials"], trial) / "tokens.jsonl")
     tok = chain["scripted"].state.engine.tokenizer
     call = next(i for i, x in enumerate(recs) if x.num_tool_calls == 1)
-    after = [x for x in recs[call + 1:] if x.segment == recs[call].segment]
+    after = [x for x in recs[call + 1 :] if x.segment == recs[call].segment]
     assert after, f"the call after the tool result started a new segment: {[(x.segment, x.new_segment) for x in recs]}"
     base = recs[call].prompt_ids + recs[call].response_ids
     assert after[0].prompt_ids[: len(base)] == base and not after[0].new_segment
-    assert "<tool_call>" in tok.decode(recs[call].response_ids) and len(recs[call].response_logprobs) == len(recs[call].response_ids)
+    assert "<tool_call>" in tok.decode(recs[call].response_ids) and len(recs[call].response_logprobs) == len(
+        recs[call].response_ids
+    )
     segments = len({x.segment for x in recs})
     print(f"\nclaude-code: {len(recs)} calls, {segments} segments, new_segment flags {[x.new_segment for x in recs]}")
     traj = (trial_dir(chain["trials"], trial) / "litellm-trajectory.jsonl").read_text().splitlines()
@@ -92,18 +122,30 @@ def test_openai_client_to_real_smollm2(chain):
     from openai import OpenAI
 
     trial = "step0-local-0-0001"
-    client = OpenAI(base_url=openai_env(chain["proxy"].trial_base_url(trial), KEY, "vllm_model")["OPENAI_BASE_URL"],
-                    api_key=KEY)
-    out = client.chat.completions.create(model="vllm_model", max_tokens=8,
-                                         messages=[{"role": "user", "content": "Say hello."}])
+    client = OpenAI(
+        base_url=openai_env(chain["proxy"].trial_base_url(trial), KEY, "vllm_model")["OPENAI_BASE_URL"], api_key=KEY
+    )
+    out = client.chat.completions.create(
+        model="vllm_model", max_tokens=8, messages=[{"role": "user", "content": "Say hello."}]
+    )
     assert out.choices[0].message.content and out.usage.completion_tokens <= 8
-    stream = client.chat.completions.create(model="vllm_model", max_tokens=8, stream=True,
-                                            messages=[{"role": "user", "content": "Say hello."},
-                                                      {"role": "assistant", "content": out.choices[0].message.content},
-                                                      {"role": "user", "content": "Again."}])
+    stream = client.chat.completions.create(
+        model="vllm_model",
+        max_tokens=8,
+        stream=True,
+        messages=[
+            {"role": "user", "content": "Say hello."},
+            {"role": "assistant", "content": out.choices[0].message.content},
+            {"role": "user", "content": "Again."},
+        ],
+    )
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     recs = read_records(trial_dir(chain["trials"], trial) / "tokens.jsonl")
-    assert len(recs) == 2 and recs[1].segment == 0 and recs[1].reused_prefix == len(recs[0].prompt_ids) + len(recs[0].response_ids)
+    assert (
+        len(recs) == 2
+        and recs[1].segment == 0
+        and recs[1].reused_prefix == len(recs[0].prompt_ids) + len(recs[0].response_ids)
+    )
     tok = chain["scripted"].state.engine.tokenizer
     assert text.strip() and tok.decode(recs[1].response_ids, skip_special_tokens=True).strip() == text.strip()
     assert all(lp <= 0 for lp in recs[1].response_logprobs)
@@ -116,14 +158,28 @@ async def test_32_concurrent_trials_streamed_and_not_both_routes(chain):
     async def one(client: httpx.AsyncClient, k: int, trial: str) -> None:
         base = proxy.trial_base_url(trial)
         if k % 2:  # Anthropic route, streamed
-            r = await client.post(f"{base}/v1/messages", headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
-                                  json={"model": "claude-sonnet-4-5", "max_tokens": 32000, "stream": k % 4 == 1,
-                                        "messages": [{"role": "user", "content": f"trial {trial}"}]})
+            r = await client.post(
+                f"{base}/v1/messages",
+                headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
+                json={
+                    "model": "claude-sonnet-4-5",
+                    "max_tokens": 32000,
+                    "stream": k % 4 == 1,
+                    "messages": [{"role": "user", "content": f"trial {trial}"}],
+                },
+            )
         else:  # OpenAI route
-            r = await client.post(f"{base}/v1/chat/completions", headers={"Authorization": f"Bearer {KEY}"},
-                                  json={"model": "vllm_model", "stream": k % 4 == 0, "max_tokens": 9,
-                                        "stream_options": {"include_usage": True},
-                                        "messages": [{"role": "user", "content": f"trial {trial}"}]})
+            r = await client.post(
+                f"{base}/v1/chat/completions",
+                headers={"Authorization": f"Bearer {KEY}"},
+                json={
+                    "model": "vllm_model",
+                    "stream": k % 4 == 0,
+                    "max_tokens": 9,
+                    "stream_options": {"include_usage": True},
+                    "messages": [{"role": "user", "content": f"trial {trial}"}],
+                },
+            )
         assert r.status_code == 200, r.text
 
     async with httpx.AsyncClient(timeout=120) as c:
@@ -151,12 +207,21 @@ def test_count_tokens_through_the_proxy(chain):
     trial = "step0-count-0-0c0c"
     base = chain["proxy"].trial_base_url(trial)
     hdr = {"x-api-key": KEY, "anthropic-version": "2023-06-01", "anthropic-beta": "token-counting-2024-11-01"}
-    tools = [{"name": "Bash", "description": "Run a shell command", "input_schema": {
-        "type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}}]
+    tools = [
+        {
+            "name": "Bash",
+            "description": "Run a shell command",
+            "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+        }
+    ]
 
     def count(text: str, **extra) -> int:
-        r = httpx.post(f"{base}/v1/messages/count_tokens?beta=true", headers=hdr, timeout=60,
-                       json={"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": text}], **extra})
+        r = httpx.post(
+            f"{base}/v1/messages/count_tokens?beta=true",
+            headers=hdr,
+            timeout=60,
+            json={"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": text}], **extra},
+        )
         assert r.status_code == 200, r.text
         return r.json()["input_tokens"]
 

@@ -16,8 +16,16 @@ from swerl.serve.gateway import GatewaySettings, create_app
 from swerl.serve.gateway.records import read_records
 from swerl.serve.gateway.render import ChatRenderer
 
-TOOLS = [{"type": "function", "function": {"name": "bash", "description": "Run a command",
-                                           "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "bash",
+            "description": "Run a command",
+            "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
+        },
+    }
+]
 
 
 @pytest.fixture
@@ -29,20 +37,35 @@ def gateway(tokenizer, tmp_path):
 
 
 async def _chat(client, trial, messages, **kw):
-    r = await client.post("/v1/chat/completions", headers={"x-swerl-trial-id": trial},
-                          json={"model": "vllm_model", "messages": messages, "tools": TOOLS, **kw})
+    r = await client.post(
+        "/v1/chat/completions",
+        headers={"x-swerl-trial-id": trial},
+        json={"model": "vllm_model", "messages": messages, "tools": TOOLS, **kw},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
 def _as_litellm_would(msg: dict) -> dict:
     """Re-serialize our reply the way an Anthropic↔OpenAI round trip does: compact JSON args, content parts."""
-    out = {"role": "assistant", "content": [{"type": "text", "text": (msg.get("content") or "") + "  ",
-                                             "cache_control": {"type": "ephemeral"}}]}
+    out = {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": (msg.get("content") or "") + "  ", "cache_control": {"type": "ephemeral"}}
+        ],
+    }
     if msg.get("tool_calls"):
-        out["tool_calls"] = [{"id": c["id"], "type": "function", "function": {
-            "name": c["function"]["name"], "arguments": json.dumps(json.loads(c["function"]["arguments"]), separators=(",", ":"))}}
-            for c in msg["tool_calls"]]
+        out["tool_calls"] = [
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {
+                    "name": c["function"]["name"],
+                    "arguments": json.dumps(json.loads(c["function"]["arguments"]), separators=(",", ":")),
+                },
+            }
+            for c in msg["tool_calls"]
+        ]
     return out
 
 
@@ -54,8 +77,10 @@ async def test_multi_turn_tool_calls_stay_one_segment(gateway, tokenizer):
     asis = list(msgs)  # the same conversation with our replies exactly as issued
     call = r1["choices"][0]["message"]["tool_calls"][0]
     assert r1["choices"][0]["finish_reason"] == "tool_calls" and call["function"]["name"] == "bash"
-    msgs += [_as_litellm_would(r1["choices"][0]["message"]),
-             {"role": "tool", "tool_call_id": call["id"], "content": "swerl-scripted\n"}]
+    msgs += [
+        _as_litellm_would(r1["choices"][0]["message"]),
+        {"role": "tool", "tool_call_id": call["id"], "content": "swerl-scripted\n"},
+    ]
     asis += [r1["choices"][0]["message"], msgs[-1]]
     r2 = await _chat(client, trial, msgs, stream=False)
     assert r2["choices"][0]["message"]["content"].startswith("Done")
@@ -84,9 +109,11 @@ async def test_rewritten_history_starts_counted_segment(gateway):
     trial = "step1-x-0-0000"
     msgs = [{"role": "user", "content": "make a file"}]
     r1 = await _chat(client, trial, msgs)
-    msgs2 = [{"role": "user", "content": "summary of earlier work (compacted)"},
-             _as_litellm_would(r1["choices"][0]["message"]),
-             {"role": "tool", "tool_call_id": r1["choices"][0]["message"]["tool_calls"][0]["id"], "content": "ok"}]
+    msgs2 = [
+        {"role": "user", "content": "summary of earlier work (compacted)"},
+        _as_litellm_would(r1["choices"][0]["message"]),
+        {"role": "tool", "tool_call_id": r1["choices"][0]["message"]["tool_calls"][0]["id"], "content": "ok"},
+    ]
     await _chat(client, trial, msgs2)
     # a reply we never issued (edited tool-call id) also breaks continuity
     forged = _as_litellm_would(r1["choices"][0]["message"])
@@ -105,8 +132,10 @@ async def test_side_calls_do_not_split_main_branch(gateway):
     main = [{"role": "user", "content": "make a file"}]
     r1 = await _chat(client, trial, main)
     await _chat(client, trial, [{"role": "user", "content": "write a title for this chat"}])
-    main += [_as_litellm_would(r1["choices"][0]["message"]),
-             {"role": "tool", "tool_call_id": r1["choices"][0]["message"]["tool_calls"][0]["id"], "content": "ok"}]
+    main += [
+        _as_litellm_would(r1["choices"][0]["message"]),
+        {"role": "tool", "tool_call_id": r1["choices"][0]["message"]["tool_calls"][0]["id"], "content": "ok"},
+    ]
     await _chat(client, trial, main)
     recs = read_records(root / "step_2" / trial / "tokens.jsonl")
     assert [(r.segment, r.new_segment) for r in recs] == [(0, True), (1, True), (0, False)]
@@ -115,8 +144,10 @@ async def test_side_calls_do_not_split_main_branch(gateway):
 async def test_context_clamp_and_400(tokenizer, tmp_path):
     app = create_app(ScriptedEngine(tokenizer), tokenizer, GatewaySettings(max_model_len=64, trials_root=tmp_path))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
-        ok = await c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}],
-                                                        "max_tokens": 32000, "unknown_field": {"x": 1}})
+        ok = await c.post(
+            "/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 32000, "unknown_field": {"x": 1}},
+        )
         assert ok.status_code == 200 and ok.json()["usage"]["total_tokens"] <= 64
         big = await c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "word " * 200}]})
         assert big.status_code == 400 and "maximum context length is 64 tokens" in big.json()["error"]["message"]

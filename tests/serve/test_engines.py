@@ -21,14 +21,16 @@ def engine(smol_dir):
 
 
 def _prompt(tok, text: str) -> list[int]:
-    return tok.encode(tok.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
-                                              add_generation_prompt=True), add_special_tokens=False)
+    return tok.encode(
+        tok.apply_chat_template([{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True),
+        add_special_tokens=False,
+    )
 
 
 def _ref_logprobs(model, prompt: list[int], out: list[int]) -> torch.Tensor:
     """Log-softmax of a plain full-sequence forward pass at each generated position."""
     with torch.inference_mode():
-        lps = torch.log_softmax(model(torch.tensor([prompt + out])).logits[0, len(prompt) - 1:-1].float(), -1)
+        lps = torch.log_softmax(model(torch.tensor([prompt + out])).logits[0, len(prompt) - 1 : -1].float(), -1)
     return lps.gather(1, torch.tensor(out)[:, None]).squeeze(1)
 
 
@@ -50,11 +52,14 @@ async def test_continuous_batching_is_exact_admits_mid_decode_and_retires_early(
         done[name] = asyncio.get_running_loop().time()
         return g
 
-    first = asyncio.ensure_future(timed("long", engine.generate(long_p, max_tokens=24, temperature=0, stop_token_ids=never)))
+    first = asyncio.ensure_future(
+        timed("long", engine.generate(long_p, max_tokens=24, temperature=0, stop_token_ids=never))
+    )
     while engine.stats["steps"] < s0["steps"] + 3:  # the long row is decoding now
         await asyncio.sleep(0.01)
-    joined = await asyncio.gather(*[timed(f"s{i}", engine.generate(p, max_tokens=6, temperature=0))
-                                    for i, p in enumerate(short)])
+    joined = await asyncio.gather(
+        *[timed(f"s{i}", engine.generate(p, max_tokens=6, temperature=0)) for i, p in enumerate(short)]
+    )
     got_long = await first
     assert engine.stats["joins"] > s0["joins"]  # admitted into the running batch, not queued behind it
     assert max(done["s0"], done["s1"]) < done["long"]  # retired early: answered while the long row still decodes
@@ -141,15 +146,26 @@ async def test_vllm_engine_token_ids_and_sticky_replicas():
         async def completions(body: dict):
             assert body["return_token_ids"] and isinstance(body["prompt"], list)
             ids = [tag, 7, 2]
-            return {"choices": [{"text": "x", "token_ids": ids, "finish_reason": "stop",
-                                 "logprobs": {"token_logprobs": [-0.5, -0.25, -0.125]}}], "prompt_token_ids": body["prompt"]}
+            return {
+                "choices": [
+                    {
+                        "text": "x",
+                        "token_ids": ids,
+                        "finish_reason": "stop",
+                        "logprobs": {"token_logprobs": [-0.5, -0.25, -0.125]},
+                    }
+                ],
+                "prompt_token_ids": body["prompt"],
+            }
 
         return app
 
     servers = [GatewayServer(stand_in(i)).start() for i in range(3)]
     try:
         eng = VLLMEngine([s.url for s in servers], "vllm_model")
-        firsts = {(await eng.generate([1, 2, 3], max_tokens=5, session="step0-a-0-0000")).token_ids[0] for _ in range(4)}
+        firsts = {
+            (await eng.generate([1, 2, 3], max_tokens=5, session="step0-a-0-0000")).token_ids[0] for _ in range(4)
+        }
         assert len(firsts) == 1  # sticky: one trial, one replica
         spread = {(await eng.generate([1], max_tokens=5, session=f"t{k}")).token_ids[0] for k in range(24)}
         assert len(spread) == 3

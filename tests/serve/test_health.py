@@ -22,14 +22,33 @@ def _closed_port() -> int:
 
 
 def _rec(trial: str, tools: int, toks: int, t0: float, t1: float) -> TokenRecord:
-    return TokenRecord(call_id="c", trial_id=trial, segment=0, new_segment=True, prompt_ids=[1], response_ids=[2] * toks,
-                       response_logprobs=[-0.1] * toks, finish_reason="stop", num_tool_calls=tools, prompt_tokens=1,
-                       completion_tokens=toks, t_start=t0, t_end=t1)
+    return TokenRecord(
+        call_id="c",
+        trial_id=trial,
+        segment=0,
+        new_segment=True,
+        prompt_ids=[1],
+        response_ids=[2] * toks,
+        response_logprobs=[-0.1] * toks,
+        finish_reason="stop",
+        num_tool_calls=tools,
+        prompt_tokens=1,
+        completion_tokens=toks,
+        t_start=t0,
+        t_end=t1,
+    )
 
 
 def _run(tmp_path, records: list[TokenRecord]) -> str:
-    cfg = {"runtime_info": {"input": {"model": {}, "data": {}, "experiment": {"output_root": str(tmp_path / "out"),
-                                                                  "project_name": "p", "exp_name": "e"}}}}
+    cfg = {
+        "runtime_info": {
+            "input": {
+                "model": {},
+                "data": {},
+                "experiment": {"output_root": str(tmp_path / "out"), "project_name": "p", "exp_name": "e"},
+            }
+        }
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     trials = tmp_path / "out" / "trials" / "p" / "e"
@@ -39,18 +58,23 @@ def _run(tmp_path, records: list[TokenRecord]) -> str:
     app = typer.Typer()
     app.command()(health)
     app.command("noop")(lambda: None)  # two commands: typer keeps `health` as a sub-command name
-    res = CliRunner().invoke(app, ["health", "-c", str(path), "--url", f"http://127.0.0.1:{_closed_port()}"],
-                             env={"COLUMNS": "250"})
+    res = CliRunner().invoke(
+        app, ["health", "-c", str(path), "--url", f"http://127.0.0.1:{_closed_port()}"], env={"COLUMNS": "250"}
+    )
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), (res.output, res.exception)  # proxy down
     assert trial_dir(trials, records[0].trial_id).exists()
     return res.output
 
 
 def test_health_warns_when_newest_step_parsed_no_tool_calls(tmp_path):
-    out = _run(tmp_path, [
-        _rec("step1-a-0-aaaa", 2, 10, 100.0, 101.0),  # an older step did call tools
-        _rec("step2-a-0-bbbb", 0, 30, 200.0, 202.0), _rec("step2-b-0-cccc", 0, 10, 201.0, 204.0),
-    ])
+    out = _run(
+        tmp_path,
+        [
+            _rec("step1-a-0-aaaa", 2, 10, 100.0, 101.0),  # an older step did call tools
+            _rec("step2-a-0-bbbb", 0, 30, 200.0, 202.0),
+            _rec("step2-b-0-cccc", 0, 10, 201.0, 204.0),
+        ],
+    )
     assert "step 2: 2 trials, 2 calls, 0 tool calls parsed" in out and "warn" in out
     assert "tool_call_parser='hermes'" in out
     assert "10.0 tokens/s (40 tokens in 4.0 s" in out  # 40 tokens over 200 → 204 s

@@ -14,7 +14,7 @@ from swerl.serve.gateway import GatewayServer, GatewaySettings, create_app
 
 pytestmark = pytest.mark.integration
 
-CALLBACK = '''
+CALLBACK = """
 import json, os
 from litellm.integrations.custom_logger import CustomLogger
 
@@ -26,7 +26,7 @@ class Mine(CustomLogger):
 
 
 proxy_handler_instance = Mine()
-'''
+"""
 
 
 def test_user_callback_replaces_the_builtin_logger(tmp_path, tokenizer, monkeypatch):
@@ -36,19 +36,31 @@ def test_user_callback_replaces_the_builtin_logger(tmp_path, tokenizer, monkeypa
     out = tmp_path / "calls.jsonl"
     monkeypatch.setenv("USER_CB_OUT", str(out))
     (tmp_path / "config.yaml").write_text("x: 1\n")
-    cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": "smollm2"}, "data": {},
-                                                   "experiment": {"output_root": str(tmp_path / "out"),
-                                                                  "trajectory_logger_src": "my_logger.py"}}}})
+    cfg = parse_config(
+        {
+            "runtime_info": {
+                "input": {
+                    "model": {"model_path": "smollm2"},
+                    "data": {},
+                    "experiment": {"output_root": str(tmp_path / "out"), "trajectory_logger_src": "my_logger.py"},
+                }
+            }
+        }
+    )
     cfg._source = tmp_path / "config.yaml"
     trials = tmp_path / "trials"
-    gw = GatewayServer(create_app(ScriptedEngine(tokenizer), tokenizer,
-                                  GatewaySettings(max_model_len=100_000, trials_root=trials))).start()
+    gw = GatewayServer(
+        create_app(ScriptedEngine(tokenizer), tokenizer, GatewaySettings(max_model_len=100_000, trials_root=trials))
+    ).start()
     proxy = ProxyProcess(cfg, gw.url, trials, "sk-cb-test", port=0, state_dir=tmp_path / ".swerl")
     try:
         proxy.start().wait_ready(180)
-        r = httpx.post(f"{proxy.trial_base_url('step1-cb-0-abcd')}/v1/chat/completions",
-                       headers={"Authorization": "Bearer sk-cb-test"}, timeout=120,
-                       json={"model": "vllm_model", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8})
+        r = httpx.post(
+            f"{proxy.trial_base_url('step1-cb-0-abcd')}/v1/chat/completions",
+            headers={"Authorization": "Bearer sk-cb-test"},
+            timeout=120,
+            json={"model": "vllm_model", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8},
+        )
         assert r.status_code == 200, r.text
         import time
 

@@ -9,8 +9,11 @@ from swerl.serve.engines.vllm import parse_completion
 
 
 def reply(ids, lps, reason="stop"):
-    return {"choices": [{"token_ids": ids, "logprobs": None if lps is None else {"token_logprobs": lps},
-                         "finish_reason": reason}]}
+    return {
+        "choices": [
+            {"token_ids": ids, "logprobs": None if lps is None else {"token_logprobs": lps}, "finish_reason": reason}
+        ]
+    }
 
 
 def test_exact_ids_and_logprobs():
@@ -19,12 +22,15 @@ def test_exact_ids_and_logprobs():
     assert parse_completion(reply([], None)).token_ids == []
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (reply([5, 6], None), "without logprobs"),
-    (reply([5, 6], [-0.1, None]), "no logprob"),
-    (reply([5, 6], [-0.1]), "2 token ids but 1 logprobs"),
-    (reply([5], [-0.1], "abort"), "aborted"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (reply([5, 6], None), "without logprobs"),
+        (reply([5, 6], [-0.1, None]), "no logprob"),
+        (reply([5, 6], [-0.1]), "2 token ids but 1 logprobs"),
+        (reply([5], [-0.1], "abort"), "aborted"),
+    ],
+)
 def test_missing_logprobs_and_abort_raise(data, words):
     with pytest.raises(EngineError, match=words):
         parse_completion(data)

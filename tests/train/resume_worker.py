@@ -24,8 +24,13 @@ out = Path(sys.argv[1])
 slow = int(sys.argv[2]) if len(sys.argv) > 2 else -1
 out.mkdir(parents=True, exist_ok=True)
 model, tok = make_model(seed=0), make_tokenizer()
-trainer = LocalTrainer(model, TrainerSettings(
-    AlgorithmSection(learning_rate=1e-2), TrainingSection(n_resp_per_prompt=4, max_prompt_length=64, max_response_length=64)))
+trainer = LocalTrainer(
+    model,
+    TrainerSettings(
+        AlgorithmSection(learning_rate=1e-2),
+        TrainingSection(n_resp_per_prompt=4, max_prompt_length=64, max_response_length=64),
+    ),
+)
 ckpt = CheckpointManager(out / "ckpt", keep_last_n=2)
 
 
@@ -40,17 +45,28 @@ def rollout(step: int, idx: list[int]) -> StepResult:
         prompt = [1, len(SPECIAL) + t]
         ids, lps = sample(model, prompt, 4, 3, gen)
         for k in range(4):
-            samples.append(Sample(trial_id=f"s{step}-{t}-{k}", group=f"t{t}", reward=float(int(ids[k, 0]) == TARGET),
-                                  prompt_ids=prompt, response_ids=ids[k].tolist(), response_mask=[1, 1, 1],
-                                  response_logprobs=lps[k].tolist(), num_turns=1))
+            samples.append(
+                Sample(
+                    trial_id=f"s{step}-{t}-{k}",
+                    group=f"t{t}",
+                    reward=float(int(ids[k, 0]) == TARGET),
+                    prompt_ids=prompt,
+                    response_ids=ids[k].tolist(),
+                    response_mask=[1, 1, 1],
+                    response_logprobs=lps[k].tolist(),
+                    num_turns=1,
+                )
+            )
     return StepResult(samples)
 
 
 loop = TrainLoop(
     Schedule(n_tasks=6, batch=2, epochs=3, save_freq=1, seed=7),
-    rollout=rollout, update=trainer.update,
+    rollout=rollout,
+    update=trainer.update,
     save=lambda step, st: ckpt.save(step, trainer.model, tok, trainer, st),
-    restore=lambda step: ckpt.load(step, trainer.model, trainer), ckpt=ckpt,
+    restore=lambda step: ckpt.load(step, trainer.model, trainer),
+    ckpt=ckpt,
     logger=StepLogger(out / "exp.log", out / "exp_vllm.log"),
 )
 loop.run()

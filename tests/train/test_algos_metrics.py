@@ -43,10 +43,24 @@ def test_collate_layout_and_rows():
     from swerl.train.batch import collate
     from swerl.models.trial import Sample
 
-    s1 = Sample(trial_id="a", group="g", reward=1.0, prompt_ids=[5, 6, 7], response_ids=[8, 9], response_mask=[1, 1],
-                response_logprobs=[-0.1, -0.2])
-    s2 = Sample(trial_id="b", group="g", reward=0.0, prompt_ids=[5], response_ids=[8, 9, 10, 11],
-                response_mask=[1, 0, 0, 1], response_logprobs=[-0.1, 0.0, 0.0, -0.3])
+    s1 = Sample(
+        trial_id="a",
+        group="g",
+        reward=1.0,
+        prompt_ids=[5, 6, 7],
+        response_ids=[8, 9],
+        response_mask=[1, 1],
+        response_logprobs=[-0.1, -0.2],
+    )
+    s2 = Sample(
+        trial_id="b",
+        group="g",
+        reward=0.0,
+        prompt_ids=[5],
+        response_ids=[8, 9, 10, 11],
+        response_mask=[1, 0, 0, 1],
+        response_logprobs=[-0.1, 0.0, 0.0, -0.3],
+    )
     b = collate([s1, s2], pad_id=0)
     assert b.prompts.tolist() == [[5, 6, 7], [0, 0, 5]]  # left-padded prompts
     assert b.responses.tolist() == [[8, 9, 0, 0], [8, 9, 10, 11]]  # right-padded responses

@@ -34,7 +34,9 @@ def test_kill9_mid_step_resumes_same_order_and_weights(tmp_path):
     p = _run(killed, slow=5)
     deadline = time.time() + 240
     while time.time() < deadline:  # wait until step 5's rollout started (steps 1-4 checkpointed)
-        if (killed / "order.txt").exists() and any(ln.startswith("5 ") for ln in (killed / "order.txt").read_text().splitlines()):
+        if (killed / "order.txt").exists() and any(
+            ln.startswith("5 ") for ln in (killed / "order.txt").read_text().splitlines()
+        ):
             break
         assert p.poll() is None, p.stdout.read()
         time.sleep(0.2)
@@ -45,10 +47,19 @@ def test_kill9_mid_step_resumes_same_order_and_weights(tmp_path):
     ck = killed / "ckpt"
     assert (ck / "latest_checkpointed_iteration.txt").read_text().strip() == "4"
     # keep_last_n=2: only steps 3 and 4 remain; layout as verl writes it
-    assert sorted(d.name for d in ck.iterdir() if d.name.startswith("global_step_")) == ["global_step_3", "global_step_4"]
+    assert sorted(d.name for d in ck.iterdir() if d.name.startswith("global_step_")) == [
+        "global_step_3",
+        "global_step_4",
+    ]
     actor = ck / "global_step_4" / "actor"
-    for f in ("optim_world_size_1_rank_0.pt", "extra_state_world_size_1_rank_0.pt", "trainer_state.json",
-              "huggingface/config.json", "huggingface/model.safetensors", "huggingface/tokenizer.json"):
+    for f in (
+        "optim_world_size_1_rank_0.pt",
+        "extra_state_world_size_1_rank_0.pt",
+        "trainer_state.json",
+        "huggingface/config.json",
+        "huggingface/model.safetensors",
+        "huggingface/tokenizer.json",
+    ):
         assert (actor / f).is_file(), f
     p2 = _run(killed)
     log2 = p2.communicate(timeout=240)[0]

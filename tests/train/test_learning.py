@@ -17,10 +17,21 @@ def _run(est: str, loss: str, steps: int, ppo_epochs: int = 1, **algo) -> list[f
     agg = "seq-mean-token-mean" if loss == "gspo" else "token-mean"
     model = make_model(seed=0)
     settings = TrainerSettings(
-        AlgorithmSection(adv_estimator=est, policy_loss_mode=loss, learning_rate=3e-2, critic_learning_rate=1e-2,
-                         loss_agg_mode=agg, **algo),
-        TrainingSection(n_resp_per_prompt=8, ppo_micro_batch_size_per_gpu=32, ppo_epochs=ppo_epochs,
-                        max_prompt_length=64, max_response_length=64),
+        AlgorithmSection(
+            adv_estimator=est,
+            policy_loss_mode=loss,
+            learning_rate=3e-2,
+            critic_learning_rate=1e-2,
+            loss_agg_mode=agg,
+            **algo,
+        ),
+        TrainingSection(
+            n_resp_per_prompt=8,
+            ppo_micro_batch_size_per_gpu=32,
+            ppo_epochs=ppo_epochs,
+            max_prompt_length=64,
+            max_response_length=64,
+        ),
     )
     trainer = LocalTrainer(model, settings, pad_id=0)
     gen = torch.Generator().manual_seed(0)
@@ -58,8 +69,9 @@ def test_lora_updates_the_served_model_object_and_uses_base_as_reference():
     """LoRA via peft: the adapters live inside the base model object the engine holds, so the engine's
     next forward already uses the new policy; the reference (KL) is the adapter-disabled base."""
     model = make_model(seed=1)
-    settings = TrainerSettings(AlgorithmSection(learning_rate=5e-2, use_kl_loss=True),
-                               TrainingSection(lora_rank=4, n_resp_per_prompt=8))
+    settings = TrainerSettings(
+        AlgorithmSection(learning_rate=5e-2, use_kl_loss=True), TrainingSection(lora_rank=4, n_resp_per_prompt=8)
+    )
     trainer = LocalTrainer(model, settings, pad_id=0)
     base_w = model.model.embed_tokens.weight.clone()
     x = torch.tensor([[1, 5, 6]])

@@ -31,8 +31,17 @@ def test_wandb_run_config_never_holds_credentials():
     from swerl.config.load import parse_config
     from swerl.train.cli import _tracked_config
 
-    cfg = parse_config({"runtime_info": {"input": {"model": {"model_path": "smollm2"}, "data": {},
-                                                   "credentials": {"wandb_api_key": "wandb-SECRET-123456"}}}})
+    cfg = parse_config(
+        {
+            "runtime_info": {
+                "input": {
+                    "model": {"model_path": "smollm2"},
+                    "data": {},
+                    "credentials": {"wandb_api_key": "wandb-SECRET-123456"},
+                }
+            }
+        }
+    )
     conf = _tracked_config(cfg)
     assert "credentials" not in conf and "wandb-SECRET-123456" not in repr(conf)
     assert conf["training"]["train_batch_size"] == cfg.input.training.train_batch_size

@@ -20,11 +20,23 @@ def _gpu_cfg(tmp_path: Path):
     i["model"]["model_path"] = "/models/Qwen3-30B-A3B"
     i["infrastructure"]["ngpus_per_node"] = 8
     i["vllm"].update(gen_tp=4, gpu_memory_utilization=0.7, max_model_length=32768)
-    i["training"].update(engine="verl", train_batch_size=64, n_resp_per_prompt=8, save_freq=5, test_freq=5,
-                         max_prompt_length=8192, max_response_length=24576, keep_last_n_checkpoints=3)
+    i["training"].update(
+        engine="verl",
+        train_batch_size=64,
+        n_resp_per_prompt=8,
+        save_freq=5,
+        test_freq=5,
+        max_prompt_length=8192,
+        max_response_length=24576,
+        keep_last_n_checkpoints=3,
+    )
     i["algorithm"].update(policy_loss_mode="gspo", loss_agg_mode="seq-mean-token-mean")
-    i["training"].update(use_remove_padding=False, attn_implementation="sdpa", log_prob_micro_batch_size_per_gpu=3,
-                         verl_overrides=["actor_rollout_ref.actor.ppo_epochs=2", "trainer.save_freq=7"])
+    i["training"].update(
+        use_remove_padding=False,
+        attn_implementation="sdpa",
+        log_prob_micro_batch_size_per_gpu=3,
+        verl_overrides=["actor_rollout_ref.actor.ppo_epochs=2", "trainer.save_freq=7"],
+    )
     i["experiment"]["output_root"] = str(tmp_path)
     i["data"]["train_index"] = str(Path(__file__).parents[2] / "tasks" / "easy")
     cfg = parse_config(d)
@@ -80,8 +92,10 @@ def test_verl_index_rows_absolute_and_agent_loop_column(tmp_path):
         c.input.data.train_index = src
         df = pd.read_parquet(verl_index(c, RunPaths.of(c, "e"), "train"))
         assert len(df) >= 20 and set(df["agent_name"]) == {AGENT_NAME}
-        assert all(Path(e["harbor_task_path"]).is_absolute() and (Path(e["harbor_task_path"]) / "task.toml").is_file()
-                   for e in df["extra_info"])
+        assert all(
+            Path(e["harbor_task_path"]).is_absolute() and (Path(e["harbor_task_path"]) / "task.toml").is_file()
+            for e in df["extra_info"]
+        )
     assert set(df["extra_info"].map(lambda e: e["harbor_agent"])) == {"oracle"}
 
 
@@ -105,8 +119,16 @@ def test_agent_loop_output_from_trial(tmp_path):
     from swerl.rollout.samples import Sample
     from swerl.train.verl_engine.agent_loop import output_from
 
-    s = Sample(trial_id="step1-t-0-abcd", group="t", reward=1.0, prompt_ids=[1, 2, 3], response_ids=[4, 5, 6, 7],
-               response_mask=[1, 1, 0, 1], response_logprobs=[-0.1, -0.2, 0.0, -0.3], num_turns=2)
+    s = Sample(
+        trial_id="step1-t-0-abcd",
+        group="t",
+        reward=1.0,
+        prompt_ids=[1, 2, 3],
+        response_ids=[4, 5, 6, 7],
+        response_mask=[1, 1, 0, 1],
+        response_logprobs=[-0.1, -0.2, 0.0, -0.3],
+        num_turns=2,
+    )
     ok = TrialOutcome(trial_id=s.trial_id, task_id="t", group="t", reward=1.0, trial_dir=tmp_path, num_turns=2)
     out = output_from(ok, [s], [9])
     assert (out.prompt_ids, out.response_ids, out.response_mask) == ([1, 2, 3], [4, 5, 6, 7], [1, 1, 0, 1])
@@ -162,7 +184,10 @@ def test_print_command_cli(tmp_path):
     _, p = _gpu_cfg(tmp_path)
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--print-command", "--exp-name", "x"])
     assert res.exit_code == 0, res.output
-    assert "-m verl.trainer.main_ppo" in res.output and "actor_rollout_ref.rollout.tensor_model_parallel_size=4" in res.output
+    assert (
+        "-m verl.trainer.main_ppo" in res.output
+        and "actor_rollout_ref.rollout.tensor_model_parallel_size=4" in res.output
+    )
 
 
 def test_exp_name_from_launcher_env(tmp_path, monkeypatch):
@@ -209,8 +234,11 @@ def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
     paths = RunPaths.of(cfg, "x")
     fake = tmp_path / "fake_main_ppo.py"
     fake.write_text(FAKE_MAIN_PPO)
-    monkeypatch.setattr(command, "main_ppo_command",
-                        lambda c, e, python=None: [sys.executable, str(fake), str(RunPaths.of(c, e).checkpoints_dir)])
+    monkeypatch.setattr(
+        command,
+        "main_ppo_command",
+        lambda c, e, python=None: [sys.executable, str(fake), str(RunPaths.of(c, e).checkpoints_dir)],
+    )
     monkeypatch.delenv("SWERL_RUN_STATE", raising=False)
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
     assert res.exit_code == 0, res.output
@@ -226,8 +254,11 @@ def test_swerl_train_runs_main_ppo_child(tmp_path, monkeypatch):
     assert out["checkpoint_path"].endswith("checkpoints/swerl/x/global_step_2") and out["status"] == "completed"
     assert out["final_metrics"]["critic/score/mean"] == 0.5
     monkeypatch.setenv("FAKE_RC", "3")
-    fake.write_text(FAKE_MAIN_PPO.replace('(ck / "global_step_2" / "actor").mkdir(parents=True)', "")
-                    .replace('(ck / "global_step_2" / "actor" / "model_world_size_1_rank_0.pt").write_bytes(b"weights")', ""))
+    fake.write_text(
+        FAKE_MAIN_PPO.replace('(ck / "global_step_2" / "actor").mkdir(parents=True)', "").replace(
+            '(ck / "global_step_2" / "actor" / "model_world_size_1_rank_0.pt").write_bytes(b"weights")', ""
+        )
+    )
     res = CliRunner().invoke(app, ["train", "--config", str(p), "--exp-name", "x"])
     assert res.exit_code == 3 and json.loads(paths.run_state_file.read_text())["status"] == "failed"
 

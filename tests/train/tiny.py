@@ -14,8 +14,6 @@ VOCAB = [f"w{i}" for i in range(28)]
 SPECIAL = ["<pad>", "<s>", "</s>", "<unk>"]
 
 
-
-
 def make_tokenizer():
     from tokenizers import Tokenizer
     from tokenizers.models import WordLevel
@@ -25,18 +23,28 @@ def make_tokenizer():
     vocab = {t: i for i, t in enumerate(SPECIAL + VOCAB)}
     tok = Tokenizer(WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.pre_tokenizer = Whitespace()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>",
-                                   unk_token="<unk>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
 
 
 def make_model(seed: int = 0, hidden: int = 32, layers: int = 2):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=len(SPECIAL) + len(VOCAB), hidden_size=hidden, intermediate_size=2 * hidden,
-                      num_hidden_layers=layers, num_attention_heads=2, num_key_value_heads=1,
-                      max_position_embeddings=64, pad_token_id=0, bos_token_id=1, eos_token_id=2,
-                      tie_word_embeddings=True)
+    cfg = LlamaConfig(
+        vocab_size=len(SPECIAL) + len(VOCAB),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=64,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+        tie_word_embeddings=True,
+    )
     return LlamaForCausalLM(cfg).eval()
 
 
@@ -58,8 +66,9 @@ def sample(model, prompt: list[int], n: int, length: int, gen: torch.Generator) 
 TARGET = len(SPECIAL) + 7  # reward 1 iff the first sampled token is this one (chance ≈ 1/32 at init)
 
 
-def rollout(model, step: int, prompts: int, n: int, length: int, gen: torch.Generator,
-            masked_every: int = 0) -> list[Sample]:
+def rollout(
+    model, step: int, prompts: int, n: int, length: int, gen: torch.Generator, masked_every: int = 0
+) -> list[Sample]:
     """One step's samples: `prompts` groups × `n` trials. Every `masked_every`-th trial is masked (reward None)."""
     samples = []
     for g in range(prompts):
@@ -68,9 +77,18 @@ def rollout(model, step: int, prompts: int, n: int, length: int, gen: torch.Gene
         for k in range(n):
             r = 1.0 if int(ids[k, 0]) == TARGET else 0.0
             masked = masked_every and (g * n + k) % masked_every == masked_every - 1
-            samples.append(Sample(trial_id=f"step{step}-g{g}-{k}", group=f"g{g}", reward=None if masked else r,
-                                  prompt_ids=prompt, response_ids=ids[k].tolist(), response_mask=[1] * length,
-                                  response_logprobs=lps[k].tolist(), num_turns=1))
+            samples.append(
+                Sample(
+                    trial_id=f"step{step}-g{g}-{k}",
+                    group=f"g{g}",
+                    reward=None if masked else r,
+                    prompt_ids=prompt,
+                    response_ids=ids[k].tolist(),
+                    response_mask=[1] * length,
+                    response_logprobs=lps[k].tolist(),
+                    num_turns=1,
+                )
+            )
     return samples
 
 

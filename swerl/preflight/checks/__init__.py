@@ -7,7 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from swerl.preflight.checks import backend, dashboard, gpu, inputs, model, outputs, plan, ports, residue, scripts, tasks, venv, wandb
+from swerl.preflight.checks import (
+    backend,
+    dashboard,
+    gpu,
+    inputs,
+    model,
+    outputs,
+    plan,
+    ports,
+    residue,
+    scripts,
+    tasks,
+    venv,
+    wandb,
+)
 
 FAMILIES: list[tuple[str, Callable]] = [
     ("Python venv", venv.run),

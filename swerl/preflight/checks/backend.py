@@ -48,7 +48,7 @@ def docker_url(value: str) -> tuple[str, bool]:
     """(url, remote) for a docker_host value; raises BadDockerHost with the fix."""
     if not value:
         env = os.environ.get("DOCKER_HOST", "")
-        return (docker_url(env) if env else (LOCAL_SOCKET, False))
+        return docker_url(env) if env else (LOCAL_SOCKET, False)
     u = urlparse(value)
     if u.scheme == "unix" and u.path:
         return value, False
@@ -60,7 +60,7 @@ def docker_url(value: str) -> tuple[str, bool]:
         if u.hostname and port:
             return value, True
     raise BadDockerHost(
-        f"harbor_agent.docker_host={value!r} is not a docker URL — use \"\" (local socket), unix:///path/docker.sock or tcp://HOST:PORT"
+        f'harbor_agent.docker_host={value!r} is not a docker URL — use "" (local socket), unix:///path/docker.sock or tcp://HOST:PORT'
     )
 
 
@@ -104,15 +104,21 @@ def _check_import_path(ctx: Context, r: Report) -> None:
         path = ALIASES[path]
     elif ":" not in path:
         close = difflib.get_close_matches(path, [a for a in ALIASES if ":" not in a], n=1)
-        r.fail("harbor_agent.environment_import_path", f"unknown backend {path!r} — "
-               + (f"did you mean '{close[0]}'? " if close else "")
-               + f"(one of: {', '.join(a for a in ALIASES if ':' not in a)}, or package.module:Class)")
+        r.fail(
+            "harbor_agent.environment_import_path",
+            f"unknown backend {path!r} — "
+            + (f"did you mean '{close[0]}'? " if close else "")
+            + f"(one of: {', '.join(a for a in ALIASES if ':' not in a)}, or package.module:Class)",
+        )
         return
     module, _, cls = path.partition(":")
     if not module or not cls:
         r.fail("harbor_agent.environment_import_path", f"{path!r} is not 'package.module:Class' — fix the value")
     elif not module_exists(module):
-        r.fail("harbor_agent.environment_import_path", f"module {module} not found in the venv — fix the path or re-run bash scripts/setup_env.sh")
+        r.fail(
+            "harbor_agent.environment_import_path",
+            f"module {module} not found in the venv — fix the path or re-run bash scripts/setup_env.sh",
+        )
     else:
         r.ok("harbor_agent.environment_import_path", path)
 
@@ -124,7 +130,9 @@ def _docker_client(ctx: Context, url: str):
     tls_dir = ctx.i.harbor_agent.docker_tls_dir
     if tls_dir:
         d = ctx.path(tls_dir)
-        tls = docker.tls.TLSConfig(client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"), verify=True)
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"), verify=True
+        )
     return docker.DockerClient(base_url=url, timeout=5, tls=tls)
 
 
@@ -137,12 +145,17 @@ def check_docker(ctx: Context, r: Report, b: Backend) -> None:
     if b.remote:
         u = urlparse(b.url)
         if u.port == 2375:
-            r.warn("docker:tls", f"{b.url} is the unencrypted daemon port (root-equivalent access) — use TLS on :2376 outside isolated test networks")
+            r.warn(
+                "docker:tls",
+                f"{b.url} is the unencrypted daemon port (root-equivalent access) — use TLS on :2376 outside isolated test networks",
+            )
         try:
             with socket.create_connection((u.hostname, u.port), timeout=2):
                 r.ok("docker:tcp", f"{u.hostname}:{u.port} reachable")
         except OSError as exc:
-            r.fail("docker:tcp", f"cannot connect to {u.hostname}:{u.port} in 2 s ({exc.strerror or exc}) — {DOCKER_FIX}")
+            r.fail(
+                "docker:tcp", f"cannot connect to {u.hostname}:{u.port} in 2 s ({exc.strerror or exc}) — {DOCKER_FIX}"
+            )
             return
     else:
         sock = urlparse(b.url).path
@@ -172,7 +185,10 @@ def check_docker(ctx: Context, r: Report, b: Backend) -> None:
         client.images.get(image)
         r.ok("docker:base image", image)
     except Exception:
-        r.missing("docker:base image", f"{image} not on the daemon — build it: .venv/bin/swerl sandbox build-base (or bash scripts/setup_env.sh)")
+        r.missing(
+            "docker:base image",
+            f"{image} not on the daemon — build it: .venv/bin/swerl sandbox build-base (or bash scripts/setup_env.sh)",
+        )
     finally:
         client.close()
     _check_compose(r)
@@ -181,7 +197,10 @@ def check_docker(ctx: Context, r: Report, b: Backend) -> None:
 def _check_compose(r: Report) -> None:
     exe = shutil.which("docker")
     if exe is None:
-        r.missing("docker:compose", "docker CLI not found (Harbor shells out to `docker compose`) — bash scripts/setup_env.sh installs it")
+        r.missing(
+            "docker:compose",
+            "docker CLI not found (Harbor shells out to `docker compose`) — bash scripts/setup_env.sh installs it",
+        )
         return
     try:
         out = subprocess.run([exe, "compose", "version", "--short"], capture_output=True, text=True, timeout=10)
@@ -217,7 +236,10 @@ def check_k8s(ctx: Context, r: Report) -> None:
     try:
         nodes = client.CoreV1Api(api).list_node(_request_timeout=10).items
     except Exception as exc:
-        r.fail("k8s:reachable", f"cannot list nodes with {path} ({str(exc).splitlines()[0][:120]}) — check the cluster and kubeconfig")
+        r.fail(
+            "k8s:reachable",
+            f"cannot list nodes with {path} ({str(exc).splitlines()[0][:120]}) — check the cluster and kubeconfig",
+        )
         return
     ready = [n for n in nodes if any(c.type == "Ready" and c.status == "True" for c in (n.status.conditions or []))]
     if not ready:
@@ -230,7 +252,9 @@ def check_k8s(ctx: Context, r: Report) -> None:
         )
     )
     try:
-        allowed = client.AuthorizationV1Api(api).create_self_subject_access_review(review, _request_timeout=10).status.allowed
+        allowed = (
+            client.AuthorizationV1Api(api).create_self_subject_access_review(review, _request_timeout=10).status.allowed
+        )
     except Exception as exc:
         r.fail("k8s:rbac", f"cannot ask the API whether pods can be created ({str(exc).splitlines()[0][:120]})")
         return
@@ -247,10 +271,15 @@ def run(ctx: Context, r: Report) -> None:
     except BadDockerHost as exc:
         r.fail("backend", str(exc))
         return
-    r.ok("backend", f"{b.describe(ctx)}" + (" remote" if b.remote else "") + " (from harbor_agent.environment_import_path)")
+    r.ok(
+        "backend",
+        f"{b.describe(ctx)}" + (" remote" if b.remote else "") + " (from harbor_agent.environment_import_path)",
+    )
     if b.kind != "k8s" and ctx.i.k8s.kubeconfig:
-        r.warn("k8s.kubeconfig", "set, but the backend is not Kubernetes — to run pods set "
-               "harbor_agent.environment_import_path: k8s")
+        r.warn(
+            "k8s.kubeconfig",
+            "set, but the backend is not Kubernetes — to run pods set harbor_agent.environment_import_path: k8s",
+        )
     if b.kind == "k8s":
         check_k8s(ctx, r)
     elif b.kind == "local":

@@ -47,10 +47,16 @@ def run(ctx: Context, r: Report) -> None:
         r.warn("gpu", f"skipped: CPU profile (infrastructure.ngpus_per_node=0); {len(rows or [])} GPU(s) visible")
         return
     if rows is None:
-        r.fail("gpu", f"nvidia-smi not found or failing: 0 GPUs visible, infrastructure.ngpus_per_node={want} — not enough GPUs to launch (use a GPU host, or a CPU profile with ngpus_per_node: 0)")
+        r.fail(
+            "gpu",
+            f"nvidia-smi not found or failing: 0 GPUs visible, infrastructure.ngpus_per_node={want} — not enough GPUs to launch (use a GPU host, or a CPU profile with ngpus_per_node: 0)",
+        )
         return
     if len(rows) < want:
-        r.fail("gpu", f"{len(rows)} GPU(s) visible < infrastructure.ngpus_per_node={want} — not enough GPUs to launch (lower ngpus_per_node or free GPUs)")
+        r.fail(
+            "gpu",
+            f"{len(rows)} GPU(s) visible < infrastructure.ngpus_per_node={want} — not enough GPUs to launch (lower ngpus_per_node or free GPUs)",
+        )
     else:
         r.ok("gpu", f"{len(rows)} GPU(s) visible ({rows[0][1]}), need {want}")
     for app in gpu_apps():

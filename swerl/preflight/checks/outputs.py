@@ -14,7 +14,12 @@ MIN_FREE_GB = 50
 
 def run(ctx: Context, r: Report) -> None:
     p = ctx.paths
-    for name, d in (("logs", p.logs_dir), ("trials", p.root / "trials"), ("checkpoints", p.root / "checkpoints"), ("artifacts", p.artifacts_dir)):
+    for name, d in (
+        ("logs", p.logs_dir),
+        ("trials", p.root / "trials"),
+        ("checkpoints", p.root / "checkpoints"),
+        ("artifacts", p.artifacts_dir),
+    ):
         base = nearest_existing(d)
         if not base.is_dir():
             r.fail(f"output:{name}", f"{base} is not a directory — fix experiment.output_root")

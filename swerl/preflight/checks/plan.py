@@ -14,14 +14,22 @@ def run(ctx: Context, r: Report) -> None:
     t, v, inf, alg = i.training, i.vllm, i.infrastructure, i.algorithm
     need = t.max_prompt_length + t.max_response_length
     if need <= v.max_model_length:
-        r.ok("context", f"max_prompt_length + max_response_length = {need} <= vllm.max_model_length={v.max_model_length}")
+        r.ok(
+            "context", f"max_prompt_length + max_response_length = {need} <= vllm.max_model_length={v.max_model_length}"
+        )
     else:  # also enforced by the schema; kept so the check list reads complete
-        r.fail("context", f"{need} > vllm.max_model_length={v.max_model_length} — lower the lengths or raise max_model_length")
+        r.fail(
+            "context",
+            f"{need} > vllm.max_model_length={v.max_model_length} — lower the lengths or raise max_model_length",
+        )
 
     gpus = inf.nnodes * inf.ngpus_per_node
     if gpus:
         if inf.ngpus_per_node % v.gen_tp:
-            r.fail("tp/dp", f"vllm.gen_tp={v.gen_tp} does not divide infrastructure.ngpus_per_node={inf.ngpus_per_node} — pick a divisor")
+            r.fail(
+                "tp/dp",
+                f"vllm.gen_tp={v.gen_tp} does not divide infrastructure.ngpus_per_node={inf.ngpus_per_node} — pick a divisor",
+            )
         else:
             r.ok("tp/dp", f"{gpus} GPU(s) / TP={v.gen_tp} → DP={gpus // v.gen_tp} vLLM replica(s)")
     elif v.gen_tp > 1:
@@ -32,21 +40,38 @@ def run(ctx: Context, r: Report) -> None:
     trials = t.train_batch_size * t.n_resp_per_prompt
     workers = i.harbor_runtime.num_workers
     waves = -(-trials // workers)
-    r.ok("trials/step", f"{t.train_batch_size} × {t.n_resp_per_prompt} = {trials} trials/step on {workers} worker(s) → {waves} wave(s)")
+    r.ok(
+        "trials/step",
+        f"{t.train_batch_size} × {t.n_resp_per_prompt} = {trials} trials/step on {workers} worker(s) → {waves} wave(s)",
+    )
     if workers > trials:
-        r.warn("harbor_runtime.num_workers", f"{workers} workers > {trials} trials/step: {workers - trials} always idle")
+        r.warn(
+            "harbor_runtime.num_workers", f"{workers} workers > {trials} trials/step: {workers - trials} always idle"
+        )
 
     if alg.adv_estimator in GROUP_ESTIMATORS and t.n_resp_per_prompt < 2:
-        r.fail("training.n_resp_per_prompt", f"{alg.adv_estimator} compares responses within a group: set training.n_resp_per_prompt >= 2 (or another adv_estimator)")
+        r.fail(
+            "training.n_resp_per_prompt",
+            f"{alg.adv_estimator} compares responses within a group: set training.n_resp_per_prompt >= 2 (or another adv_estimator)",
+        )
     mini = t.ppo_mini_batch_size
     if mini and t.train_batch_size % mini:
-        r.fail("training.ppo_mini_batch_size", f"{mini} does not divide train_batch_size={t.train_batch_size} — pick a divisor")
+        r.fail(
+            "training.ppo_mini_batch_size",
+            f"{mini} does not divide train_batch_size={t.train_batch_size} — pick a divisor",
+        )
     elif t.engine == "verl" and gpus and (mini or t.train_batch_size) * t.n_resp_per_prompt % gpus:
-        r.fail("batch", f"(ppo_mini_batch_size or train_batch_size) × n_resp_per_prompt = {(mini or t.train_batch_size) * t.n_resp_per_prompt} not divisible by {gpus} GPUs — verl splits it evenly across ranks")
+        r.fail(
+            "batch",
+            f"(ppo_mini_batch_size or train_batch_size) × n_resp_per_prompt = {(mini or t.train_batch_size) * t.n_resp_per_prompt} not divisible by {gpus} GPUs — verl splits it evenly across ranks",
+        )
     else:
         r.ok("batch", f"train_batch_size={t.train_batch_size} mini_batch={mini or t.train_batch_size} divides evenly")
 
     if v.tool_call_parser not in KNOWN_PARSERS:
-        r.warn("vllm.tool_call_parser", f"{v.tool_call_parser!r} is not one of {sorted(KNOWN_PARSERS)} — a wrong parser gives all-zero response masks")
+        r.warn(
+            "vllm.tool_call_parser",
+            f"{v.tool_call_parser!r} is not one of {sorted(KNOWN_PARSERS)} — a wrong parser gives all-zero response masks",
+        )
     else:
         r.ok("vllm.tool_call_parser", v.tool_call_parser)

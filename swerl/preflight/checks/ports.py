@@ -20,7 +20,9 @@ def run(ctx: Context, r: Report) -> None:
     for key, port in ctx.ports.items():
         label = f"port {port}"
         if port in seen:
-            r.fail(label, f"infrastructure.{key} and infrastructure.{seen[port]} are both {port} — give each its own port")
+            r.fail(
+                label, f"infrastructure.{key} and infrastructure.{seen[port]} are both {port} — give each its own port"
+            )
             continue
         seen[port] = key
         owner = port_owner(port)
@@ -30,9 +32,19 @@ def run(ctx: Context, r: Report) -> None:
         who = owner.describe()
         facts = {"port": port, "key": key, "pid": owner.pid, "comm": owner.comm}
         if owner.pid is not None and ({owner.pid, *procs.ancestors(owner.pid)} & ours):
-            r.warn(label, f"infrastructure.{key} in use by {who} of the live swerl run — swerl check classifies it", mine=True, **facts)
+            r.warn(
+                label,
+                f"infrastructure.{key} in use by {who} of the live swerl run — swerl check classifies it",
+                mine=True,
+                **facts,
+            )
         elif key.startswith("ray") and not ctx.uses_ray:
             r.warn(label, f"infrastructure.{key} in use by {who} (not used by the local engine)", mine=False, **facts)
         else:
             fix = f"stop it (kill {owner.pid}) or bash scripts/clean.sh" if owner.pid else "free it"
-            r.fail(label, f"infrastructure.{key} in use by {who} — {fix}, or set infrastructure.{key} to a free port", mine=False, **facts)
+            r.fail(
+                label,
+                f"infrastructure.{key} in use by {who} — {fix}, or set infrastructure.{key} to a free port",
+                mine=False,
+                **facts,
+            )

@@ -29,7 +29,11 @@ def residue(ctx: Context) -> list[str]:
     stale = stale_state(ctx)
     if stale:
         found.append(f"{stale} (dead run)")
-    found += [str(p) for p in sorted(state.glob("litellm*.yaml"))] if not stale and state.is_dir() and not ctx.paths.run_state_file.exists() else []
+    found += (
+        [str(p) for p in sorted(state.glob("litellm*.yaml"))]
+        if not stale and state.is_dir() and not ctx.paths.run_state_file.exists()
+        else []
+    )
     trials = ctx.paths.root / "trials"
     if _nonempty(trials):
         found.append(f"{trials}/")
@@ -39,6 +43,10 @@ def residue(ctx: Context) -> list[str]:
 def run(ctx: Context, r: Report) -> None:
     found = residue(ctx)
     if found:
-        r.warn("cache", f"leftover cache present: {', '.join(found[:6])}{' …' if len(found) > 6 else ''} — run scripts/clean.sh (add --trials to clear trials/)", items=found)
+        r.warn(
+            "cache",
+            f"leftover cache present: {', '.join(found[:6])}{' …' if len(found) > 6 else ''} — run scripts/clean.sh (add --trials to clear trials/)",
+            items=found,
+        )
     else:
         r.ok("cache", "no leftover ray/litellm/run state")

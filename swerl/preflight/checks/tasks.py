@@ -60,7 +60,9 @@ def task_dirs(index: Path) -> list[Path]:
     for n, row in enumerate(rows):
         p = _row_path(row)
         if not p:
-            raise IndexError_(f"{index} row {n} has no extra_info.harbor_task_path — rebuild it with: swerl tasks index")
+            raise IndexError_(
+                f"{index} row {n} has no extra_info.harbor_task_path — rebuild it with: swerl tasks index"
+            )
         q = Path(p)
         out.append(q if q.is_absolute() else index.parent / q)
     return out
@@ -82,15 +84,21 @@ def check_index(ctx: Context, r: Report, key: str, value: str) -> int:
         return 0
     bad = [p for p in (task_problem(d) for d in dirs) if p]
     if bad:
-        r.fail(f"{key} rows", f"{len(bad)}/{len(dirs)} task dirs invalid: {'; '.join(bad[:3])}{' …' if len(bad) > 3 else ''} — fix them or the index")
+        r.fail(
+            f"{key} rows",
+            f"{len(bad)}/{len(dirs)} task dirs invalid: {'; '.join(bad[:3])}{' …' if len(bad) > 3 else ''} — fix them or the index",
+        )
     else:
         r.ok(f"{key} rows", f"{len(dirs)} valid Harbor task dir(s)")
     from swerl.rollout.task_features import refusal  # features swerl's sandboxes cannot run (the trainer's rule)
 
     refused = [f"{d.name}: {why}" for d in dirs if not task_problem(d) and (why := refusal(d))]
     if refused:
-        r.warn(f"{key} features", f"{len(refused)}/{len(dirs)} tasks refused, not trained on: {'; '.join(refused[:3])}"
-               f"{' …' if len(refused) > 3 else ''}")
+        r.warn(
+            f"{key} features",
+            f"{len(refused)}/{len(dirs)} tasks refused, not trained on: {'; '.join(refused[:3])}"
+            f"{' …' if len(refused) > 3 else ''}",
+        )
     return len(dirs) - len(bad) - len(refused)
 
 
@@ -99,4 +107,7 @@ def run(ctx: Context, r: Report) -> None:
     check_index(ctx, r, "data.val_index", ctx.i.data.val_index)
     bs = ctx.i.training.train_batch_size
     if 0 < n < bs:
-        r.warn("tasks per step", f"train_index has {n} task(s) < training.train_batch_size={bs}: tasks repeat within a step")
+        r.warn(
+            "tasks per step",
+            f"train_index has {n} task(s) < training.train_batch_size={bs}: tasks repeat within a step",
+        )

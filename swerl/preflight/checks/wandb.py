@@ -11,7 +11,10 @@ def run(ctx: Context, r: Report) -> None:
     mode = ctx.i.credentials.wandb_mode
     key, source = wandb_key(ctx.cfg)
     if source == "config":
-        r.warn("wandb key", "set in config.yaml — prefer `export WANDB_API_KEY=...` (keys in config end up in archives and git)")
+        r.warn(
+            "wandb key",
+            "set in config.yaml — prefer `export WANDB_API_KEY=...` (keys in config end up in archives and git)",
+        )
     if mode != "online":
         r.ok("wandb", f"wandb_mode={mode}: no key needed")
     elif key:

@@ -23,4 +23,5 @@ class OfflineMiniSweAgent(MiniSweAgent):
             raise RuntimeError(
                 "mini-swe-agent is not available in the sandbox (expected the read-only mount from "
                 "swerl.rollout.images.ensure_mswea and python3 3.11 in the image): "
-                f"{(r.stderr or r.stdout or '').strip()[-300:]}")
+                f"{(r.stderr or r.stdout or '').strip()[-300:]}"
+            )

@@ -58,48 +58,88 @@ class AgentOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def agent_config(name: str, import_path: str, trial_id: str, ep: AgentEndpoint,
-                 opts: AgentOptions) -> tuple[AgentConfig, list[dict]]:
+def agent_config(
+    name: str, import_path: str, trial_id: str, ep: AgentEndpoint, opts: AgentOptions
+) -> tuple[AgentConfig, list[dict]]:
     """(Harbor AgentConfig, extra sandbox mounts) for one trial."""
     if import_path:
-        return AgentConfig(import_path=import_path, model_name=ep.model,
-                           kwargs={"api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1",
-                                   "api_key_env": ep.publish_key(),
-                                   "trial_id": trial_id, **opts.extra}), []
+        return AgentConfig(
+            import_path=import_path,
+            model_name=ep.model,
+            kwargs={
+                "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1",
+                "api_key_env": ep.publish_key(),
+                "trial_id": trial_id,
+                **opts.extra,
+            },
+        ), []
     if name in ("oracle", "nop"):
         return AgentConfig(name=name), []
     if name == "swerl-bash":
-        return AgentConfig(import_path=SWERL_BASH, model_name=ep.model, kwargs={
-            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "api_key_env": ep.publish_key(),
-            "trial_id": trial_id,
-            "max_turns": opts.max_turns, "max_tokens": opts.max_tokens_per_turn,
-            "temperature": opts.temperature, "top_p": opts.top_p, **opts.extra}), []
+        return AgentConfig(
+            import_path=SWERL_BASH,
+            model_name=ep.model,
+            kwargs={
+                "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1",
+                "api_key_env": ep.publish_key(),
+                "trial_id": trial_id,
+                "max_turns": opts.max_turns,
+                "max_tokens": opts.max_tokens_per_turn,
+                "temperature": opts.temperature,
+                "top_p": opts.top_p,
+                **opts.extra,
+            },
+        ), []
     if name == "terminus-2":
         if ep.api_key:  # LiteLLM's hosted_vllm provider reads its key from this variable
             os.environ["HOSTED_VLLM_API_KEY"] = ep.api_key
-        return AgentConfig(name="terminus-2", model_name=f"hosted_vllm/{ep.model}", kwargs={
-            "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1", "collect_rollout_details": True,
-            "max_turns": opts.max_turns, "temperature": opts.temperature, "record_terminal_session": False,
-            "enable_summarize": False, **opts.extra}), []
+        return AgentConfig(
+            name="terminus-2",
+            model_name=f"hosted_vllm/{ep.model}",
+            kwargs={
+                "api_base": ep.trial_url(trial_id, in_sandbox=False) + "/v1",
+                "collect_rollout_details": True,
+                "max_turns": opts.max_turns,
+                "temperature": opts.temperature,
+                "record_terminal_session": False,
+                "enable_summarize": False,
+                **opts.extra,
+            },
+        ), []
     if name == "claude-code":
         env = _claude_env(trial_id, ep, opts.max_tokens_per_turn)
         mounts = []
         if opts.claude_binary:
-            mounts.append({"type": "bind", "source": opts.claude_binary, "target": CLAUDE_IN_SANDBOX, "read_only": True})
+            mounts.append(
+                {"type": "bind", "source": opts.claude_binary, "target": CLAUDE_IN_SANDBOX, "read_only": True}
+            )
         return AgentConfig(name="claude-code", model_name=ep.model, env=env, kwargs=dict(opts.extra)), mounts
     if name == "mini-swe-agent":
         from swerl.serve.agent_env import openai_env
 
-        env = {**openai_env(ep.trial_url(trial_id, in_sandbox=True), ep.api_key, ep.model),
-               "MSWEA_COST_TRACKING": "ignore_errors", "MSWEA_API_KEY": ep.api_key}
+        env = {
+            **openai_env(ep.trial_url(trial_id, in_sandbox=True), ep.api_key, ep.model),
+            "MSWEA_COST_TRACKING": "ignore_errors",
+            "MSWEA_API_KEY": ep.api_key,
+        }
         from swerl.rollout.images import MSWEA_TARGET, ensure_mswea
 
         mswea = opts.mswea_dir or str(ensure_mswea())  # offline install: unpacked wheels + launcher, read-only
-        mounts = [{"type": "bind", "source": mswea, "target": MSWEA_TARGET, "read_only": True},
-                  {"type": "bind", "source": f"{mswea}/bin/mini-swe-agent", "target": "/usr/local/bin/mini-swe-agent",
-                   "read_only": True}]
-        return AgentConfig(import_path=MINI_SWE, model_name=f"openai/{ep.model}", env=env,
-                           kwargs={"max_tokens": opts.max_tokens_per_turn, **opts.extra}), mounts
+        mounts = [
+            {"type": "bind", "source": mswea, "target": MSWEA_TARGET, "read_only": True},
+            {
+                "type": "bind",
+                "source": f"{mswea}/bin/mini-swe-agent",
+                "target": "/usr/local/bin/mini-swe-agent",
+                "read_only": True,
+            },
+        ]
+        return AgentConfig(
+            import_path=MINI_SWE,
+            model_name=f"openai/{ep.model}",
+            env=env,
+            kwargs={"max_tokens": opts.max_tokens_per_turn, **opts.extra},
+        ), mounts
     raise ValueError(f"unknown agent {name!r}: use one of {', '.join(KNOWN)} or set harbor_agent.agent_import_path")
 
 
@@ -113,10 +153,17 @@ def _claude_env(trial_id: str, ep: AgentEndpoint, max_tokens: int) -> dict[str, 
     except ImportError:
         pass
     return {
-        "ANTHROPIC_BASE_URL": base, "ANTHROPIC_AUTH_TOKEN": ep.api_key, "ANTHROPIC_API_KEY": ep.api_key,
-        "ANTHROPIC_MODEL": ep.model, "ANTHROPIC_DEFAULT_HAIKU_MODEL": ep.model,
-        "ANTHROPIC_DEFAULT_SONNET_MODEL": ep.model, "ANTHROPIC_DEFAULT_OPUS_MODEL": ep.model,
+        "ANTHROPIC_BASE_URL": base,
+        "ANTHROPIC_AUTH_TOKEN": ep.api_key,
+        "ANTHROPIC_API_KEY": ep.api_key,
+        "ANTHROPIC_MODEL": ep.model,
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL": ep.model,
+        "ANTHROPIC_DEFAULT_SONNET_MODEL": ep.model,
+        "ANTHROPIC_DEFAULT_OPUS_MODEL": ep.model,
         "ANTHROPIC_CUSTOM_HEADERS": f"x-swerl-trial-id: {trial_id}",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
-        "CLAUDE_CODE_ATTRIBUTION_HEADER": "0", "HOME": f"/tmp/home-{trial_id}",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "CLAUDE_CODE_ATTRIBUTION_HEADER": "0",
+        "HOME": f"/tmp/home-{trial_id}",
     }

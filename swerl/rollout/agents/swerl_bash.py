@@ -23,8 +23,10 @@ from harbor.agents.base import BaseAgent
 from harbor.environments.base import BaseEnvironment
 from harbor.models.agent.context import AgentContext
 
-SYSTEM = ("You are a shell agent in a Linux sandbox (cwd /app). Each turn, reply with exactly one command in a "
-          "```bash block; you will see its output. When the task is done, reply DONE.")
+SYSTEM = (
+    "You are a shell agent in a Linux sandbox (cwd /app). Each turn, reply with exactly one command in a "
+    "```bash block; you will see its output. When the task is done, reply DONE."
+)
 # Few-shot turns in chat form: a 135M model copies a demonstrated reply shape far better than it follows a
 # described one (measured: a usable block in ~15% of replies without them at T=1, ~100% with them at T=0.7).
 # They teach the reply format only — no shipped task's file names or commands appear in them.
@@ -90,11 +92,24 @@ def _append(path: Path, entry: dict) -> None:
 
 
 class SwerlBashAgent(BaseAgent):
-    def __init__(self, logs_dir: Path, model_name: str | None = None, *, api_base: str = "", api_key: str = "",
-                 api_key_env: str = "",
-                 trial_id: str = "", max_turns: int = 8, max_tokens: int = 128, temperature: float = 1.0,
-                 top_p: float = 1.0, output_chars: int = 1000, command_timeout_sec: int = 60,
-                 request_timeout_sec: float = 600.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        logs_dir: Path,
+        model_name: str | None = None,
+        *,
+        api_base: str = "",
+        api_key: str = "",
+        api_key_env: str = "",
+        trial_id: str = "",
+        max_turns: int = 8,
+        max_tokens: int = 128,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        output_chars: int = 1000,
+        command_timeout_sec: int = 60,
+        request_timeout_sec: float = 600.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(logs_dir=logs_dir, model_name=model_name, **kwargs)
         if not api_base:
             raise ValueError("swerl-bash needs api_base (the trial's proxy URL + /v1)")
@@ -121,8 +136,13 @@ class SwerlBashAgent(BaseAgent):
         pass
 
     async def _chat(self, client: httpx.AsyncClient, messages: list[dict]) -> dict:
-        body = {"model": self.model_name, "messages": messages, "max_tokens": self.max_tokens,
-                "temperature": self.temperature, "top_p": self.top_p}
+        body = {
+            "model": self.model_name,
+            "messages": messages,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+        }
         headers = {"Authorization": f"Bearer {self.api_key}"}
         if self.trial_id:
             headers["x-swerl-trial-id"] = self.trial_id
@@ -133,7 +153,9 @@ class SwerlBashAgent(BaseAgent):
         text = r.text
         if r.status_code >= 400:
             low = text.lower()
-            if any(k in low for k in ("context length", "context_length", "maximum context", "too long", "contextwindow")):
+            if any(
+                k in low for k in ("context length", "context_length", "maximum context", "too long", "contextwindow")
+            ):
                 raise ContextOverflowError(f"HTTP {r.status_code}: {text[:300]}")
             raise ProxyError(f"HTTP {r.status_code} from {self.api_base}: {text[:300]}")
         return r.json()
@@ -157,8 +179,13 @@ class SwerlBashAgent(BaseAgent):
                 cmd = extract_command(reply)
                 if cmd is not None and is_done_command(cmd):
                     cmd = None  # the model "ran" DONE (```bash echo DONE```): it means it is done, not a command
-                entry: dict[str, Any] = {"turn": turn, "reply": reply, "finish_reason": choice.get("finish_reason"),
-                                         "command": cmd, "llm_s": round(time.time() - t0, 3)}
+                entry: dict[str, Any] = {
+                    "turn": turn,
+                    "reply": reply,
+                    "finish_reason": choice.get("finish_reason"),
+                    "command": cmd,
+                    "llm_s": round(time.time() - t0, 3),
+                }
                 if cmd is None:
                     stop = "done" if "DONE" in reply else "no_command"
                     _append(log_path, entry)
@@ -175,8 +202,9 @@ class SwerlBashAgent(BaseAgent):
                 if "DONE" in reply.replace(cmd, ""):
                     stop = "done"
                     break
-                messages.append({"role": "user",
-                                 "content": feedback(res.return_code, truncate(out, self.output_chars))})
+                messages.append(
+                    {"role": "user", "content": feedback(res.return_code, truncate(out, self.output_chars))}
+                )
         context.n_input_tokens = n_in
         context.n_output_tokens = n_out
         context.metadata = {**(context.metadata or {}), "turns": turn + 1, "stop": stop}

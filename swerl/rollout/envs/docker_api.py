@@ -62,11 +62,14 @@ def docker_client(docker_host: str = "", tls_dir: str = "") -> Any:
                         f"harbor_agent.docker_tls_dir={tls_dir} lacks {', '.join(missing)}: put the daemon's CA and "
                         f"a client cert/key there"
                     )
-                tls = docker.tls.TLSConfig(client_cert=(str(d / "cert.pem"), str(d / "key.pem")),
-                                           ca_cert=str(d / "ca.pem"), verify=True)
+                tls = docker.tls.TLSConfig(
+                    client_cert=(str(d / "cert.pem"), str(d / "key.pem")), ca_cert=str(d / "ca.pem"), verify=True
+                )
             elif docker_host.startswith("tcp://"):
-                warnings.warn(f"docker_host={docker_host} without TLS: the daemon is open to anyone who can reach it",
-                              stacklevel=2)
+                warnings.warn(
+                    f"docker_host={docker_host} without TLS: the daemon is open to anyone who can reach it",
+                    stacklevel=2,
+                )
             client = docker.DockerClient(base_url=docker_host, tls=tls, timeout=120, max_pool_size=256)
         _CLIENTS[key] = client
         return client
@@ -101,8 +104,16 @@ def _untar(stream, target: Path, *, strip_top: bool) -> None:
 
 
 class DockerApiEnvironment(BaseEnvironment):
-    def __init__(self, *args: Any, docker_host: str = "", tls_dir: str = "", run_label: str = "",
-                 network: str = "", keep_containers: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        docker_host: str = "",
+        tls_dir: str = "",
+        run_label: str = "",
+        network: str = "",
+        keep_containers: bool = False,
+        **kwargs: Any,
+    ) -> None:
         self._docker_host = docker_host or os.environ.get("SWERL_DOCKER_HOST", "")
         self._tls_dir = tls_dir
         self._run_label = run_label or os.environ.get("SWERL_RUN_LABEL", "adhoc")
@@ -126,7 +137,9 @@ class DockerApiEnvironment(BaseEnvironment):
     def _validate_definition(self) -> None:
         require_agent_environment_definition(self.environment_dir, docker_image=self.task_env_config.docker_image)
         if not (self.environment_dir / "Dockerfile").is_file() and not self.task_env_config.docker_image:
-            raise FileNotFoundError(f"{self.environment_dir}/Dockerfile missing: this environment builds Dockerfiles only")
+            raise FileNotFoundError(
+                f"{self.environment_dir}/Dockerfile missing: this environment builds Dockerfiles only"
+            )
 
     @property
     def client(self) -> Any:
@@ -154,8 +167,14 @@ class DockerApiEnvironment(BaseEnvironment):
                 except docker.errors.ImageNotFound:
                     pass
             try:
-                await _run(self.client.images.build, path=str(self.environment_dir), tag=tag, rm=True,
-                           labels={"swerl.task": self.environment_name}, network_mode="none")
+                await _run(
+                    self.client.images.build,
+                    path=str(self.environment_dir),
+                    tag=tag,
+                    rm=True,
+                    labels={"swerl.task": self.environment_name},
+                    network_mode="none",
+                )
             except docker.errors.BuildError as exc:
                 log = "".join(str(x.get("stream", x.get("error", ""))) for x in exc.build_log)[-2000:]
                 raise SandboxBuildFailedError(f"building {self.environment_dir} failed: {exc.msg}\n{log}") from exc
@@ -165,9 +184,13 @@ class DockerApiEnvironment(BaseEnvironment):
         image = await self.ensure_image(force_build)
         env = self._startup_env()
         kwargs: dict[str, Any] = dict(
-            command=["sleep", "infinity"], init=True, detach=True, auto_remove=False,
+            command=["sleep", "infinity"],
+            init=True,
+            detach=True,
+            auto_remove=False,
             labels={LABEL_RUN: self._run_label, LABEL_TRIAL: self.session_id},
-            environment=env, working_dir=self.task_env_config.workdir or None,
+            environment=env,
+            working_dir=self.task_env_config.workdir or None,
             extra_hosts={HOST_ALIAS: "host-gateway"},
         )
         if self._network:
@@ -175,17 +198,20 @@ class DockerApiEnvironment(BaseEnvironment):
         # User mounts (e.g. the claude binary, read-only): bind on a local daemon; a remote one gets a copy after start.
         binds = [m for m in self._mounts if m.get("type") == "bind" and Path(m["source"]).exists()]
         if binds and not self._docker_host:
-            kwargs["volumes"] = {m["source"]: {"bind": m["target"], "mode": "ro" if m.get("read_only") else "rw"}
-                                 for m in binds}
+            kwargs["volumes"] = {
+                m["source"]: {"bind": m["target"], "mode": "ro" if m.get("read_only") else "rw"} for m in binds
+            }
         if cpus := self._effective_cpus:
             kwargs["nano_cpus"] = int(float(cpus) * 1e9)
         if mem := self._effective_memory_mb:
             kwargs["mem_limit"] = f"{mem}m"
         self._container = await _run(self.client.containers.run, image, **kwargs)
         dirs = [str(p) for p in self._harbor_dirs()]
-        await self.exec(f"mkdir -p {' '.join(map(shlex.quote, dirs))} && chmod 777 {' '.join(map(shlex.quote, dirs))}"
-                        + (f" && mkdir -p {shlex.quote(self.task_env_config.workdir)}" if self.task_env_config.workdir else ""),
-                        user="root")
+        await self.exec(
+            f"mkdir -p {' '.join(map(shlex.quote, dirs))} && chmod 777 {' '.join(map(shlex.quote, dirs))}"
+            + (f" && mkdir -p {shlex.quote(self.task_env_config.workdir)}" if self.task_env_config.workdir else ""),
+            user="root",
+        )
         if binds and self._docker_host:
             for m in binds:
                 src = Path(m["source"])
@@ -212,8 +238,14 @@ class DockerApiEnvironment(BaseEnvironment):
             raise RuntimeError("sandbox not started (or already stopped)")
         return self._container
 
-    async def exec(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
-                   timeout_sec: int | None = None, user: str | int | None = None) -> ExecResult:
+    async def exec(
+        self,
+        command: str,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout_sec: int | None = None,
+        user: str | int | None = None,
+    ) -> ExecResult:
         merged = self._merge_env(env) or {}
         user = self._resolve_user(user)
         argv = ["bash", "-c", command]
@@ -224,12 +256,20 @@ class DockerApiEnvironment(BaseEnvironment):
         cid = self.container.id
 
         def go() -> ExecResult:
-            ex = api.exec_create(cid, argv, workdir=cwd or self.task_env_config.workdir or None,
-                                 environment=merged or None, user=str(user) if user is not None else "")
+            ex = api.exec_create(
+                cid,
+                argv,
+                workdir=cwd or self.task_env_config.workdir or None,
+                environment=merged or None,
+                user=str(user) if user is not None else "",
+            )
             out, err = api.exec_start(ex["Id"], demux=True)
             rc = api.exec_inspect(ex["Id"])["ExitCode"]
-            return ExecResult(stdout=(out or b"").decode(errors="replace"), stderr=(err or b"").decode(errors="replace"),
-                              return_code=rc if rc is not None else -1)
+            return ExecResult(
+                stdout=(out or b"").decode(errors="replace"),
+                stderr=(err or b"").decode(errors="replace"),
+                return_code=rc if rc is not None else -1,
+            )
 
         result = await _run(go)
         return await emit_output(self, result)

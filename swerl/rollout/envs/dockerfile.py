@@ -64,5 +64,7 @@ async def apply(env: Any, dockerfile: Path, workdir: str, env_vars: dict[str, st
         elif word == "RUN":
             r = await env.exec(rest, cwd=cwd, user="root")
             if r.return_code != 0:
-                raise RuntimeError(f"Dockerfile RUN {rest[:80]!r} failed in the sandbox: {(r.stderr or r.stdout or '')[-300:]}")
+                raise RuntimeError(
+                    f"Dockerfile RUN {rest[:80]!r} failed in the sandbox: {(r.stderr or r.stdout or '')[-300:]}"
+                )
     return cwd

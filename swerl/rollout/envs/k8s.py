@@ -42,8 +42,14 @@ from swerl.rollout.envs import dockerfile
 from swerl.rollout.envs.output import emit_output
 
 LABEL_POD_RUN = "harbor-run"
-FATAL_WAITING = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
-                 "CreateContainerError", "ErrImageNeverPull"}
+FATAL_WAITING = {
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "ErrImageNeverPull",
+}
 _CHUNK = 1 << 20
 
 
@@ -74,10 +80,21 @@ def api_client(kubeconfig: str = "") -> Any:
 
 
 class KubernetesEnvironment(BaseEnvironment):
-    def __init__(self, *args: Any, kubeconfig: str = "", namespace: str = "default", pod_name_prefix: str = "swerl",
-                 startup_timeout_sec: float = 1200, active_deadline_sec: int = 6000,
-                 image_pull_policy: str = "IfNotPresent", cpu_request: str = "1", memory_request: str = "2Gi",
-                 run_label: str = "", image: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kubeconfig: str = "",
+        namespace: str = "default",
+        pod_name_prefix: str = "swerl",
+        startup_timeout_sec: float = 1200,
+        active_deadline_sec: int = 6000,
+        image_pull_policy: str = "IfNotPresent",
+        cpu_request: str = "1",
+        memory_request: str = "2Gi",
+        run_label: str = "",
+        image: str = "",
+        **kwargs: Any,
+    ) -> None:
         if not pod_name_prefix:
             raise ValueError("k8s.pod_name_prefix is empty: set it (pods are selected by harbor-run=<prefix>)")
         self._kubeconfig = kubeconfig
@@ -144,7 +161,9 @@ class KubernetesEnvironment(BaseEnvironment):
         if mem := self._effective_memory_mb:
             limits["memory"] = f"{mem}Mi"
         container = {
-            "name": "main", "image": self.image(), "imagePullPolicy": self._pull,
+            "name": "main",
+            "image": self.image(),
+            "imagePullPolicy": self._pull,
             # PID 1 exits on SIGTERM (a bare `sleep` would ignore it and hold deletion for the grace period).
             "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
             "workingDir": self.task_env_config.workdir or None,
@@ -152,11 +171,17 @@ class KubernetesEnvironment(BaseEnvironment):
             "resources": {"requests": self._requests, **({"limits": limits} if limits else {})},
         }
         return {
-            "apiVersion": "v1", "kind": "Pod",
+            "apiVersion": "v1",
+            "kind": "Pod",
             "metadata": {"name": self.pod_name, "namespace": self.namespace, "labels": labels},
-            "spec": {"containers": [container], "restartPolicy": "Never",
-                     "activeDeadlineSeconds": self._deadline, "terminationGracePeriodSeconds": 0,
-                     "automountServiceAccountToken": False, "enableServiceLinks": False},
+            "spec": {
+                "containers": [container],
+                "restartPolicy": "Never",
+                "activeDeadlineSeconds": self._deadline,
+                "terminationGracePeriodSeconds": 0,
+                "automountServiceAccountToken": False,
+                "enableServiceLinks": False,
+            },
         }
 
     async def start(self, force_build: bool) -> None:
@@ -181,8 +206,10 @@ class KubernetesEnvironment(BaseEnvironment):
             for cs in statuses:
                 waiting = cs.state.waiting if cs.state else None
                 if waiting is not None and waiting.reason in FATAL_WAITING:
-                    raise RuntimeError(f"pod {self.pod_name}: {waiting.reason}: {waiting.message or ''} "
-                                       f"(image {self.image()}, imagePullPolicy {self._pull})")
+                    raise RuntimeError(
+                        f"pod {self.pod_name}: {waiting.reason}: {waiting.message or ''} "
+                        f"(image {self.image()}, imagePullPolicy {self._pull})"
+                    )
             if phase == "Running" and statuses and all(cs.ready for cs in statuses):
                 return
             if phase in ("Failed", "Succeeded"):
@@ -190,7 +217,8 @@ class KubernetesEnvironment(BaseEnvironment):
             if time.monotonic() > t_end:
                 raise EnvironmentStartTimeoutError(
                     f"pod {self.pod_name} not Running after {self._startup_timeout:.0f}s (phase {phase}): raise "
-                    f"k8s.pod_startup_timeout_sec or check the nodes")
+                    f"k8s.pod_startup_timeout_sec or check the nodes"
+                )
             await asyncio.sleep(0.25)
 
     async def stop(self, delete: bool) -> None:
@@ -199,8 +227,9 @@ class KubernetesEnvironment(BaseEnvironment):
         from kubernetes.client.rest import ApiException
 
         try:
-            await asyncio.to_thread(self._core.delete_namespaced_pod, self.pod_name, self.namespace,
-                                    grace_period_seconds=0)
+            await asyncio.to_thread(
+                self._core.delete_namespaced_pod, self.pod_name, self.namespace, grace_period_seconds=0
+            )
         except ApiException as exc:
             if exc.status != 404:  # already gone (deadline, evicted): nothing to clean
                 raise
@@ -212,14 +241,23 @@ class KubernetesEnvironment(BaseEnvironment):
 
         _, api = self._apis()
         with self._connect_lock:
-            ws = stream(api.connect_get_namespaced_pod_exec, self.pod_name, self.namespace, command=argv,
-                        stdin=stdin is not None, stdout=True, stderr=True, tty=False, _preload_content=False,
-                        binary=True)
+            ws = stream(
+                api.connect_get_namespaced_pod_exec,
+                self.pod_name,
+                self.namespace,
+                command=argv,
+                stdin=stdin is not None,
+                stdout=True,
+                stderr=True,
+                tty=False,
+                _preload_content=False,
+                binary=True,
+            )
         out, err = io.BytesIO(), io.BytesIO()
         try:
             if stdin is not None:
                 for i in range(0, len(stdin), _CHUNK):
-                    ws.write_stdin(stdin[i:i + _CHUNK])
+                    ws.write_stdin(stdin[i : i + _CHUNK])
                 ws.close_channel(0)  # v5: EOF on the process's stdin (v4 has none: tar stops at its end marker)
             while ws.is_open():
                 ws.update(timeout=1)
@@ -232,8 +270,14 @@ class KubernetesEnvironment(BaseEnvironment):
             ws.close()
         return out.getvalue(), err.getvalue(), -1 if rc is None else rc
 
-    async def exec(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
-                   timeout_sec: int | None = None, user: str | int | None = None) -> ExecResult:
+    async def exec(
+        self,
+        command: str,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout_sec: int | None = None,
+        user: str | int | None = None,
+    ) -> ExecResult:
         merged = {**self._env, **(self._merge_env(env) or {})}
         user = self._resolve_user(user)
         inner = f"bash -c {shlex.quote(command)}"
@@ -252,7 +296,9 @@ class KubernetesEnvironment(BaseEnvironment):
         argv = ["sh", "-c", f"mkdir -p {shlex.quote(target_dir)} && tar xf - -C {shlex.quote(target_dir)}"]
         _, err, rc = await asyncio.to_thread(self._pod_exec, argv, data)
         if rc != 0:
-            raise RuntimeError(f"copy into pod {self.pod_name}:{target_dir} failed: {err.decode(errors='replace')[-300:]}")
+            raise RuntimeError(
+                f"copy into pod {self.pod_name}:{target_dir} failed: {err.decode(errors='replace')[-300:]}"
+            )
 
     async def upload_file(self, source_path: Path | str, target_path: str) -> None:
         parent, name = target_path.rstrip("/").rsplit("/", 1)
@@ -271,8 +317,9 @@ class KubernetesEnvironment(BaseEnvironment):
         argv = ["tar", "cf", "-", "-C", directory, member]
         out, err, rc = await asyncio.to_thread(self._pod_exec, argv, None)
         if rc != 0:
-            raise RuntimeError(f"copy from pod {self.pod_name}:{directory}/{member} failed: "
-                               f"{err.decode(errors='replace')[-300:]}")
+            raise RuntimeError(
+                f"copy from pod {self.pod_name}:{directory}/{member} failed: {err.decode(errors='replace')[-300:]}"
+            )
         return tarfile.open(fileobj=io.BytesIO(out))
 
     async def download_file(self, source_path: str, target_path: Path | str) -> None:

@@ -70,8 +70,11 @@ def _warn_once(mode: str) -> None:
     global _warned
     if not _warned:
         _warned = True
-        print(f"swerl: WARNING local-process sandbox ({mode} mode): NO ISOLATION — agent commands run as host "
-              f"processes as uid {os.getuid()}, with the host's network and files", file=sys.stderr)
+        print(
+            f"swerl: WARNING local-process sandbox ({mode} mode): NO ISOLATION — agent commands run as host "
+            f"processes as uid {os.getuid()}, with the host's network and files",
+            file=sys.stderr,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +97,9 @@ class LocalProcessEnvironment(BaseEnvironment):
         if mode == "auto":
             mode = "namespace" if namespace_supported() else "rewrite"
         elif mode == "namespace" and not namespace_supported():
-            raise RuntimeError("local sandbox mode=namespace needs root and a working `unshare --mount`: use mode=rewrite")
+            raise RuntimeError(
+                "local sandbox mode=namespace needs root and a working `unshare --mount`: use mode=rewrite"
+            )
         self.mode = mode
         self._base_dir = base_dir or os.environ.get("SWERL_LOCAL_SANDBOX_DIR", "") or tempfile.gettempdir()
         self._keep = keep
@@ -114,8 +119,9 @@ class LocalProcessEnvironment(BaseEnvironment):
 
     def _validate_definition(self) -> None:
         if not (self.environment_dir / "Dockerfile").is_file():
-            raise FileNotFoundError(f"{self.environment_dir}/Dockerfile missing: the local sandbox reads its "
-                                    f"WORKDIR/COPY/ENV/RUN lines")
+            raise FileNotFoundError(
+                f"{self.environment_dir}/Dockerfile missing: the local sandbox reads its WORKDIR/COPY/ENV/RUN lines"
+            )
 
     @property
     def workdir(self) -> str:
@@ -150,8 +156,14 @@ class LocalProcessEnvironment(BaseEnvironment):
             for prefix in self._prefixes():
                 Path(prefix).mkdir(parents=True, exist_ok=True)  # empty mount points on the host
         paths = EnvironmentPaths.for_os(self.os)
-        for d in (self.workdir, paths.agent_dir, paths.verifier_dir, paths.artifacts_dir, paths.tests_dir,
-                  paths.solution_dir):
+        for d in (
+            self.workdir,
+            paths.agent_dir,
+            paths.verifier_dir,
+            paths.artifacts_dir,
+            paths.tests_dir,
+            paths.solution_dir,
+        ):
             self.host_path(str(d)).mkdir(parents=True, exist_ok=True)
         bin_dir = self.root / "usr/local/bin"
         ours = [PurePosixPath(p) for p in self._prefixes()]
@@ -163,9 +175,11 @@ class LocalProcessEnvironment(BaseEnvironment):
                 link.parent.mkdir(parents=True, exist_ok=True)
                 link.unlink(missing_ok=True)
                 link.symlink_to(m["source"])
-        self._env = {ROOT_ENV: str(self.root) if self.mode == "rewrite" else "",
-                     "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-                     **self._startup_env()}
+        self._env = {
+            ROOT_ENV: str(self.root) if self.mode == "rewrite" else "",
+            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            **self._startup_env(),
+        }
         await dockerfile.apply(self, self.environment_dir / "Dockerfile", self.workdir, self._env)
 
     async def stop(self, delete: bool) -> None:
@@ -179,13 +193,20 @@ class LocalProcessEnvironment(BaseEnvironment):
         assert self.root is not None
         if self.mode == "rewrite":
             return ["bash", "-c", self.rewrite(command)]
-        binds = " && ".join(f"mount --bind {shlex.quote(str(self.host_path(p)))} {shlex.quote(p)}"
-                            for p in self._prefixes())
-        setup = f"{binds} && cd {shlex.quote(cwd)} && exec bash -c \"$0\""
+        binds = " && ".join(
+            f"mount --bind {shlex.quote(str(self.host_path(p)))} {shlex.quote(p)}" for p in self._prefixes()
+        )
+        setup = f'{binds} && cd {shlex.quote(cwd)} && exec bash -c "$0"'
         return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", setup, command]
 
-    async def exec(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
-                   timeout_sec: int | None = None, user: str | int | None = None) -> ExecResult:
+    async def exec(
+        self,
+        command: str,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout_sec: int | None = None,
+        user: str | int | None = None,
+    ) -> ExecResult:
         """`user` is ignored: everything runs as the host user."""
         if self.root is None:
             raise RuntimeError("sandbox not started (or already stopped)")
@@ -194,8 +215,14 @@ class LocalProcessEnvironment(BaseEnvironment):
         host_cwd.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **self._env, **(self._merge_env(env) or {}), MARK_ENV: str(self.root)}
         proc = await asyncio.create_subprocess_exec(
-            *self._argv(command, cwd), cwd=str(host_cwd), env=full_env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            *self._argv(command, cwd),
+            cwd=str(host_cwd),
+            env=full_env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout_sec or None)
             rc = proc.returncode if proc.returncode is not None else -1
@@ -226,5 +253,6 @@ class LocalProcessEnvironment(BaseEnvironment):
         await asyncio.to_thread(shutil.copy2, self.host_path(source_path), target)
 
     async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
-        await asyncio.to_thread(shutil.copytree, self.host_path(source_dir), Path(target_dir), dirs_exist_ok=True,
-                                symlinks=True)
+        await asyncio.to_thread(
+            shutil.copytree, self.host_path(source_dir), Path(target_dir), dirs_exist_ok=True, symlinks=True
+        )

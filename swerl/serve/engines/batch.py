@@ -33,8 +33,14 @@ class RunningBatch:
         self.cache = self.mask = self.pos = self.logits = None
 
     def _forward(self, ids, mask, pos, cache) -> torch.Tensor:
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
-                         use_cache=True, logits_to_keep=1)  # only the last position's logits: no (rows, len, vocab)
+        out = self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=pos,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )  # only the last position's logits: no (rows, len, vocab)
         return out.logits[:, -1, :]
 
     def admit(self, prompts: list[list[int]]) -> None:
@@ -46,8 +52,8 @@ class RunningBatch:
         ids = torch.full((n, w), self.pad_id, dtype=torch.long, device=dev)
         mask = torch.zeros((n, w), dtype=torch.long, device=dev)
         for i, p in enumerate(prompts):
-            ids[i, w - len(p):] = torch.tensor(p, device=dev)
-            mask[i, w - len(p):] = 1
+            ids[i, w - len(p) :] = torch.tensor(p, device=dev)
+            mask[i, w - len(p) :] = 1
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
         logits = self._forward(ids, mask, pos, cache)
@@ -90,8 +96,9 @@ def _pad_left(x: torch.Tensor, width: int) -> torch.Tensor:
     return x if x.shape[-2] == width else F.pad(x, (0, 0, width - x.shape[-2], 0))
 
 
-def sample_rows(logits: torch.Tensor, temps: list[float], top_ps: list[float],
-                gen: torch.Generator) -> tuple[list[int], list[float]]:
+def sample_rows(
+    logits: torch.Tensor, temps: list[float], top_ps: list[float], gen: torch.Generator
+) -> tuple[list[int], list[float]]:
     """One token per row; its logprob under logits/temperature (greedy rows: under the raw logits) — the
     distribution the trainer recomputes (top-p only restricts which token is drawn)."""
     t = torch.tensor([x if x > 0 else 1.0 for x in temps], dtype=torch.float32, device=logits.device)

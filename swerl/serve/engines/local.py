@@ -46,8 +46,16 @@ threads stall on every barrier when a core is taken. Pass threads=2 on a machine
 class LocalEngine:
     name = "local"
 
-    def __init__(self, model, tokenizer, *, max_batch: int = 32, max_batch_tokens: int = 65536, seed: int = 0,
-                 threads: int = DEFAULT_THREADS):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        max_batch: int = 32,
+        max_batch_tokens: int = 65536,
+        seed: int = 0,
+        threads: int = DEFAULT_THREADS,
+    ):
         """`max_batch_tokens` bounds rows × padded width of the KV cache at admission (SmolLM2: 46 KB a token)."""
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -109,8 +117,15 @@ class LocalEngine:
                 f"local engine: {len(prompt_ids)} prompt + {max_tokens} new tokens exceed the context of {self.max_model_len}"
             )
         loop = asyncio.get_running_loop()
-        req = _Request(list(prompt_ids), max(1, max_tokens), temperature, top_p,
-                       set(stop_token_ids) if stop_token_ids else set(self.default_stop), loop.create_future(), loop)
+        req = _Request(
+            list(prompt_ids),
+            max(1, max_tokens),
+            temperature,
+            top_p,
+            set(stop_token_ids) if stop_token_ids else set(self.default_stop),
+            loop.create_future(),
+            loop,
+        )
         self._queue.put(req)
         return await req.future
 

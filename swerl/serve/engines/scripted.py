@@ -25,8 +25,13 @@ def bash_then_done(prompt: str, n: int) -> str:
     m = re.search(r'"name":\s*"(Bash|bash|shell|execute_bash|run_command)"', prompt)
     if not m:
         return "Hello from the scripted policy."
-    call = {"name": m.group(1), "arguments": {"command": "echo swerl-scripted > scripted.txt && cat scripted.txt",
-                                               "description": "Write a file"}}
+    call = {
+        "name": m.group(1),
+        "arguments": {
+            "command": "echo swerl-scripted > scripted.txt && cat scripted.txt",
+            "description": "Write a file",
+        },
+    }
     return f"I will run a command.\n<tool_call>\n{json.dumps(call)}\n</tool_call>"
 
 

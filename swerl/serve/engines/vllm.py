@@ -42,9 +42,18 @@ class VLLMEngine:
         session: str | None = None,
     ) -> Generation:
         url = self.replica_for(session)
-        body = {"model": self.model, "prompt": prompt_ids, "max_tokens": max_tokens, "temperature": temperature,
-                "top_p": top_p, "logprobs": 0, "return_token_ids": True, "skip_special_tokens": False,
-                "stop_token_ids": stop_token_ids or [], "include_stop_str_in_output": True}
+        body = {
+            "model": self.model,
+            "prompt": prompt_ids,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "logprobs": 0,
+            "return_token_ids": True,
+            "skip_special_tokens": False,
+            "stop_token_ids": stop_token_ids or [],
+            "include_stop_str_in_output": True,
+        }
         try:
             r = await self._client.post(f"{url}/v1/completions", json=body)
         except httpx.HTTPError as exc:
@@ -68,8 +77,10 @@ def parse_completion(data: dict) -> Generation:
         raise EngineError("vllm aborted the generation (request cancelled or replica restarting)")
     lps = (choice.get("logprobs") or {}).get("token_logprobs")
     if ids and not lps:
-        raise EngineError(f"vllm returned {len(ids)} tokens without logprobs — the request asks for them "
-                          "(logprobs=0); is the server started with logprobs disabled?")
+        raise EngineError(
+            f"vllm returned {len(ids)} tokens without logprobs — the request asks for them "
+            "(logprobs=0); is the server started with logprobs disabled?"
+        )
     lps = lps or []
     if len(lps) != len(ids):
         raise EngineError(f"vllm response: {len(ids)} token ids but {len(lps)} logprobs")

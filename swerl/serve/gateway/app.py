@@ -41,7 +41,9 @@ class GatewaySettings(BaseModel):
 
 
 def _error(status: int, message: str, kind: str = "BadRequestError") -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": status}}, status_code=status)
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": None, "code": status}}, status_code=status
+    )
 
 
 def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
@@ -60,8 +62,17 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
 
     @app.get("/v1/models")
     async def models() -> dict:
-        return {"object": "list", "data": [{"id": settings.served_model_name, "object": "model", "owned_by": "swerl",
-                                            "max_model_len": settings.max_model_len}]}
+        return {
+            "object": "list",
+            "data": [
+                {
+                    "id": settings.served_model_name,
+                    "object": "model",
+                    "owned_by": "swerl",
+                    "max_model_len": settings.max_model_len,
+                }
+            ],
+        }
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
@@ -85,28 +96,49 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         if room <= 0 or (asked is not None and asked < 1):
             if plan and session and plan.new_segment:
                 session.segments -= 1
-            return _error(400, (
-                f"This model's maximum context length is {settings.max_model_len} tokens. However, you requested "
-                f"{len(prompt_ids) + max(int(asked or 0), 1)} tokens ({len(prompt_ids)} in the messages, "
-                f"{max(int(asked or 0), 1)} in the completion). Please reduce the length of the messages or completion."))
+            return _error(
+                400,
+                (
+                    f"This model's maximum context length is {settings.max_model_len} tokens. However, you requested "
+                    f"{len(prompt_ids) + max(int(asked or 0), 1)} tokens ({len(prompt_ids)} in the messages, "
+                    f"{max(int(asked or 0), 1)} in the completion). Please reduce the length of the messages or completion."
+                ),
+            )
         max_tokens = min(int(asked or room), room, settings.max_tokens_cap or room)
-        temperature = settings.temperature if settings.temperature is not None else body.get("temperature", settings.default_temperature)
+        temperature = (
+            settings.temperature
+            if settings.temperature is not None
+            else body.get("temperature", settings.default_temperature)
+        )
         top_p = settings.top_p if settings.top_p is not None else body.get("top_p", 1.0)
         try:
-            gen = await engine.generate(prompt_ids, max_tokens=max_tokens, temperature=float(temperature),
-                                        top_p=float(top_p), stop_token_ids=stop_ids, session=trial)
+            gen = await engine.generate(
+                prompt_ids,
+                max_tokens=max_tokens,
+                temperature=float(temperature),
+                top_p=float(top_p),
+                stop_token_ids=stop_ids,
+                session=trial,
+            )
         except EngineError as exc:
             app.state.counters["errors"] += 1
             return _error(500, str(exc), "InternalServerError")
-        text_ids = gen.token_ids[:-1] if gen.finish_reason == "stop" and gen.token_ids and gen.token_ids[-1] in stop_ids else gen.token_ids
+        text_ids = (
+            gen.token_ids[:-1]
+            if gen.finish_reason == "stop" and gen.token_ids and gen.token_ids[-1] in stop_ids
+            else gen.token_ids
+        )
         parsed = parse(tokenizer.decode(text_ids, skip_special_tokens=False))
         finish = "tool_calls" if parsed.tool_calls else gen.finish_reason
         call_id = f"chatcmpl-{secrets.token_hex(12)}"
         message: dict[str, Any] = {"role": "assistant", "content": parsed.content or None}
         if parsed.tool_calls:
             message["tool_calls"] = [c.openai() for c in parsed.tool_calls]
-        usage = {"prompt_tokens": len(prompt_ids), "completion_tokens": len(gen.token_ids),
-                 "total_tokens": len(prompt_ids) + len(gen.token_ids)}
+        usage = {
+            "prompt_tokens": len(prompt_ids),
+            "completion_tokens": len(gen.token_ids),
+            "total_tokens": len(prompt_ids) + len(gen.token_ids),
+        }
         c = app.state.counters
         c["requests"] += 1
         c["tool_calls"] += len(parsed.tool_calls)
@@ -114,22 +146,43 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
             c["new_segments"] += int(plan.new_segment)
             stop_text = tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else ""
             session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text)
-            writer.write(TokenRecord(
-                call_id=call_id, trial_id=trial, segment=plan.segment, new_segment=plan.new_segment,
-                prompt_ids=prompt_ids, response_ids=gen.token_ids, response_logprobs=gen.logprobs,
-                finish_reason=finish, num_tool_calls=len(parsed.tool_calls), prompt_tokens=len(prompt_ids),
-                completion_tokens=len(gen.token_ids), t_start=t0, t_end=time.time(), reused_prefix=plan.reused,
-                model=str(body.get("model", "")), litellm_call_id=request.headers.get(CALL_HEADER),
-            ))
+            writer.write(
+                TokenRecord(
+                    call_id=call_id,
+                    trial_id=trial,
+                    segment=plan.segment,
+                    new_segment=plan.new_segment,
+                    prompt_ids=prompt_ids,
+                    response_ids=gen.token_ids,
+                    response_logprobs=gen.logprobs,
+                    finish_reason=finish,
+                    num_tool_calls=len(parsed.tool_calls),
+                    prompt_tokens=len(prompt_ids),
+                    completion_tokens=len(gen.token_ids),
+                    t_start=t0,
+                    t_end=time.time(),
+                    reused_prefix=plan.reused,
+                    model=str(body.get("model", "")),
+                    litellm_call_id=request.headers.get(CALL_HEADER),
+                )
+            )
         created = int(t0)
         model = str(body.get("model") or settings.served_model_name)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return StreamingResponse(_sse(call_id, created, model, message, finish, usage if include_usage else None),
-                                     media_type="text/event-stream")
+            return StreamingResponse(
+                _sse(call_id, created, model, message, finish, usage if include_usage else None),
+                media_type="text/event-stream",
+            )
         choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
-        out: dict[str, Any] = {"id": call_id, "object": "chat.completion", "created": created, "model": model,
-                               "choices": [choice], "usage": usage}
+        out: dict[str, Any] = {
+            "id": call_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [choice],
+            "usage": usage,
+        }
         if body.get("return_token_ids"):
             out["prompt_token_ids"], choice["token_ids"] = prompt_ids, gen.token_ids
         return out
@@ -137,10 +190,18 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
     return app
 
 
-async def _sse(call_id: str, created: int, model: str, message: dict, finish: str, usage: dict | None) -> AsyncIterator[str]:
+async def _sse(
+    call_id: str, created: int, model: str, message: dict, finish: str, usage: dict | None
+) -> AsyncIterator[str]:
     def chunk(delta: dict, finish_reason: str | None = None, **extra) -> str:
-        obj = {"id": call_id, "object": "chat.completion.chunk", "created": created, "model": model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}], **extra}
+        obj = {
+            "id": call_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}],
+            **extra,
+        }
         return f"data: {json.dumps(obj)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -150,7 +211,13 @@ async def _sse(call_id: str, created: int, model: str, message: dict, finish: st
         yield chunk({"tool_calls": [{"index": i, **call}]})
     yield chunk({}, finish)
     if usage is not None:
-        obj = {"id": call_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
-               "usage": usage}
+        obj = {
+            "id": call_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [],
+            "usage": usage,
+        }
         yield f"data: {json.dumps(obj)}\n\n"
     yield "data: [DONE]\n\n"

@@ -11,6 +11,7 @@ from swerl.models.trial import TOKENS_FILE, TokenRecord, read_token_records
 
 __all__ = ["TOKENS_FILE", "RecordWriter", "TokenRecord", "read_records"]
 
+
 class RecordWriter:
     """Appends records; one lock per process is enough (lines are small and written once)."""
 

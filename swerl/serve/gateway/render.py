@@ -73,8 +73,12 @@ class ChatRenderer:
             if role == "assistant" and m.get("tool_calls"):
                 if self.native_calls:
                     nm["tool_calls"] = [
-                        {"id": c.get("id"), "type": "function",
-                         "function": {"name": c["function"]["name"], "arguments": _args(c)}} for c in m["tool_calls"]
+                        {
+                            "id": c.get("id"),
+                            "type": "function",
+                            "function": {"name": c["function"]["name"], "arguments": _args(c)},
+                        }
+                        for c in m["tool_calls"]
                     ]
                 else:
                     calls = "\n".join(FORMATTERS[self.parser](c["function"]["name"], _args(c)) for c in m["tool_calls"])

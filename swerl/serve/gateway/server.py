@@ -27,8 +27,9 @@ class GatewayServer:
         self.port = self._sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level=self.log_level, access_log=False, timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="swerl-gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name="swerl-gateway", daemon=True
+        )
         self._thread.start()
         deadline = time.time() + timeout
         while not self._server.started:

@@ -62,17 +62,19 @@ class TrialSession:
 
     @staticmethod
     def _delta(renderer: ChatRenderer, messages: list[dict], tools, n: int, b: Branch) -> list[int] | None:
-        swapped = [*messages[:n], {"role": "assistant", "content": SENTINEL}, *messages[n + 1:]]
+        swapped = [*messages[:n], {"role": "assistant", "content": SENTINEL}, *messages[n + 1 :]]
         text = renderer.render(swapped, tools)
         if text.count(SENTINEL) != 1:
             return None
         after = text.split(SENTINEL, 1)[1]
         if b.finish_reason == "stop" and b.stop_text and after.startswith(b.stop_text):
-            after = after[len(b.stop_text):]
+            after = after[len(b.stop_text) :]
         return renderer.encode(after)
 
     def commit(self, plan: Plan, reply_key: str, response_ids: list[int], finish_reason: str, stop_text: str) -> None:
-        nb = Branch(plan.segment, plan.keys, plan.tools, reply_key, plan.prompt_ids + response_ids, finish_reason, stop_text)
+        nb = Branch(
+            plan.segment, plan.keys, plan.tools, reply_key, plan.prompt_ids + response_ids, finish_reason, stop_text
+        )
         if plan.branch is not None and plan.branch in self.branches:
             self.branches.remove(plan.branch)
         self.branches.append(nb)

@@ -62,8 +62,9 @@ def _q3_value(raw: str):
 
 def parse_qwen3_coder(text: str) -> Parsed:
     calls = [
-        ToolCall(id=new_call_id(), name=name,
-                 arguments=json.dumps({k: _q3_value(v) for k, v in _Q3_PARAM.findall(body)}))
+        ToolCall(
+            id=new_call_id(), name=name, arguments=json.dumps({k: _q3_value(v) for k, v in _Q3_PARAM.findall(body)})
+        )
         for name, body in _Q3_CALL.findall(text)
     ]
     content = text.split("<tool_call>", 1)[0].strip() if calls else text
@@ -85,9 +86,16 @@ def format_qwen3_coder(name: str, arguments: dict) -> str:
     return f"<tool_call>\n<function={name}>\n{params}</function>\n</tool_call>"
 
 
-PARSERS: dict[str, Callable[[str], Parsed]] = {"hermes": parse_hermes, "qwen3_coder": parse_qwen3_coder, "none": parse_none}
-FORMATTERS: dict[str, Callable[[str, dict], str]] = {"hermes": format_hermes, "qwen3_coder": format_qwen3_coder,
-                                                     "none": format_hermes}
+PARSERS: dict[str, Callable[[str], Parsed]] = {
+    "hermes": parse_hermes,
+    "qwen3_coder": parse_qwen3_coder,
+    "none": parse_none,
+}
+FORMATTERS: dict[str, Callable[[str, dict], str]] = {
+    "hermes": format_hermes,
+    "qwen3_coder": format_qwen3_coder,
+    "none": format_hermes,
+}
 
 
 def get_parser(name: str) -> Callable[[str], Parsed]:

@@ -57,7 +57,8 @@ class SwerlProxyHooks(CustomLogger):
     async def async_pre_call_hook(self, user_api_key_dict, cache, data: dict, call_type):
         psr = data.get("proxy_server_request") or {}
         trial = _trial_from_headers(psr.get("headers")) or _trial_from_headers(
-            (data.get("metadata") or {}).get("headers") or (data.get("litellm_metadata") or {}).get("headers"))
+            (data.get("metadata") or {}).get("headers") or (data.get("litellm_metadata") or {}).get("headers")
+        )
         if trial:
             extra = {TRIAL_HEADER: trial}
             if data.get("litellm_call_id"):
@@ -78,7 +79,8 @@ class SwerlProxyHooks(CustomLogger):
             if t:
                 return t
         return _trial_from_headers((kwargs.get("optional_params") or {}).get("extra_headers")) or _trial_from_headers(
-            kwargs.get("extra_headers"))
+            kwargs.get("extra_headers")
+        )
 
     def _write(self, kwargs: dict, response: Any, start: Any, end: Any, error: str | None) -> None:
         trial = self._trial_of(kwargs)

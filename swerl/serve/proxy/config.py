@@ -13,8 +13,9 @@ USER_CALLBACK_OBJECT = "proxy_handler_instance"
 """The object a custom callback file (`experiment.trajectory_logger_src`) must define — LiteLLM's convention."""
 
 
-def proxy_config(served: str, gateway_url: str, master_key_env: str, request_timeout: int = 900,
-                 callback: str = CALLBACK) -> dict:
+def proxy_config(
+    served: str, gateway_url: str, master_key_env: str, request_timeout: int = 900, callback: str = CALLBACK
+) -> dict:
     """`claude-*` (wildcard), `hosted_vllm/<served>` and `<served>` → `hosted_vllm/<served>` at the gateway.
     The master key is referenced by env var name, so it never lands in the file. `callback`: swerl's trajectory
     logger, or `<module>.proxy_handler_instance` of a user file copied next to the config."""
@@ -22,8 +23,13 @@ def proxy_config(served: str, gateway_url: str, master_key_env: str, request_tim
     aliases = ["claude-*", f"hosted_vllm/{served}", served]
     return {
         "model_list": [{"model_name": a, "litellm_params": dict(params)} for a in aliases],
-        "litellm_settings": {"drop_params": True, "num_retries": 0, "request_timeout": request_timeout,
-                             "callbacks": [callback], "telemetry": False},
+        "litellm_settings": {
+            "drop_params": True,
+            "num_retries": 0,
+            "request_timeout": request_timeout,
+            "callbacks": [callback],
+            "telemetry": False,
+        },
         "router_settings": {"num_retries": 0},
         "general_settings": {"master_key": f"os.environ/{master_key_env}"},
     }
@@ -41,8 +47,10 @@ def install_user_callback(src: Path, config_dir: Path) -> str:
     src = Path(src)
     text = src.read_text()
     if USER_CALLBACK_OBJECT not in text:
-        raise ValueError(f"experiment.trajectory_logger_src={src} defines no `{USER_CALLBACK_OBJECT}` — LiteLLM "
-                         "loads that object (an instance of litellm.integrations.custom_logger.CustomLogger)")
+        raise ValueError(
+            f"experiment.trajectory_logger_src={src} defines no `{USER_CALLBACK_OBJECT}` — LiteLLM "
+            "loads that object (an instance of litellm.integrations.custom_logger.CustomLogger)"
+        )
     module = "swerl_user_callback_" + "".join(c if c.isalnum() else "_" for c in src.stem)
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / f"{module}.py").write_text(text)

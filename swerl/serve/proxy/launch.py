@@ -16,8 +16,15 @@ def main() -> None:
     from swerl.run.orphan import watch_parent
 
     watch_parent()  # the proxy dies with the process that started it (kill -9 included)
-    uvicorn.run("swerl.serve.proxy.asgi:app", host=a.host, port=a.port, workers=a.workers, log_level="warning",
-                access_log=False, timeout_keep_alive=60)
+    uvicorn.run(
+        "swerl.serve.proxy.asgi:app",
+        host=a.host,
+        port=a.port,
+        workers=a.workers,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=60,
+    )
 
 
 if __name__ == "__main__":

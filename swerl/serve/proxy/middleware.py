@@ -36,17 +36,34 @@ class TrialPrefixMiddleware:
         self.master_key = master_key
 
     async def _deny(self, send) -> None:
-        body = json.dumps({"error": {"message": "missing or wrong proxy key — send the master key as "
-                                                "'Authorization: Bearer …' or 'x-api-key'", "type": "auth_error",
-                                     "code": 401}}).encode()
-        await send({"type": "http.response.start", "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "error": {
+                    "message": "missing or wrong proxy key — send the master key as "
+                    "'Authorization: Bearer …' or 'x-api-key'",
+                    "type": "auth_error",
+                    "code": 401,
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _identity(self, send) -> None:
         body = json.dumps({"nonce": os.environ.get(NONCE_ENV, ""), "pid": os.getpid()}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
@@ -60,10 +77,18 @@ class TrialPrefixMiddleware:
                 if _ID.match(trial):
                     new_path = "/" + (rest[0] if rest else "")
                     headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != TRIAL_HEADER]
-                    scope = {**scope, "path": new_path, "raw_path": new_path.encode(),
-                             "headers": [*headers, (TRIAL_HEADER, trial.encode())]}
-            if (self.master_key and scope["type"] == "http" and scope["path"] not in _OPEN
-                    and not hmac.compare_digest(_presented_key(scope.get("headers", [])), self.master_key)):
+                    scope = {
+                        **scope,
+                        "path": new_path,
+                        "raw_path": new_path.encode(),
+                        "headers": [*headers, (TRIAL_HEADER, trial.encode())],
+                    }
+            if (
+                self.master_key
+                and scope["type"] == "http"
+                and scope["path"] not in _OPEN
+                and not hmac.compare_digest(_presented_key(scope.get("headers", [])), self.master_key)
+            ):
                 await self._deny(send)
                 return
         await self.app(scope, receive, send)

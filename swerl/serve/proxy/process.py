@@ -39,9 +39,18 @@ def master_key_for(cfg: SwerlConfig) -> str:
 
 
 class ProxyProcess:
-    def __init__(self, cfg: SwerlConfig, gateway_url: str, trials_root: Path, master_key: str, *,
-                 state_dir: Path | None = None, port: int | None = None, workers: int | None = None,
-                 max_tokens_cap: int | None = None):
+    def __init__(
+        self,
+        cfg: SwerlConfig,
+        gateway_url: str,
+        trials_root: Path,
+        master_key: str,
+        *,
+        state_dir: Path | None = None,
+        port: int | None = None,
+        workers: int | None = None,
+        max_tokens_cap: int | None = None,
+    ):
         from swerl.config.paths import RunPaths
 
         infra = cfg.input.infrastructure
@@ -82,10 +91,19 @@ class ProxyProcess:
             callback = install_user_callback(Path(resolve(self.cfg, src)), self.config_path.parent)
         conf = proxy_config(self.cfg.input.model.served_model_name, self.gateway_url, env_name, callback=callback)
         write_proxy_config(self.config_path, conf)
-        env = {**os.environ, env_name: self.master_key, "SWERL_PROXY_KEY_ENV": env_name, "CONFIG_FILE_PATH": str(self.config_path),
-               "SWERL_TRIALS_ROOT": str(self.trials_root), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-               "ANTHROPIC_API_KEY": self.cfg.input.infrastructure.anthropic_api_key, "LITELLM_LOG": "ERROR",
-               "LITELLM_TELEMETRY": "False", "DISABLE_ADMIN_UI": "True", "NO_DOCS": "True"}
+        env = {
+            **os.environ,
+            env_name: self.master_key,
+            "SWERL_PROXY_KEY_ENV": env_name,
+            "CONFIG_FILE_PATH": str(self.config_path),
+            "SWERL_TRIALS_ROOT": str(self.trials_root),
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "ANTHROPIC_API_KEY": self.cfg.input.infrastructure.anthropic_api_key,
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_TELEMETRY": "False",
+            "DISABLE_ADMIN_UI": "True",
+            "NO_DOCS": "True",
+        }
         if self.max_tokens_cap:
             env["SWERL_MAX_TOKENS_CAP"] = str(self.max_tokens_cap)
         env.pop("LITELLM_MASTER_KEY", None)
@@ -93,9 +111,22 @@ class ProxyProcess:
         env = child_env({**env, NONCE_ENV: self.nonce})
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swerl.serve.proxy.launch", "--host", self.host, "--port", str(self.port),
-             "--workers", str(self.workers)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "swerl.serve.proxy.launch",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
         return self

@@ -25,26 +25,41 @@ from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetr
 from swerl.train.verl_engine.command import AGENT_NAME
 
 
-def output_from(outcome, samples: list, fallback_prompt: list[int], gen_s: float = 0.0, *, eos_id: int = 0,
-                weights_version: int = 0) -> AgentLoopOutput:
+def output_from(
+    outcome, samples: list, fallback_prompt: list[int], gen_s: float = 0.0, *, eos_id: int = 0, weights_version: int = 0
+) -> AgentLoopOutput:
     """AgentLoopOutput of one trial: its last segment's tokens (earlier segments of a rewritten history are
     counted in extra_fields; verl takes one sequence per sample)."""
     masked = bool(outcome.masked or outcome.reward is None or not samples)
     if samples:
         s = samples[-1]
-        prompt, resp, mask, lps = list(s.prompt_ids), list(s.response_ids), list(s.response_mask), list(s.response_logprobs)
+        prompt, resp, mask, lps = (
+            list(s.prompt_ids),
+            list(s.response_ids),
+            list(s.response_mask),
+            list(s.response_logprobs),
+        )
     else:
         prompt, resp, mask, lps = list(fallback_prompt), [eos_id], [0], [0.0]
     if masked:
         mask = [0] * len(resp)
     return AgentLoopOutput(
-        prompt_ids=prompt, response_ids=resp, response_mask=mask, response_logprobs=lps or None,
-        reward_score=float(outcome.reward or 0.0), num_turns=int(outcome.num_turns or 0),
+        prompt_ids=prompt,
+        response_ids=resp,
+        response_mask=mask,
+        response_logprobs=lps or None,
+        reward_score=float(outcome.reward or 0.0),
+        num_turns=int(outcome.num_turns or 0),
         metrics=AgentLoopMetrics(generate_sequences=gen_s),
-        extra_fields={"swerl_trial_id": outcome.trial_id, "swerl_masked": masked,
-                      "swerl_mask_reason": outcome.mask_reason, "swerl_segments": len(samples),
-                      "swerl_trial_s": float(outcome.duration_s),
-                      "min_global_steps": weights_version, "max_global_steps": weights_version},
+        extra_fields={
+            "swerl_trial_id": outcome.trial_id,
+            "swerl_masked": masked,
+            "swerl_mask_reason": outcome.mask_reason,
+            "swerl_segments": len(samples),
+            "swerl_trial_s": float(outcome.duration_s),
+            "min_global_steps": weights_version,
+            "max_global_steps": weights_version,
+        },
     )
 
 
@@ -86,8 +101,12 @@ def _stack():
     engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
     state = os.environ.get("SWERL_RUN_STATE")
     serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=Path(state) if state else None)
-    _STACK["v"] = (cfg, RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp),
-                   SampleSettings.from_config(cfg), serving.endpoint)
+    _STACK["v"] = (
+        cfg,
+        RolloutSettings.from_config(cfg, paths.trials_dir, run_label=exp),
+        SampleSettings.from_config(cfg),
+        serving.endpoint,
+    )
     _STACK["procs"] = (serving.gateway, serving.proxy)
     return _STACK["v"]
 
@@ -122,18 +141,34 @@ class SwerlHarborAgentLoop(AgentLoopBase):
         iid = str(info.get("instance_id") or kwargs.get("uid") or "task")
         path = Path(info["harbor_task_path"])
         if not path.is_absolute():
-            raise ValueError(f"task {iid}: relative task path {path} in a verl index — start through `swerl train`, "
-                             "which hands verl .swerl/verl_train.parquet with absolute paths")
-        task = TaskRow(instance_id=iid, task_path=path,
-                       instruction=str(info.get("instruction", "")), data_source=str(kwargs.get("data_source", "harbor")))
+            raise ValueError(
+                f"task {iid}: relative task path {path} in a verl index — start through `swerl train`, "
+                "which hands verl .swerl/verl_train.parquet with absolute paths"
+            )
+        task = TaskRow(
+            instance_id=iid,
+            task_path=path,
+            instruction=str(info.get("instruction", "")),
+            data_source=str(kwargs.get("data_source", "harbor")),
+        )
         k = _next_k(step, str(kwargs.get("uid", iid)))  # verl passes no per-trial index to run(): count them here
-        job = TrialJob(trial_id=make_trial_id(step, iid, k), task=task,
-                       group=str(kwargs.get("uid", iid)), agent_name=str(info.get("harbor_agent") or ""))
+        job = TrialJob(
+            trial_id=make_trial_id(step, iid, k),
+            task=task,
+            group=str(kwargs.get("uid", iid)),
+            agent_name=str(info.get("harbor_agent") or ""),
+        )
         t0 = time.perf_counter()
         outcome = await run_one(job, rs, ep)
         samples = build_samples(outcome, ss)
         prompt = self.tokenizer.encode(task.instruction or iid)
         eos = self.tokenizer.eos_token_id
         # sync trainer: step N generates with the weights pushed after step N-1 (verl tags them N-1)
-        return output_from(outcome, samples, prompt, time.perf_counter() - t0,
-                           eos_id=int(eos if eos is not None else 0), weights_version=max(step - 1, 0))
+        return output_from(
+            outcome,
+            samples,
+            prompt,
+            time.perf_counter() - t0,
+            eos_id=int(eos if eos is not None else 0),
+            weights_version=max(step - 1, 0),
+        )

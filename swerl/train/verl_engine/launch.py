@@ -17,6 +17,7 @@ from swerl.models import logline
 from swerl.config.schema import SwerlConfig
 from swerl.train.metrics import StepLogger
 
+
 def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
     """`(TaskRunnerV1 pid=…) step:3 - critic/score/mean:np.float64(0.25) - …` → (3, {key: value}, the line
     from `step:` on); None if not a step line (swerl.models.logline is the one parser)."""
@@ -35,8 +36,13 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
     paths = RunPaths.of(cfg, exp)
     from swerl.config.load import wandb_key
 
-    env = {**os.environ, "SWERL_CONFIG": str(config_path), "SWERL_EXP": exp, "PYTHONUNBUFFERED": "1",
-           "WANDB_MODE": cfg.input.credentials.wandb_mode}
+    env = {
+        **os.environ,
+        "SWERL_CONFIG": str(config_path),
+        "SWERL_EXP": exp,
+        "PYTHONUNBUFFERED": "1",
+        "WANDB_MODE": cfg.input.credentials.wandb_mode,
+    }
     key, _ = wandb_key(cfg)
     if key:
         env["WANDB_API_KEY"] = key
@@ -44,10 +50,24 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
     log.info(f"verl main_ppo: {len(cmd) - 3} overrides; step lines → {paths.exp_log}")
     # under the parent watchdog: main_ppo (and the Ray it starts in its group) dies if `swerl train` is killed
     watched = [cmd[0], "-m", "swerl.run.orphan", *cmd[2:]] if cmd[1:2] == ["-m"] else cmd
-    proc = subprocess.Popen(watched, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", bufsize=1, start_new_session=True)
-    update_state(state, exp=exp, exp_log=str(paths.exp_log), train_pid=os.getpid(), train_pgid=os.getpgid(0),
-                 procs=[TrackedProc(name="main_ppo", pid=proc.pid, start=start_ticks(proc.pid))])
+    proc = subprocess.Popen(
+        watched,
+        env=child_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        bufsize=1,
+        start_new_session=True,
+    )
+    update_state(
+        state,
+        exp=exp,
+        exp_log=str(paths.exp_log),
+        train_pid=os.getpid(),
+        train_pgid=os.getpgid(0),
+        procs=[TrackedProc(name="main_ppo", pid=proc.pid, start=start_ticks(proc.pid))],
+    )
     stopped = []
 
     def forward(sig, _frame):
