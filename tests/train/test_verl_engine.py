@@ -1,7 +1,7 @@
 """verl engine without a GPU: agent-loop registration, AgentLoopOutput construction, main_ppo overrides
 (composed against verl's own hydra config, so every key must exist there), the verl-ready task index,
 `--print-command`, and `swerl train` running main_ppo as a child (a stand-in main_ppo script: the real one
-needs a GPU — scripts/gpu/run_grpo.sh runs that)."""
+needs a GPU — dev/gpu/run_grpo.sh runs that)."""
 
 from __future__ import annotations
 

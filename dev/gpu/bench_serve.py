@@ -4,7 +4,7 @@ Same chat request everywhere (sampled, temperature 1.0, max_tokens cap), N reque
 The gateway and proxy are swerl's real ones; the proxy route carries a trial id, so the gateway writes
 token-level records (`tokens.jsonl`), which are checked at the end.
 
-    python3 scripts/gpu/bench_serve.py --vllm 127.0.0.1:8000 --model-dir DIR --config configs/gpu-1x-smollm2.yaml
+    python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:8000 --model-dir DIR --config configs/gpu-1x-smollm2.yaml
 """
 
 from __future__ import annotations

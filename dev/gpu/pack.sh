@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Pack .gpu/wheels (from closure.py) into one tar, split into pieces that fit one device call
 # (64 MiB per call, the working tree included): .gpu/pieces/part_NN.
-#   bash scripts/gpu/pack.sh
+#   bash dev/gpu/pack.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s)
-[ -f .gpu/closure.json ] || { echo "no .gpu/closure.json — run: .venv/bin/python scripts/gpu/closure.py" >&2; exit 1; }
+[ -f .gpu/closure.json ] || { echo "no .gpu/closure.json — run: .venv/bin/python dev/gpu/closure.py" >&2; exit 1; }
 grep -qx '/.gpu/' .git/info/exclude || echo '/.gpu/' >> .git/info/exclude
 # what travels anyway = tracked + untracked-not-ignored files
 tree_kib=$( (git ls-files -co --exclude-standard -z | du -c --apparent-size -k --files0-from=- 2>/dev/null || true) | tail -1 | cut -f1)

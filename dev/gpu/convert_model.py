@@ -4,7 +4,7 @@ The pitfall (notes/gpu.md): a tied-embedding model saved naively loses `model.em
 vLLM then serves uniform noise (every logprob = -ln(vocab)). Check: greedy tokens of the converted dir
 equal greedy tokens of the GGUF model itself, and the first-token distribution is far from uniform.
 
-    python3 scripts/gpu/convert_model.py        # prints the HF dir on the last line
+    python3 dev/gpu/convert_model.py        # prints the HF dir on the last line
 """
 
 from __future__ import annotations

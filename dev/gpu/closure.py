@@ -1,12 +1,12 @@
 """Compute and download the wheel set the GPU machine needs (it has no network).
 
 Wheel set = dependency closure of the roots below, minus what the GPU image already has
-(scripts/gpu/gpu_freeze.txt), minus packages skipped on purpose (SKIP: kernels this run does not
+(dev/gpu/gpu_freeze.txt), minus packages skipped on purpose (SKIP: kernels this run does not
 use, extras the proxy never imports). Versions: PIN first, else the version in this checkout's
 venv when it satisfies the requirement (tested together on CPU), else the newest matching wheel.
 Packages published only as sdists are built into wheels here (pure Python).
 
-    .venv/bin/python scripts/gpu/closure.py [--out .gpu/wheels] [--jobs 6]
+    .venv/bin/python dev/gpu/closure.py [--out .gpu/wheels] [--jobs 6]
 
 Writes .gpu/closure.json and prints a report (size per package, conflicts with the image).
 """

@@ -5,19 +5,19 @@
 # proxy → swerl gateway → that replica; GRPO update; checkpoint global_step_N/actor.
 # What this machine differs in (an overlay of the config, nothing else): no Docker → the local-process
 # sandbox (NO isolation — labelled as such), the GGUF-converted model dir. Logs → $OUT (small).
-#   bash scripts/gpu/run_grpo.sh [CONFIG]     env: GRPO_TIMEOUT=s (default 450), DRY=1 (print the command only)
+#   bash dev/gpu/run_grpo.sh [CONFIG]     env: GRPO_TIMEOUT=s (default 450), DRY=1 (print the command only)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s); OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; BASE=${1:-configs/gpu-1x-smollm2.yaml}
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 MODEL=${MODEL:-/tmp/swerl-cache/models/SmolLM2-135M-Instruct}
 if [ -z "${DRY:-}" ]; then
-  stage install; SKIP_IMPORT_CHECK=1 bash scripts/gpu/install.sh > "$OUT/gpu_install.log" 2>&1 || { cat "$OUT/gpu_install.log"; exit 1; }
+  stage install; SKIP_IMPORT_CHECK=1 bash dev/gpu/install.sh > "$OUT/gpu_install.log" 2>&1 || { cat "$OUT/gpu_install.log"; exit 1; }
   grep -E "FAILED|in [0-9]+s" "$OUT/gpu_install.log"
-  . scripts/gpu/env.sh
+  . dev/gpu/env.sh
   stage model
   if [ ! -f /tmp/swerl-cache/.converted-ok ]; then
-    python3 scripts/gpu/convert_model.py > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
+    python3 dev/gpu/convert_model.py > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
     touch /tmp/swerl-cache/.converted-ok
   fi
   grep -E "greedy|top-1" "$OUT/gpu_convert.log" 2>/dev/null

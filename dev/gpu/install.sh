@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the device: reassemble the pieces in /tmp/chunks, install the wheels into /tmp/site (no index, no
 # deps: the closure is complete), add a `swerl` launcher, check imports. Idempotent (stamp).
-#   bash scripts/gpu/install.sh        (SKIP_IMPORT_CHECK=1: skip the ~30-50 s import check)
+#   bash dev/gpu/install.sh        (SKIP_IMPORT_CHECK=1: skip the ~30-50 s import check)
 set -euo pipefail
 T0=$(date +%s)
 if [ ! -f /tmp/site/.swerl-installed ]; then

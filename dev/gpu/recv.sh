@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the device: keep the carried piece outside the repo copy (a carried path that a later call does
-# not name is deleted there).  bash scripts/gpu/recv.sh part_NN
+# not name is deleted there).  bash dev/gpu/recv.sh part_NN
 set -eu
 mkdir -p /tmp/chunks
 cp ".gpu/pieces/$1" /tmp/chunks/
