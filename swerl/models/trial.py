@@ -4,6 +4,7 @@ one definition and its one reader) and the training sample built from those reco
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,7 +19,8 @@ class TokenRecord(BaseModel):
     """Continuous-token segment: a new one starts when the agent rewrote its history (the gateway detects it)."""
     new_segment: bool
     prompt_ids: list[int]
-    """The exact ids the engine was given (previous prompt + sampled response + the new tool/user delta)."""
+    """The exact ids the engine was given (previous prompt + sampled response + the new tool/user delta). Always
+    the full prompt here; on disk a continued call stores only the ids after `reused_prefix` (see `dump_line`)."""
     response_ids: list[int]
     """The exact ids the engine sampled — what training uses; never re-tokenized."""
     response_logprobs: list[float]
@@ -34,28 +36,97 @@ class TokenRecord(BaseModel):
     model: str = ""
     litellm_call_id: str | None = None
     """LiteLLM's call id (header x-swerl-call-id) — the join key with litellm-trajectory.jsonl."""
+    parent_call_id: str | None = None
+    """The call (same trial) this one continues: its `prompt_ids + response_ids` are this prompt's first
+    `reused_prefix` ids. None on a new segment (and in files written before the delta format)."""
 
 
-def read_token_records(path: Path) -> list[TokenRecord]:
-    """Every record of a `tokens.jsonl` ([] when absent). A torn LAST line (trial killed mid-write) is skipped;
-    a bad line anywhere else means the record is corrupt and raises ValueError naming the line."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    lines = path.read_text().splitlines()
-    out = []
+DELTA_KEY = "prompt_delta"
+"""On disk, a continued call's line holds `prompt_delta` (its prompt ids after `reused_prefix`) and
+`parent_call_id` instead of `prompt_ids`; a line without `prompt_delta` holds the full `prompt_ids`."""
+
+
+def dump_line(rec: TokenRecord) -> str:
+    """One `tokens.jsonl` line (with its newline). A continued call stores only its new prompt ids, so a
+    trial's file grows linearly with its tokens instead of quadratically."""
+    d = rec.model_dump()
+    if rec.parent_call_id and rec.reused_prefix > 0:
+        d[DELTA_KEY] = d.pop("prompt_ids")[rec.reused_prefix :]
+    return json.dumps(d, separators=(",", ":")) + "\n"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bool, dict | ValueError]]:
+    """(line number, is it the last line, its JSON object — or the ValueError it raised) per non-empty line."""
+    lines = path.read_text().splitlines() if path.is_file() else []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            out.append(TokenRecord.model_validate(json.loads(line)))
+            obj = json.loads(line)
         except ValueError as exc:
-            if n != len(lines):
-                raise ValueError(
-                    f"{path}:{n}: not a token record ({str(exc).splitlines()[0][:120]}): "
-                    "the gateway's token record is corrupt"
-                ) from exc
+            yield n, n == len(lines), exc
+            continue
+        yield n, n == len(lines), obj if isinstance(obj, dict) else ValueError("not a JSON object")
+
+
+def _corrupt(path: Path, n: int, exc: Exception) -> ValueError:
+    return ValueError(
+        f"{path}:{n}: not a token record ({str(exc).splitlines()[0][:120]}): the gateway's token record is corrupt"
+    )
+
+
+def _full(obj: dict, by_id: dict[str, TokenRecord]) -> TokenRecord:
+    if DELTA_KEY in obj:
+        parent = by_id.get(str(obj.get("parent_call_id")))
+        if parent is None:
+            raise ValueError(f"continues call {obj.get('parent_call_id')!r}, which no earlier line holds")
+        base = parent.prompt_ids + parent.response_ids
+        if len(base) != obj.get("reused_prefix"):
+            raise ValueError(f"reused_prefix {obj.get('reused_prefix')} != the {len(base)} ids of its parent call")
+        obj = {k: v for k, v in obj.items() if k != DELTA_KEY} | {"prompt_ids": base + list(obj[DELTA_KEY])}
+    return TokenRecord.model_validate(obj)
+
+
+def read_token_records(path: Path) -> list[TokenRecord]:
+    """Every record of a `tokens.jsonl` ([] when absent), each with its FULL `prompt_ids` (a delta line is
+    rebuilt from the call it continues; old files hold full lines only). A torn LAST line (trial killed
+    mid-write) is skipped; a bad line anywhere else — or a delta whose parent is missing or of another length —
+    means the record is corrupt and raises ValueError naming the line."""
+    path = Path(path)
+    out: list[TokenRecord] = []
+    by_id: dict[str, TokenRecord] = {}
+    for n, last, obj in _lines(path):
+        try:
+            if isinstance(obj, ValueError):
+                raise obj
+            rec = _full(obj, by_id)
+        except ValueError as exc:
+            if last:
+                continue
+            raise _corrupt(path, n, exc) from exc
+        out.append(rec)
+        by_id[rec.call_id] = rec
     return out
+
+
+def token_counts(path: Path) -> dict:
+    """Calls, prompt/completion tokens (summed over calls) and segments of a `tokens.jsonl`, without building
+    any ids ({} when absent; the torn-last-line rule of `read_token_records`)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    calls = prompt = completion = segments = 0
+    for n, last, obj in _lines(path):
+        try:
+            if isinstance(obj, ValueError):
+                raise obj
+            p, c, s = (int(obj.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "segment"))
+        except (ValueError, TypeError) as exc:
+            if last:
+                continue
+            raise _corrupt(path, n, ValueError(str(exc))) from exc
+        calls, prompt, completion, segments = calls + 1, prompt + p, completion + c, max(segments, s + 1)
+    return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
 
 
 class Sample(BaseModel):

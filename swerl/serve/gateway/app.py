@@ -145,7 +145,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         if plan is not None and session is not None and trial is not None:
             c["new_segments"] += int(plan.new_segment)
             stop_text = tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else ""
-            session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text)
+            session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)
             writer.write(
                 TokenRecord(
                     call_id=call_id,
@@ -164,6 +164,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                     reused_prefix=plan.reused,
                     model=str(body.get("model", "")),
                     litellm_call_id=request.headers.get(CALL_HEADER),
+                    parent_call_id=plan.branch.call_id if plan.branch is not None else None,
                 )
             )
         created = int(t0)

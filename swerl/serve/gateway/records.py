@@ -1,13 +1,13 @@
-"""The gateway's token record: one `tokens.jsonl` line per call in the trial's dir (docs/design.md)."""
+"""The gateway's token record: one `tokens.jsonl` line per call in the trial's dir (docs/design.md); the line
+format (a continued call stores only its new prompt ids) is `swerl.models.trial.dump_line`'s."""
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
 from swerl.config.paths import trial_dir
-from swerl.models.trial import TOKENS_FILE, TokenRecord, read_token_records
+from swerl.models.trial import TOKENS_FILE, TokenRecord, dump_line, read_token_records
 
 __all__ = ["TOKENS_FILE", "RecordWriter", "TokenRecord", "read_records"]
 
@@ -26,7 +26,7 @@ class RecordWriter:
         p = self.path(rec.trial_id)
         if p is None:
             return
-        line = json.dumps(rec.model_dump(), separators=(",", ":")) + "\n"
+        line = dump_line(rec)
         with self._lock:
             p.parent.mkdir(parents=True, exist_ok=True)
             with open(p, "a") as f:

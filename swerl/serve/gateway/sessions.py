@@ -27,6 +27,8 @@ class Branch:
     finish_reason: str
     stop_text: str
     """Decoded last sampled token (the end-of-turn the template will render again)."""
+    call_id: str = ""
+    """The gateway call that produced `ids` (a continuing call's token record names it as its parent)."""
 
 
 @dataclass
@@ -71,9 +73,24 @@ class TrialSession:
             after = after[len(b.stop_text) :]
         return renderer.encode(after)
 
-    def commit(self, plan: Plan, reply_key: str, response_ids: list[int], finish_reason: str, stop_text: str) -> None:
+    def commit(
+        self,
+        plan: Plan,
+        reply_key: str,
+        response_ids: list[int],
+        finish_reason: str,
+        stop_text: str,
+        call_id: str = "",
+    ) -> None:
         nb = Branch(
-            plan.segment, plan.keys, plan.tools, reply_key, plan.prompt_ids + response_ids, finish_reason, stop_text
+            plan.segment,
+            plan.keys,
+            plan.tools,
+            reply_key,
+            plan.prompt_ids + response_ids,
+            finish_reason,
+            stop_text,
+            call_id,
         )
         if plan.branch is not None and plan.branch in self.branches:
             self.branches.remove(plan.branch)
