@@ -4,21 +4,20 @@ Reads, never writes: Harbor's `result.json` (reward, exception → masked via th
 optional `outcome.json` (a dumped `TrialOutcome`, which wins when present), `litellm-trajectory.jsonl` (the
 proxy callback's line per call: `request` = the upstream request dict with `messages`, `response` = the model
 response dump, `usage`, `error`, `t_start`/`t_end`; OpenAI or Anthropic message shapes) and `tokens.jsonl`
-(gateway token records; only counts are read).
+(gateway token records; only counts, through `swerl.models.trial.token_counts`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
 from swerl.dashboard.messages import normalize_message, normalize_response
+from swerl.models.trial import TOKENS_FILE, token_counts
 
 MAX_CONTENT = 200_000
 """Characters kept per message (the browser collapses long ones anyway)."""
-_TOKENS = re.compile(rb'"(prompt_tokens|completion_tokens|segment)":\s*(\d+)')
 
 
 def trials_root(root: Path, exp: str) -> Path | None:
@@ -47,28 +46,12 @@ def _json(path: Path) -> dict:
         return {}
 
 
-def token_counts(path: Path) -> dict:
-    """Calls, prompt/completion tokens (summed over calls) and segments from `tokens.jsonl`, without parsing ids."""
-    calls = prompt = completion = segments = 0
+def _token_counts(path: Path) -> dict:
+    """`swerl.models.trial.token_counts` (the one tokens.jsonl reader); {} for an unreadable or corrupt file."""
     try:
-        with path.open("rb") as f:
-            for line in f:
-                if not line.endswith(b"\n") or not line.strip():
-                    continue  # empty, or a partial last line still being written
-                found = {k.decode(): int(v) for k, v in _TOKENS.findall(line[:256]) + _TOKENS.findall(line[-512:])}
-                if "prompt_tokens" not in found or "segment" not in found:  # fields moved: parse the whole line
-                    try:
-                        rec = json.loads(line)
-                    except ValueError:
-                        continue
-                    found = {k: int(rec.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "segment")}
-                calls += 1
-                prompt += found.get("prompt_tokens", 0)
-                completion += found.get("completion_tokens", 0)
-                segments = max(segments, found.get("segment", 0) + 1)
-    except OSError:
+        return token_counts(path)
+    except (OSError, ValueError):
         return {}
-    return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
 
 
 def _ns(obj: dict | None) -> SimpleNamespace | None:
@@ -105,7 +88,7 @@ def trial_summary(d: Path, step: int) -> dict:
         "mask_reason": reason,
         "error": exc.get("exception_type"),
         "num_calls": sum(1 for ln in traj.open("rb") if ln.strip()) if traj.is_file() else 0,
-        "tokens": token_counts(d / "tokens.jsonl") if (d / "tokens.jsonl").is_file() else {},
+        "tokens": _token_counts(d / TOKENS_FILE),
         "duration_s": outcome.get("duration_s") or _duration(result),
     }
 

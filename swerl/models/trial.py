@@ -4,6 +4,7 @@ one definition and its one reader) and the training sample built from those reco
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,8 +51,9 @@ def dump_line(rec: TokenRecord) -> str:
     """One `tokens.jsonl` line (with its newline). A continued call stores only its new prompt ids, so a
     trial's file grows linearly with its tokens instead of quadratically."""
     d = rec.model_dump()
-    if rec.parent_call_id and rec.reused_prefix > 0:
-        d[DELTA_KEY] = d.pop("prompt_ids")[rec.reused_prefix :]
+    if rec.parent_call_id and rec.reused_prefix > 0:  # in prompt_ids' place, so the counts stay near the end
+        d = {DELTA_KEY if k == "prompt_ids" else k: v for k, v in d.items()}
+        d[DELTA_KEY] = d[DELTA_KEY][rec.reused_prefix :]
     return json.dumps(d, separators=(",", ":")) + "\n"
 
 
@@ -109,22 +111,35 @@ def read_token_records(path: Path) -> list[TokenRecord]:
     return out
 
 
+_COUNT = re.compile(rb'"(prompt_tokens|completion_tokens|segment)":\s*(\d+)\s*[,}]')
+"""The three counts `token_counts` needs: `segment` near a line's start, the token counts near its end."""
+
+
 def token_counts(path: Path) -> dict:
-    """Calls, prompt/completion tokens (summed over calls) and segments of a `tokens.jsonl`, without building
-    any ids ({} when absent; the torn-last-line rule of `read_token_records`)."""
+    """Calls, prompt/completion tokens (summed over calls) and segments of a `tokens.jsonl` ({} when absent),
+    without building any ids: the counts are read from a complete line's first/last bytes (µs, where parsing a
+    line of thousands of ids takes ms); other lines are parsed, with the torn-last-line rule of
+    `read_token_records`."""
     path = Path(path)
     if not path.is_file():
         return {}
     calls = prompt = completion = segments = 0
-    for n, last, obj in _lines(path):
-        try:
-            if isinstance(obj, ValueError):
-                raise obj
-            p, c, s = (int(obj.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "segment"))
-        except (ValueError, TypeError) as exc:
-            if last:
-                continue
-            raise _corrupt(path, n, ValueError(str(exc))) from exc
+    lines = path.read_bytes().splitlines()
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        found = dict(_COUNT.findall(line[:512]) + _COUNT.findall(line[-1024:])) if line.endswith(b"}") else {}
+        if len(found) == 3:
+            s, p, c = (int(found[k]) for k in (b"segment", b"prompt_tokens", b"completion_tokens"))
+        else:
+            try:
+                obj = json.loads(line)
+                s, p, c = (int(obj.get(k) or 0) for k in ("segment", "prompt_tokens", "completion_tokens"))
+            except (ValueError, TypeError, AttributeError) as exc:
+                if n == len(lines):
+                    continue
+                raise _corrupt(path, n, ValueError(str(exc))) from exc
         calls, prompt, completion, segments = calls + 1, prompt + p, completion + c, max(segments, s + 1)
     return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
 

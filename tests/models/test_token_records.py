@@ -74,6 +74,10 @@ def test_old_full_format_still_reads(tmp_path):
     got = read_token_records(p)
     assert [r.prompt_ids for r in got] == [r.prompt_ids for r in recs]
     assert all(r.parent_call_id is None for r in got)
+    # counts of lines whose fields sit elsewhere (long ids before `segment`) come from parsing the line
+    big = {"prompt_ids": list(range(400)), "segment": 3, "response_ids": list(range(400)), "prompt_tokens": 400}
+    p.write_text(json.dumps({**big, **old[0], **big}) + "\n" + json.dumps(old[1]) + "\n")
+    assert token_counts(p) == {"calls": 2, "prompt_tokens": 402, "completion_tokens": 3, "segments": 4}
 
 
 def test_missing_parent_or_bad_length_is_corrupt(tmp_path):
