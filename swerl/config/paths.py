@@ -80,7 +80,7 @@ class RunPaths:
         return self.state_dir / "run.json"
 
 
-__all__ = ["RunPaths", "auto_exp_name", "config_dir", "make_trial_id", "trial_dir", "utc_stamp"]
+__all__ = ["RunPaths", "auto_exp_name", "claim_trial_dir", "config_dir", "make_trial_id", "trial_dir", "utc_stamp"]
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -91,12 +91,21 @@ def _slug(text: str, limit: int = 40) -> str:
 
 
 def make_trial_id(step: int, task: str, k: int) -> str:
-    """`step{N}-{task_slug}-{k}-{rand8}`: path- and URL-safe, unique, and it says where its files go. 8 hex
-    digits: at 512 trials/step × 100 steps the odds of any two trials of one (step, task, k) sharing an id are
-    ~1e-4 (4 digits gave ~94 % somewhere in such a run)."""
+    """`step{N}-{task_slug}-{k}-{rand12}`: path- and URL-safe, unique, and it says where its files go. 48 random
+    bits: at 512 trials/step × 1000 steps the odds of any two trials of one (step, task, k) sharing an id are
+    ~1e-9 (and `claim_trial_dir` refuses a second trial in the same dir)."""
     import secrets
 
-    return f"step{step}-{_slug(task)}-{k}-{secrets.token_hex(4)}"
+    return f"step{step}-{_slug(task)}-{k}-{secrets.token_hex(6)}"
+
+
+def claim_trial_dir(trials_root: Path, trial_id: str) -> Path:
+    """Create the trial's dir exclusively: FileExistsError when another trial already has it (two trials must
+    never share a dir, token record or gateway session)."""
+    d = trial_dir(trials_root, trial_id)
+    d.parent.mkdir(parents=True, exist_ok=True)
+    d.mkdir()
+    return d
 
 
 def trial_dir(trials_root: Path, trial_id: str) -> Path:

@@ -50,7 +50,11 @@ class InfrastructureSection(Section):
     """Where the proxy listens. Loopback by default; set the sandbox bridge address (or 0.0.0.0 on an
     isolated host) when sandboxes run on another network."""
     litellm_workers: int = Field(1, ge=1)
-    """LiteLLM worker processes (one saturates at ~13 req/s on the Anthropic streamed route on 2 cores)."""
+    """LiteLLM worker processes of the node's one proxy (one saturates at ~13 req/s on the Anthropic streamed route
+    on 2 cores; ~8 for 512 concurrent trials on a GPU host)."""
+    agent_loop_workers: int = Field(8, ge=1)
+    """verl agent-loop worker actors (`rollout.agent.num_workers`). They only hand trials to the node's serving
+    stack and scheduler, so a few suffice; trial concurrency is harbor_runtime.num_workers."""
     gateway_port: int = Field(8003, ge=1, le=65535)
     """swerl's token-exact gateway behind LiteLLM."""
     ray_port: int = Field(6379, ge=1, le=65535)
@@ -116,7 +120,7 @@ class HarborAgentSection(Section):
 
 class HarborRuntimeSection(Section):
     num_workers: int = Field(4, ge=1)
-    """Concurrent trials."""
+    """Concurrent trials per node (both engines; on verl, one scheduler per node caps all its agent-loop workers)."""
     tail_kill_enabled: bool = True
     tail_kill_fraction: float = Field(0.9, gt=0, le=1)
     """Once this fraction of a step's trials finished …"""
@@ -126,6 +130,9 @@ class HarborRuntimeSection(Section):
     """A trial whose history was rewritten yields several segments: train on all of them or only the last."""
     overlong: Literal["truncate", "drop"] = "truncate"
     """Samples over max_prompt_length / max_response_length: truncate (and flag) or drop."""
+    max_sandbox_starts_per_sec: float = Field(8.0, ge=0)
+    """Pace of sandbox starts (per node): a 512-trial step does not create 512 sandboxes in one second. 0 = no
+    limit."""
     max_masked_fraction: float = Field(0.5, ge=0, le=1)
     """A step where more than this fraction of trials is masked for infrastructure reasons (proxy, sandbox,
     provider, verifier — not agent timeouts or the tail-killer) fails the run with the first cause, before any

@@ -126,15 +126,17 @@ def infra_masked(outcomes: list["TrialOutcome"]) -> list["TrialOutcome"]:
 def check_step(outcomes: list["TrialOutcome"], max_masked_fraction: float) -> None:
     """Raise RunCannotTrain when more than `max_masked_fraction` of a step's trials were masked for
     infrastructure reasons: the run stops before any update or checkpoint, with the first error's cause."""
-    if not outcomes:
-        return
     bad = infra_masked(outcomes)
-    frac = len(bad) / len(outcomes)
-    if frac > max_masked_fraction:
-        first = bad[0]
+    if outcomes and bad:
+        check_counts(len(bad), len(outcomes), bad[0], max_masked_fraction)
+
+
+def check_counts(n_bad: int, n_total: int, first: "TrialOutcome", max_masked_fraction: float) -> None:
+    """check_step's rule on counts (the verl path only sees per-step counts and the first infra-masked trial)."""
+    if n_total and n_bad / n_total > max_masked_fraction:
         why = f"{first.mask_reason}" + (f": {first.error.strip().splitlines()[0][:240]}" if first.error.strip() else "")
         raise RunCannotTrain(
-            f"{len(bad)}/{len(outcomes)} trials masked for infrastructure reasons (> harbor_runtime.max_masked_fraction="
+            f"{n_bad}/{n_total} trials masked for infrastructure reasons (> harbor_runtime.max_masked_fraction="
             f"{max_masked_fraction}); first: {first.trial_id} {why} — fix that cause (see {first.trial_dir}), then relaunch"
         )
 

@@ -1,16 +1,15 @@
-"""Run many Harbor trials concurrently and classify each into a reward or a mask.
+"""Run Harbor trials and classify each into a reward or a mask.
 
-`run_trials(jobs, settings, endpoint)`: `num_workers` trials at a time (asyncio semaphore), an overall
-deadline per trial (`max_timeout_sec`), retries only for failures before the agent ran (no policy tokens
-spent), and a tail-killer: once `tail_kill_fraction` of the trials finished, those still running
-`tail_kill_grace_sec` later are cancelled and masked. Each trial's files land in
-`trial_dir(trials_root, trial_id)` (Harbor's result.json, agent/, verifier/; the gateway adds tokens.jsonl).
+`run_one(job, settings, endpoint)`: one trial with an overall deadline (`max_timeout_sec`) and retries only for
+failures before the agent ran (no policy tokens spent). `run_trials(jobs, …)`: many, through
+`swerl.rollout.scheduler.TrialScheduler` (`num_workers` at a time, paced sandbox starts, the tail-killer). Each
+trial's files land in `trial_dir(trials_root, trial_id)` (Harbor's result.json, agent/, verifier/; the gateway
+adds tokens.jsonl; `record_outcome` adds outcome.json).
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from swerl.config.paths import trial_dir
+from swerl.config.paths import claim_trial_dir, trial_dir
 from swerl.models.backend import DOCKER_API, LOCAL_PROCESS  # noqa: F401
 from swerl.models.backend import KUBERNETES as K8S
 from swerl.models.backend import resolve as resolve_backend
@@ -48,6 +47,8 @@ class RolloutSettings(BaseModel):
     tail_kill_enabled: bool = True
     tail_kill_fraction: float = 0.9
     tail_kill_grace_sec: float = 120
+    max_sandbox_starts_per_sec: float = 0.0
+    """0 = start sandboxes as fast as slots free up."""
     environment_import_path: str = DOCKER_API
     environment_kwargs: dict = {}
     force_build: bool = False
@@ -96,6 +97,7 @@ class RolloutSettings(BaseModel):
             tail_kill_enabled=hr.tail_kill_enabled,
             tail_kill_fraction=hr.tail_kill_fraction,
             tail_kill_grace_sec=hr.tail_kill_grace_sec,
+            max_sandbox_starts_per_sec=hr.max_sandbox_starts_per_sec,
             environment_import_path=env_path,
             environment_kwargs=kwargs,
             force_build=ha.environment_force_build,
@@ -187,7 +189,13 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
     trial_id, attempt = job.trial_id, 0
     while True:
         attempt += 1
-        tdir = trial_dir(settings.trials_root, trial_id)
+        try:
+            tdir = claim_trial_dir(settings.trials_root, trial_id)
+        except FileExistsError:
+            raise SwerlBug(
+                f"trial {trial_id}: its dir {trial_dir(settings.trials_root, trial_id)} already exists — two trials "
+                "got one id (a trial dispatched twice?); ids must be unique per run"
+            ) from None
         try:
             result = await asyncio.wait_for(_harbor_trial(job, trial_id, settings, endpoint), settings.max_timeout_sec)
         except TimeoutError:
@@ -246,7 +254,7 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
         )
 
 
-def _record(out: TrialOutcome) -> None:
+def record_outcome(out: TrialOutcome) -> None:
     """`outcome.json` in the trial dir: the runner's verdict of record (the dashboard prefers it to result.json)."""
     try:
         out.trial_dir.mkdir(parents=True, exist_ok=True)
@@ -262,56 +270,30 @@ async def run_trials(
     settings: RolloutSettings,
     endpoint: AgentEndpoint | None = None,
     on_done: Callable[[TrialOutcome, int, int], None] | None = None,
+    *,
+    step: int = 0,
 ) -> list[TrialOutcome]:
-    """All jobs' outcomes, in job order. Never raises for a single trial's failure."""
-    endpoint = endpoint or AgentEndpoint()
-    sem = asyncio.Semaphore(settings.num_workers)
-    outcomes: dict[int, TrialOutcome] = {}
-    started: dict[int, float] = {}
+    """All jobs' outcomes, in job order, through one TrialScheduler (concurrency cap, start pace, tail-killer).
+    Never raises for a single trial's failure; a SwerlBug cancels the rest and raises."""
+    from swerl.rollout.scheduler import TrialScheduler
+
     n = len(jobs)
+    finished = [0]
 
-    async def guarded(i: int, job: TrialJob) -> None:
-        async with sem:
-            started[i] = time.time()
-            out = await run_one(job, settings, endpoint)
-        outcomes[i] = out
-        _record(out)
+    def done(out: TrialOutcome, _step: int, _part: str) -> None:
+        finished[0] += 1
         if on_done:
-            on_done(out, len(outcomes), n)
+            on_done(out, finished[0], n)
 
-    tasks = {i: asyncio.create_task(guarded(i, j)) for i, j in enumerate(jobs)}
-    need = math.ceil(settings.tail_kill_fraction * n) if settings.tail_kill_enabled else n + 1
-    pending = set(tasks.values())
-    kill_at: float | None = None
-    while pending:
-        timeout = None if kill_at is None else max(0.0, kill_at - time.time())
-        done, pending = await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if kill_at is None and len(outcomes) >= need and pending:
-            kill_at = time.time() + settings.tail_kill_grace_sec
-        if kill_at is not None and time.time() >= kill_at and pending:
-            for t in pending:
-                t.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            break
-    for i, t in tasks.items():
-        if i in outcomes:
-            continue
-        job = jobs[i]
-        exc = None if t.cancelled() else t.exception()
-        if isinstance(exc, SwerlBug):
-            raise exc
-        reason = "tail_killed" if t.cancelled() else f"error:{type(exc).__name__}"
-        outcomes[i] = TrialOutcome(
-            trial_id=job.trial_id,
-            task_id=job.task.instance_id,
-            group=job.group,
-            masked=True,
-            mask_reason=reason,
-            trial_dir=trial_dir(settings.trials_root, job.trial_id),
-            duration_s=time.time() - started.get(i, time.time()),
-            error=str(exc or "")[:500],
-        )
-        _record(outcomes[i])
-        if on_done:
-            on_done(outcomes[i], len(outcomes), n)
-    return [outcomes[i] for i in range(n)]
+    sched = TrialScheduler(settings, endpoint or AgentEndpoint(), on_done=done)
+    tasks = [asyncio.create_task(sched.run(j, step)) for j in jobs]
+    if not tasks:
+        return []
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    bad = next((t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None), None)
+    if bad is not None:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise bad.exception()  # type: ignore[misc]
+    return [t.result() for t in tasks]

@@ -44,19 +44,30 @@ def read_records(path: Path) -> list[dict]:
 
 
 def segments_of(records: list[dict]) -> list[list[dict]]:
-    """Split calls into continuous segments: by the gateway's `segment` field, and defensively wherever a call's
-    prompt does not extend the previous call's full sequence."""
+    """Calls grouped into continuous segments, in order of their first call: by the gateway's `segment` id (a
+    side call — title generation, a sub-agent — between two main turns does not split the main conversation),
+    and within one id wherever a call does not extend that segment's full sequence (defensive)."""
     segs: list[list[dict]] = []
-    prev_full: list[int] | None = None
-    prev_seg = None
+    latest: dict = {}  # segment id → index in segs of its newest piece
     for r in records:
-        full_prev_ok = prev_full is not None and r["prompt_ids"][: len(prev_full)] == prev_full
-        if not segs or r.get("segment") != prev_seg or r.get("new_segment") or not full_prev_ok:
-            segs.append([])
-        segs[-1].append(r)
-        prev_seg = r.get("segment")
-        prev_full = list(r["prompt_ids"]) + list(r["response_ids"])
+        i = latest.get(r.get("segment"))
+        if i is not None and not r.get("new_segment"):
+            prev = segs[i][-1]
+            full = list(prev["prompt_ids"]) + list(prev["response_ids"])
+            if list(r["prompt_ids"][: len(full)]) == full:
+                segs[i].append(r)
+                continue
+        segs.append([r])
+        latest[r.get("segment")] = len(segs) - 1
     return segs
+
+
+def _last_segment(segs: list[list[dict]], records: list[dict]) -> list[list[dict]]:
+    """`multi_segment: last` → the segment holding the trial's final call."""
+    if not segs:
+        return []
+    final = records[-1]
+    return [next(seg for seg in segs if any(r is final for r in seg))]
 
 
 def _segment_sample(seg: list[dict]) -> tuple[list[int], list[int], list[int], list[float]]:
@@ -86,7 +97,7 @@ def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list
         records = read_records(Path(outcome.trial_dir) / TOKENS_FILE)
     segs = segments_of(records)
     if settings.multi_segment == "last":
-        segs = segs[-1:]
+        segs = _last_segment(segs, records)
     samples = []
     for seg in segs:
         prompt, response, mask, logprobs = _segment_sample(seg)

@@ -88,8 +88,25 @@ def advantages(
     response_mask: torch.Tensor,
     groups: list[str],
     values: torch.Tensor | None = None,
+    trials: list[str] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(advantages, returns) from verl's estimator registry. `groups`: prompt uid per row (GRPO index)."""
+    """(advantages, returns) from verl's estimator registry. `groups`: prompt uid per row (GRPO index).
+
+    `trials`: trial id per row. A trial with several segments (rows) is ONE member of its group, as in verl's
+    v1 trainer (`verl.trainer.ppo.v1.utils`): the estimator sees only each trial's final row, and its
+    advantage is broadcast to the trial's other rows (masked by their own response_mask)."""
+    if trials is not None and section.adv_estimator != "gae" and len(set(trials)) < len(trials):
+        final: dict[str, int] = {}
+        for row, t in enumerate(trials):
+            final[t] = row  # rows are in segment order: the last row of a trial is its final segment
+        idx = list(final.values())
+        sub_adv, _ = advantages(section, token_rewards[idx], response_mask[idx], [groups[i] for i in idx])
+        first = response_mask[idx].float().argmax(dim=1)
+        per_trial = sub_adv[torch.arange(len(idx)), first]
+        where = {t: k for k, t in enumerate(final)}
+        scalar = per_trial[[where[t] for t in trials]]
+        adv = scalar.unsqueeze(-1) * response_mask.float()
+        return adv, adv.clone()
     from verl.trainer.config import AlgoConfig
     from verl.trainer.ppo.core_algos import get_adv_estimator_fn
 

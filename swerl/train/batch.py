@@ -26,6 +26,7 @@ class TrainBatch:
     num_turns: torch.Tensor  # (B,)
     prompt_len: torch.Tensor  # (B,)
     response_len: torch.Tensor  # (B,) all response tokens, incl. tool/user deltas
+    trials: list[str] | None = None  # trial id per row (a trial with several segments has several rows)
 
     def __len__(self) -> int:
         return self.prompts.shape[0]
@@ -56,6 +57,7 @@ class TrainBatch:
             num_turns=self.num_turns[i],
             prompt_len=self.prompt_len[i],
             response_len=self.response_len[i],
+            trials=None if self.trials is None else [self.trials[j] for j in i.tolist()],
         )
 
 
@@ -96,4 +98,5 @@ def collate(samples: Sequence[Sample], pad_id: int) -> TrainBatch:
         num_turns=torch.tensor([int(getattr(s, "num_turns", 1) or 1) for s in samples]),
         prompt_len=torch.tensor([len(s.prompt_ids) for s in samples]),
         response_len=torch.tensor([len(s.response_ids) for s in samples]),
+        trials=[str(s.trial_id) for s in samples],
     )

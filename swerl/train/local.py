@@ -168,7 +168,7 @@ class LocalTrainer:
             metrics["actor/reward_kl_penalty"] = kl_mean
             metrics["actor/reward_kl_penalty_coeff"] = a.kl_coef
         values = scored["values"] if self.value_head is not None else None
-        adv, returns = algos.advantages(a, rewards, mask, batch.groups, values=values)
+        adv, returns = algos.advantages(a, rewards, mask, batch.groups, values=values, trials=batch.trials)
         t_adv = time.perf_counter()
         metrics |= self._ppo(batch, scored, adv, returns)
         t_upd = time.perf_counter()

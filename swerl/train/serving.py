@@ -72,3 +72,16 @@ def boot(
         model=i.model.served_model_name,
     )
     return Serving(gw, proxy, ep)
+
+
+def served_name(address: str, configured: str, timeout: float = 30.0) -> str:
+    """The model name a vLLM replica answers to: `configured` if it lists it, else the one it lists (verl serves
+    the model path unless its prometheus.served_model_name override took, and strips a '/' prefix)."""
+    import httpx
+
+    url = address if address.startswith("http") else f"http://{address}"
+    try:
+        ids = [m["id"] for m in httpx.get(f"{url}/v1/models", timeout=timeout).json().get("data", [])]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return configured
+    return configured if configured in ids or not ids else ids[0]

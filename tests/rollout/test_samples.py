@@ -60,6 +60,21 @@ def test_non_continuous_call_is_split_defensively():
     assert len(segments_of(broken)) == 2
 
 
+def test_side_call_between_main_turns_does_not_split_the_main_conversation():
+    """A title/side call (its own segment) between two main turns: the main turns stay ONE sample whose
+    response holds both sampled turns (before, the second main turn's tokens went into a later sample's
+    prompt and were never trained)."""
+    side = rec([7, 7], [8], seg=1, new=True)
+    records = [MULTI[0], side, MULTI[1]]
+    segs = segments_of(records)
+    assert [len(x) for x in segs] == [2, 1]
+    main, title = build_samples(outcome(), SampleSettings(), records)
+    assert main.segment == 0 and main.response_ids == [10, 11, 20, 21, 12] and main.response_mask == [1, 1, 0, 0, 1]
+    assert title.segment == 1 and title.response_ids == [8]
+    (last,) = build_samples(outcome(), SampleSettings(multi_segment="last"), records)
+    assert last.segment == 0  # the segment holding the final call, not the one that started last
+
+
 def test_overlong_truncate_and_drop():
     st = SampleSettings(max_prompt_length=2, max_response_length=3)
     (s,) = build_samples(outcome(), st, MULTI)

@@ -20,6 +20,21 @@ def test_grpo_groups_follow_verl():
     assert torch.allclose(adv[4], torch.ones(3), atol=1e-4)  # singleton: verl's mean 0 / std 1 → its raw score
 
 
+def test_a_multi_segment_trial_is_one_group_member():
+    """Trial A has two segments (rows 0, 1), B and C one each: GRPO sees rewards [1, 0, 0] (one score per trial,
+    as verl's v1 trainer), not [1, 1, 0, 0]; A's advantage reaches both of its rows."""
+    a = AlgorithmSection()
+    mask = torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    scores = algos.token_level_scores(torch.tensor([1.0, 1.0, 0.0, 0.0]), mask, torch.tensor([3, 3, 3, 3]))
+    adv, _ = algos.advantages(a, scores, mask, ["g"] * 4, trials=["A", "A", "B", "C"])
+    hi, lo = 2 / 3 / (1 / 3) ** 0.5, -(1 / 3) / (1 / 3) ** 0.5  # mean 1/3, std sqrt(1/3) → 1.155, -0.577
+    assert adv[0].tolist() == pytest.approx([hi, hi, 0.0], abs=1e-4)
+    assert adv[1].tolist() == pytest.approx([0.0, hi, hi], abs=1e-4)
+    assert adv[2].tolist() == pytest.approx([lo] * 3, abs=1e-4) and adv[3].tolist() == pytest.approx([lo] * 3, abs=1e-4)
+    per_row, _ = algos.advantages(a, scores, mask, ["g"] * 4)  # what counting segments as members gave
+    assert per_row[0, 0].item() == pytest.approx(0.866, abs=1e-3)
+
+
 def test_unknown_names_fail_when_the_section_is_built():
     """The config rule (swerl.models.names) is the only check: no name reaches the trainer unvalidated."""
     with pytest.raises(ValueError, match="unknown verl advantage estimator 'grpoo' — did you mean 'grpo'"):

@@ -114,34 +114,38 @@ def test_agent_loop_registered_and_config_file(tmp_path):
     assert entries[0].name == AGENT_NAME and entries[0]._target_ == AGENT_TARGET
 
 
-def test_agent_loop_output_from_trial(tmp_path):
+def test_agent_loop_outputs_from_trial(tmp_path):
+    """One AgentLoopOutput per segment (the trial's reward on each; verl scores the last one per session),
+    [] for a masked trial (it must not enter its group's mean/std with a fake 0)."""
     from swerl.rollout.outcome import TrialOutcome
     from swerl.rollout.samples import Sample
-    from swerl.train.verl_engine.agent_loop import output_from
+    from swerl.train.verl_engine.agent_loop import outputs_from
 
-    s = Sample(
-        trial_id="step1-t-0-abcd",
-        group="t",
-        reward=1.0,
-        prompt_ids=[1, 2, 3],
-        response_ids=[4, 5, 6, 7],
-        response_mask=[1, 1, 0, 1],
-        response_logprobs=[-0.1, -0.2, 0.0, -0.3],
-        num_turns=2,
-    )
-    ok = TrialOutcome(trial_id=s.trial_id, task_id="t", group="t", reward=1.0, trial_dir=tmp_path, num_turns=2)
-    out = output_from(ok, [s], [9])
-    assert (out.prompt_ids, out.response_ids, out.response_mask) == ([1, 2, 3], [4, 5, 6, 7], [1, 1, 0, 1])
-    assert out.response_logprobs == [-0.1, -0.2, 0.0, -0.3] and out.reward_score == 1.0 and out.num_turns == 2
-    assert out.extra_fields["swerl_masked"] is False
+    def sample(seg, prompt, resp, mask):
+        lps = [-0.1 * (j + 1) if m else 0.0 for j, m in enumerate(mask)]
+        return Sample(
+            trial_id="step1-t-0-abcdef012345",
+            group="t",
+            reward=1.0,
+            prompt_ids=prompt,
+            response_ids=resp,
+            response_mask=mask,
+            response_logprobs=lps,
+            segment=seg,
+            num_turns=2,
+        )
+
+    s0, s1 = sample(0, [1, 2, 3], [4, 5, 6, 7], [1, 1, 0, 1]), sample(1, [1, 9], [8], [1])
+    ok = TrialOutcome(trial_id=s0.trial_id, task_id="t", group="t", reward=1.0, trial_dir=tmp_path, num_turns=3)
+    outs = outputs_from(ok, [s0, s1], 2.5, weights_version=4)
+    assert len(outs) == 2
+    assert (outs[0].prompt_ids, outs[0].response_ids, outs[0].response_mask) == ([1, 2, 3], [4, 5, 6, 7], [1, 1, 0, 1])
+    assert outs[0].response_logprobs == s0.response_logprobs and outs[1].response_ids == [8]
+    assert [o.reward_score for o in outs] == [1.0, 1.0] and [o.extra_fields["swerl_segment"] for o in outs] == [0, 1]
+    assert all(o.extra_fields["min_global_steps"] == o.extra_fields["max_global_steps"] == 4 for o in outs)
+    assert outs[-1].metrics.generate_sequences == 2.5
     bad = ok.model_copy(update={"masked": True, "reward": None, "mask_reason": "agent_timeout"})
-    out = output_from(bad, [s], [9])
-    assert out.response_mask == [0, 0, 0, 0] and out.extra_fields["swerl_mask_reason"] == "agent_timeout"
-    assert (out.extra_fields["min_global_steps"], out.extra_fields["max_global_steps"]) == (0, 0)
-    # no token record at all: ONE masked eos token (verl indexes response[-1]); weights version passed through
-    empty = output_from(bad, [], [9, 9], eos_id=2, weights_version=4)
-    assert (empty.prompt_ids, empty.response_ids, empty.response_mask) == ([9, 9], [2], [0])
-    assert empty.response_logprobs == [0.0] and empty.extra_fields["max_global_steps"] == 4
+    assert outputs_from(bad, [s0]) == [] and outputs_from(ok, []) == []
 
 
 def test_served_name_from_replica(tmp_path):
@@ -150,7 +154,7 @@ def test_served_name_from_replica(tmp_path):
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from swerl.train.verl_engine.agent_loop import served_name
+    from swerl.train.serving import served_name
 
     listed = {"ids": ["SmolLM2-135M-Instruct"]}
 
@@ -279,12 +283,16 @@ def test_main_ppo_runs_under_the_parent_watchdog(tmp_path):
     assert "experiment_name: exp1" in r.stdout and "ppo_epochs: 2" in r.stdout
 
 
-def test_trial_ids_unique_per_prompt_group():
-    """verl hands run() no per-trial index: the agent loop counts the trials of a (step, uid) itself."""
-    from swerl.config.paths import make_trial_id
-    from swerl.train.verl_engine.agent_loop import _next_k
+def test_trial_ids_unique_per_prompt_group(tmp_path):
+    """verl's v1 worker passes session_id (0..n-1) to run(); ids add 48 random bits, and a second trial can never
+    claim a dir another trial has."""
+    from swerl.config.paths import claim_trial_dir, make_trial_id
+    from swerl.train.verl_engine.agent_loop import trial_id_for
 
-    ks = [_next_k(7, "uid-a") for _ in range(8)]
-    assert ks == list(range(8)) and _next_k(7, "uid-b") == 0 and _next_k(8, "uid-a") == 0
-    ids = {make_trial_id(7, "Some Task/ä", k) for k in ks for _ in range(50)}
-    assert len(ids) == 400 and all(i.startswith("step7-") and len(i.rsplit("-", 1)[1]) == 8 for i in ids)
+    ids = {trial_id_for(7, "Some Task/ä", k) for k in range(8) for _ in range(50)}
+    assert len(ids) == 400 and all(i.startswith("step7-") and len(i.rsplit("-", 1)[1]) == 12 for i in ids)
+    assert {i.split("-")[-2] for i in ids} == {str(k) for k in range(8)}
+    tid = make_trial_id(3, "t", 0)
+    assert claim_trial_dir(tmp_path, tid) == tmp_path / "step_3" / tid
+    with pytest.raises(FileExistsError):
+        claim_trial_dir(tmp_path, tid)

@@ -107,7 +107,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"{R}.multi_turn.format={v.tool_call_parser}",
         f"{R}.agent.default_agent_loop={AGENT_NAME}",
         f"{R}.agent.agent_loop_config_path={agent_cfg_path}",
-        f"{R}.agent.num_workers={i.harbor_runtime.num_workers}",
+        f"{R}.agent.num_workers={inf.agent_loop_workers}",
         f"critic.optim.lr={a.critic_learning_rate}",
         f"trainer.project_name={i.experiment.project_name}",
         f"trainer.experiment_name={exp}",

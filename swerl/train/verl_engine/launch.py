@@ -7,15 +7,74 @@ SIGINT/SIGTERM are forwarded to main_ppo's process group (Ray driver, its worker
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 from swerl.config.paths import RunPaths
 from swerl.models import logline
 from swerl.config.schema import SwerlConfig
 from swerl.train.metrics import StepLogger
+from swerl.train.verl_engine.node_stack import read_step_stats
+
+
+class MaskedGuard(threading.Thread):
+    """Stops main_ppo (SIGTERM to its group) when a finished rollout step had more infrastructure-masked trials
+    than `harbor_runtime.max_masked_fraction` — the verl side of the local loop's `check_step` (same rule, same
+    one-line message), read from the node stacks' per-step files."""
+
+    def __init__(self, cfg: SwerlConfig, state_dir: Path, pgid: int, log: StepLogger, poll_s: float = 2.0):
+        super().__init__(daemon=True, name="swerl-masked-guard")
+        t = cfg.input.training
+        self.expected = t.train_batch_size * t.n_resp_per_prompt
+        self.max_frac = cfg.input.harbor_runtime.max_masked_fraction
+        self.dir, self.pgid, self.log, self.poll_s = Path(state_dir) / "rollout", pgid, log, poll_s
+        self.error = ""
+        self.checked: set[int] = set()
+        self._stop = threading.Event()
+
+    def check_once(self) -> None:
+        from swerl.rollout.outcome import RunCannotTrain, TrialOutcome, check_counts
+
+        steps: dict[int, list[dict]] = {}
+        for f in self.dir.glob("step_*.train.*.json"):
+            try:
+                body = json.loads(f.read_text())
+            except (OSError, ValueError):
+                continue
+            steps.setdefault(int(body["step"]), []).append(body)
+        for step, bodies in sorted(steps.items()):
+            done = sum(b["metrics"].get("rollout/done", 0) for b in bodies)
+            if step in self.checked or done < self.expected:
+                continue
+            self.checked.add(step)
+            bad = int(sum(b["metrics"].get("rollout/masked_infra", 0) for b in bodies))
+            first = next((b["first_infra"] for b in bodies if b.get("first_infra")), None)
+            if not bad or first is None:
+                continue
+            try:
+                check_counts(bad, int(done), TrialOutcome.model_validate(first), self.max_frac)
+            except RunCannotTrain as exc:
+                self.error = f"step {step}: {exc}"
+                self.log.info(f"ERROR: {self.error} — stopping main_ppo")
+                try:
+                    os.killpg(self.pgid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                return
+
+    def run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            if self.max_frac >= 1.0 or self.error:
+                return
+            self.check_once()
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
@@ -47,6 +106,8 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
     if key:
         env["WANDB_API_KEY"] = key
     state = _state_file(paths)
+    env["SWERL_RUN_STATE"] = str(state)  # the node stacks record their proxy there
+    shutil.rmtree(paths.state_dir / "rollout", ignore_errors=True)  # per-step files of an earlier attempt
     log.info(f"verl main_ppo: {len(cmd) - 3} overrides; step lines → {paths.exp_log}")
     # under the parent watchdog: main_ppo (and the Ray it starts in its group) dies if `swerl train` is killed
     watched = [cmd[0], "-m", "swerl.run.orphan", *cmd[2:]] if cmd[1:2] == ["-m"] else cmd
@@ -78,17 +139,28 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
             pass
 
     old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    guard = MaskedGuard(cfg, paths.state_dir, proc.pid, log)
+    guard.start()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             parsed = parse_step_line(line)
             if parsed:
-                log.record(parsed[0], parsed[1], parsed[2], echo=False)
+                step, metrics, clean = parsed
+                extra = read_step_stats(paths.state_dir, step)  # the node stacks' rollout/* metrics of that step
+                if extra:
+                    metrics = {**metrics, **extra}
+                    clean = logline.format_step(step, metrics)
+                log.record(step, metrics, clean, echo=False)
             print(line, end="", flush=True)
         rc = proc.wait()
     finally:
+        guard.stop()
         for s, h in old.items():
             signal.signal(s, h)
+    if guard.error:
+        log.info(f"ERROR: {guard.error}")
+        rc = rc or 1
     status = "stopped" if stopped else ("finished" if rc == 0 else "failed")
     log.info(f"main_ppo exited rc={rc} ({status}): {paths.exp_log}")
     update_state(state, status=status)

@@ -1,0 +1,196 @@
+"""Trials arriving one by one (verl's agent-loop workers) or as a list (the local loop) share one scheduler:
+a cap on concurrent trials, a pace on sandbox starts, and a per-step tail-killer.
+
+`TrialScheduler.run(job, step)` → that trial's `TrialOutcome`, never raising for one trial's failure (a
+`SwerlBug` still raises: it is ours, not the trial's). Concurrency: `settings.num_workers` trials at a time
+(asyncio semaphore) across every caller in this process. Pace: at most `max_sandbox_starts_per_sec` trials start per
+second (0 = no limit), so a 512-trial step does not create 512 sandboxes in the same second. Tail-killer, per
+(step, partition): once `tail_kill_fraction` of the trials that arrived for it are done, the ones still queued
+or running `tail_kill_grace_sec` later are cancelled (their sandboxes removed by the runner) and come back
+masked `tail_killed`. `stats(step)` counts what happened (arrived, running, done, masked per reason, trial
+seconds) for the step lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from swerl.config.paths import trial_dir
+from swerl.rollout.agents.registry import AgentEndpoint
+from swerl.rollout.outcome import POLICY_REASONS, SwerlBug, TrialOutcome
+from swerl.rollout.runner import RolloutSettings, TrialJob, record_outcome, run_one
+
+
+@dataclass
+class StepState:
+    arrived: int = 0
+    done: int = 0
+    running: int = 0
+    peak_running: int = 0
+    tasks: set[asyncio.Task] = field(default_factory=set)
+    kill_handle: asyncio.TimerHandle | None = None
+    killed: bool = False
+    reasons: Counter = field(default_factory=Counter)
+    masked: int = 0
+    infra_masked: int = 0
+    first_infra: TrialOutcome | None = None
+    """The first trial masked for a cause outside the policy (what a stopped run names)."""
+    durations: list[float] = field(default_factory=list)
+    rewards: list[float] = field(default_factory=list)
+    t_first: float = 0.0
+    t_last: float = 0.0
+
+
+def _pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    return float(s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))])
+
+
+class TrialScheduler:
+    def __init__(self, settings: RolloutSettings, endpoint: AgentEndpoint, *, on_done=None) -> None:
+        self.settings = settings
+        self.endpoint = endpoint
+        self.max_starts_per_sec = settings.max_sandbox_starts_per_sec
+        self.on_done = on_done
+        """Called with (outcome, step, partition) after each trial (e.g. free its gateway session)."""
+        self._sem: asyncio.Semaphore | None = None
+        self._next_start = 0.0
+        self._pace_lock: asyncio.Lock | None = None
+        self.steps: dict[tuple[int, str], StepState] = {}
+        self.running = 0
+        self.peak_running = 0
+
+    def _state(self, step: int, partition: str) -> StepState:
+        st = self.steps.get((step, partition))
+        if st is None:
+            st = self.steps[(step, partition)] = StepState(t_first=time.time())
+            for old in [k for k in self.steps if k[0] < step - 4]:  # keep a few steps for late stats readers
+                del self.steps[old]
+        return st
+
+    async def _pace(self) -> None:
+        if self.max_starts_per_sec <= 0:
+            return
+        assert self._pace_lock is not None
+        async with self._pace_lock:
+            now = time.monotonic()
+            wait = self._next_start - now
+            self._next_start = max(now, self._next_start) + 1.0 / self.max_starts_per_sec
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _run(self, job: TrialJob, st: StepState) -> TrialOutcome:
+        assert self._sem is not None
+        async with self._sem:
+            await self._pace()
+            self.running += 1
+            st.running += 1
+            self.peak_running = max(self.peak_running, self.running)
+            st.peak_running = max(st.peak_running, st.running)
+            try:
+                return await run_one(job, self.settings, self.endpoint)
+            finally:
+                self.running -= 1
+                st.running -= 1
+
+    def _arm(self, st: StepState) -> None:
+        s = self.settings
+        if not s.tail_kill_enabled or st.kill_handle is not None or st.killed:
+            return
+        if st.done >= math.ceil(s.tail_kill_fraction * st.arrived) and st.tasks:
+            st.kill_handle = asyncio.get_running_loop().call_later(s.tail_kill_grace_sec, self._kill, st)
+
+    def _kill(self, st: StepState) -> None:
+        st.kill_handle = None
+        if st.done < math.ceil(self.settings.tail_kill_fraction * st.arrived):  # more arrived since it was armed
+            return self._arm(st)
+        st.killed = True
+        for t in list(st.tasks):
+            t.cancel()
+
+    async def run(self, job: TrialJob, step: int = 0, partition: str = "train") -> TrialOutcome:
+        if self._sem is None:  # created on the loop that runs the trials
+            self._sem = asyncio.Semaphore(self.settings.num_workers)
+            self._pace_lock = asyncio.Lock()
+        st = self._state(step, partition)
+        st.arrived += 1
+        t0 = time.time()
+        task = asyncio.create_task(self._run(job, st))
+        st.tasks.add(task)
+        try:
+            out = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.cancelled():  # the caller was cancelled, not the trial: pass it on
+                task.cancel()
+                raise
+            out = self._masked(job, "tail_killed" if st.killed else "cancelled", t0)
+        except SwerlBug:
+            raise
+        except Exception as exc:  # noqa: BLE001 — one trial's crash is that trial's mask, not the step's
+            out = self._masked(job, f"error:{type(exc).__name__}", t0, str(exc))
+        finally:
+            st.tasks.discard(task)
+        st.done += 1
+        st.t_last = time.time()
+        st.durations.append(out.duration_s)
+        if out.masked:
+            st.masked += 1
+            st.reasons[out.mask_reason] += 1
+            if out.mask_reason not in POLICY_REASONS:
+                st.infra_masked += 1
+                st.first_infra = st.first_infra or out
+        elif out.reward is not None:
+            st.rewards.append(float(out.reward))
+        record_outcome(out)
+        if self.on_done is not None:
+            try:
+                self.on_done(out, step, partition)
+            except Exception:  # noqa: BLE001 — a bookkeeping hook must not lose the trial
+                pass
+        if st.tasks:
+            self._arm(st)
+        elif st.kill_handle is not None:
+            st.kill_handle.cancel()
+            st.kill_handle = None
+        return out
+
+    def _masked(self, job: TrialJob, reason: str, t0: float, error: str = "") -> TrialOutcome:
+        return TrialOutcome(
+            trial_id=job.trial_id,
+            task_id=job.task.instance_id,
+            group=job.group,
+            masked=True,
+            mask_reason=reason,
+            trial_dir=trial_dir(self.settings.trials_root, job.trial_id),
+            duration_s=time.time() - t0,
+            error=error[:500],
+        )
+
+    def stats(self, step: int, partition: str = "train") -> dict[str, float]:
+        """`rollout/*` metrics of one step on this node (what the step lines carry)."""
+        st = self.steps.get((step, partition))
+        if st is None:
+            return {}
+        out = {
+            "rollout/trials": float(st.arrived),
+            "rollout/done": float(st.done),
+            "rollout/masked": float(st.masked),
+            "rollout/masked_fraction": st.masked / st.done if st.done else 0.0,
+            "rollout/masked_infra": float(st.infra_masked),
+            "rollout/tail_killed": float(st.reasons.get("tail_killed", 0)),
+            "rollout/peak_concurrent": float(st.peak_running),
+            "rollout/trial_s_p50": _pct(st.durations, 0.5),
+            "rollout/trial_s_p95": _pct(st.durations, 0.95),
+            "rollout/trial_s_max": max(st.durations, default=0.0),
+            "rollout/reward_mean": sum(st.rewards) / len(st.rewards) if st.rewards else 0.0,
+            "rollout/wall_s": st.t_last - st.t_first if st.done else 0.0,
+        }
+        for reason, n in sorted(st.reasons.items()):
+            out[f"rollout/masked/{reason.replace(':', '_')}"] = float(n)
+        return out

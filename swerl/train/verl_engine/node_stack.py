@@ -1,0 +1,179 @@
+"""One serving stack and one trial scheduler per node, shared by every verl agent-loop worker on it.
+
+`NodeStack` runs as a named Ray actor pinned to its node (`node_stack()` gets or creates it): it discovers verl's
+vLLM replicas once (in a thread, off the event loop; a failure is kept and re-raised to every caller in one
+line), boots the gateway (in this process) and ONE LiteLLM proxy (`infrastructure.litellm_workers` workers, a
+child under the parent watchdog, recorded in the run state), and runs every trial of the node through one
+`TrialScheduler`: `harbor_runtime.num_workers` concurrent trials for the whole node, paced sandbox starts
+(`harbor_runtime.max_sandbox_starts_per_sec`), the tail-killer per step. A trial's gateway session is dropped
+when it ends. Per-step rollout metrics go to `.swerl/rollout/step_<N>.<partition>.<node>.json`, which
+`swerl train` merges into its step lines.
+
+The agent-loop workers (`agent_loop.SwerlHarborAgentLoop`) only call `run_trial`; before this actor, each worker
+started its own gateway + proxy (128 gateways and 512 LiteLLM processes for the seed's 8-GPU config).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ACTOR_PREFIX = "swerl-stack-"
+
+
+class NodeStack:
+    def __init__(self, config_path: str, exp: str, state_file: str = "", node_id: str = "local") -> None:
+        self.config_path, self.exp, self.state_file, self.node_id = config_path, exp, state_file, node_id
+        self._boot_lock = threading.Lock()
+        self._booted: tuple | None = None
+        self._error: str | None = None
+        self.serving: Any = None
+        self.scheduler: Any = None
+        self._stats_dir: Path | None = None
+
+    # ---- boot ------------------------------------------------------------------------------------
+    def _boot(self) -> tuple:
+        from transformers import AutoTokenizer
+
+        from swerl.config.load import load_config
+        from swerl.config.paths import RunPaths
+        from swerl.rollout.runner import RolloutSettings
+        from swerl.rollout.samples import SampleSettings
+        from swerl.rollout.scheduler import TrialScheduler
+        from swerl.serve.discovery import discover_replicas, expected_replicas
+        from swerl.serve.engines.vllm import VLLMEngine
+        from swerl.train.serving import boot, served_name
+
+        cfg = load_config(self.config_path)
+        i = cfg.input
+        paths = RunPaths.of(cfg, self.exp)
+        addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
+        tok = AutoTokenizer.from_pretrained(i.model.model_path)
+        engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
+        state = Path(self.state_file) if self.state_file else None
+        self.serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=state)
+        rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=self.exp)
+        self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done)
+        self._stats_dir = paths.state_dir / "rollout"
+        return cfg, SampleSettings.from_config(cfg), len(addrs)
+
+    def _ensure(self) -> tuple:
+        with self._boot_lock:
+            if self._booted is None and self._error is None:
+                try:
+                    self._booted = self._boot()
+                except Exception as exc:  # noqa: BLE001 — kept and reported to every trial in one line
+                    self._error = (
+                        f"swerl serving stack on node {self.node_id[:12]} failed to start: "
+                        + (f"{type(exc).__name__}: {exc}".splitlines()[0][:400])
+                    )
+            if self._error:
+                raise RuntimeError(self._error)
+            assert self._booted is not None
+            return self._booted
+
+    async def ready(self) -> dict[str, Any]:
+        """Boot once (discovery + gateway + proxy, in a thread); → what runs. Raises the boot error, cached."""
+        _, _, n = await asyncio.to_thread(self._ensure)
+        return self.info() | {"replicas": n}
+
+    def info(self) -> dict[str, Any]:
+        s = self.serving
+        proxy = getattr(s, "proxy", None)
+        return {
+            "pid": os.getpid(),
+            "node_id": self.node_id,
+            "gateway_url": getattr(getattr(s, "gateway", None), "url", ""),
+            "proxy_pid": getattr(getattr(proxy, "proc", None), "pid", 0),
+            "proxy_url": getattr(proxy, "base_url", ""),
+            "peak_concurrent": getattr(self.scheduler, "peak_running", 0),
+            "running": getattr(self.scheduler, "running", 0),
+        }
+
+    # ---- trials ----------------------------------------------------------------------------------
+    async def run_trial(self, job: Any, step: int, partition: str = "train") -> tuple[Any, list]:
+        """One trial through the node's scheduler → (TrialOutcome, [Sample …]) ([] when masked)."""
+        from swerl.rollout.samples import build_samples
+
+        _, ss, _ = await asyncio.to_thread(self._ensure)
+        out = await self.scheduler.run(job, step, partition)
+        samples = await asyncio.to_thread(build_samples, out, ss) if not out.masked else []
+        return out, samples
+
+    def _trial_done(self, out: Any, step: int, partition: str) -> None:
+        self._end_session(out.trial_id)
+        self._write_stats(step, partition)
+
+    def _end_session(self, trial_id: str) -> None:
+        gw = getattr(self.serving, "gateway", None)
+        end = getattr(gw, "end_trial", None)
+        if callable(end):
+            end(trial_id)
+
+    def stats(self, step: int, partition: str = "train") -> dict[str, float]:
+        return self.scheduler.stats(step, partition) if self.scheduler is not None else {}
+
+    def _write_stats(self, step: int, partition: str) -> None:
+        if self._stats_dir is None:
+            return
+        from swerl.run.fsio import atomic_write
+
+        st = self.scheduler.steps.get((step, partition))
+        first = st.first_infra.model_dump(mode="json") if st is not None and st.first_infra is not None else None
+        body = {
+            "step": step,
+            "partition": partition,
+            "node": self.node_id,
+            "t": time.time(),
+            "metrics": self.stats(step, partition),
+            "first_infra": first,
+        }
+        try:
+            atomic_write(self._stats_dir / f"step_{step}.{partition}.{self.node_id[:12]}.json", json.dumps(body))
+        except OSError:
+            pass
+
+    def shutdown(self) -> None:
+        if self.serving is not None:
+            self.serving.stop()
+            self.serving = None
+
+
+def read_step_stats(state_dir: Path, step: int, partition: str = "train") -> dict[str, float]:
+    """The `rollout/*` metrics of one step, summed over nodes (fractions, percentiles: the max over nodes)."""
+    files = sorted((Path(state_dir) / "rollout").glob(f"step_{step}.{partition}.*.json"))
+    merged: dict[str, float] = {}
+    for f in files:
+        try:
+            m = json.loads(f.read_text()).get("metrics") or {}
+        except (OSError, ValueError):
+            continue
+        for k, v in m.items():
+            if "fraction" in k or "_s_" in k or k.endswith("_s") or "mean" in k or "peak" in k:
+                merged[k] = max(merged.get(k, v), v) if len(files) > 1 else v
+            else:
+                merged[k] = merged.get(k, 0.0) + v
+    if len(files) > 1 and merged.get("rollout/done"):
+        merged["rollout/masked_fraction"] = merged.get("rollout/masked", 0.0) / merged["rollout/done"]
+    return merged
+
+
+def node_stack(config_path: str, exp: str, state_file: str = ""):
+    """This node's NodeStack actor: created by the first agent-loop worker that asks, found by the others."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node = ray.get_runtime_context().get_node_id()
+    actor = ray.remote(NodeStack).options(
+        name=f"{ACTOR_PREFIX}{exp}-{node[:16]}",
+        get_if_exists=True,
+        num_cpus=0,
+        max_concurrency=100_000,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node, soft=False),
+    )
+    return actor.remote(config_path, exp, state_file, node)
