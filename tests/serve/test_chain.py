@@ -232,3 +232,14 @@ def test_count_tokens_through_the_proxy(chain):
     assert with_tools > short
     print(f"\ncount_tokens: {short} / {long} / {with_tools} (3 calls in {time.perf_counter() - t0:.2f} s)")
     assert not (trial_dir(chain["trials"], trial) / "tokens.jsonl").exists()
+
+
+def test_end_trial_through_the_real_proxy(chain):
+    """The runner knows the proxy, not the gateway: the proxy passes the end-of-trial call on (key required)."""
+    from swerl.serve.gateway.client import end_trial
+
+    trial = "step0-ended-0-0001"
+    chain["scripted"].state.sessions.get(trial)
+    assert end_trial(chain["proxy"].base_url, trial) is False  # no key: 401
+    assert end_trial(chain["proxy"].base_url, trial, api_key=KEY) is True
+    assert trial not in chain["scripted"].state.sessions.sessions

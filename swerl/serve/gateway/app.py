@@ -2,16 +2,22 @@
 
 Per request: session plan (continuous tokens) → engine.generate(token ids) → tool-call parsing → OpenAI
 answer (JSON or SSE) → one `tokens.jsonl` line for the trial named by the `x-swerl-trial-id` header.
+
+The CPU work of a request (chat-template rendering, tokenizing, decoding, the record line) runs in a small
+thread pool, off the event loop; a trial's session lock orders its plans and commits (its generations still
+overlap). `POST /swerl/trials/{trial_id}/end` drops a finished trial's session (`swerl.serve.gateway.client`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -19,12 +25,14 @@ from pydantic import BaseModel
 
 from swerl.serve.engines.base import Engine, EngineError
 from swerl.serve.gateway.records import RecordWriter, TokenRecord
+from swerl.serve.gateway.client import END_TRIAL_PATH
 from swerl.serve.gateway.render import ChatRenderer, canon
-from swerl.serve.gateway.sessions import SessionStore
+from swerl.serve.gateway.sessions import Plan, SessionStore, TrialSession
 from swerl.serve.gateway.tool_parsers import get_parser
 
 TRIAL_HEADER = "x-swerl-trial-id"
 CALL_HEADER = "x-swerl-call-id"
+T = TypeVar("T")
 
 
 class GatewaySettings(BaseModel):
@@ -38,6 +46,12 @@ class GatewaySettings(BaseModel):
     top_p: float | None = None
     default_temperature: float = 1.0
     trials_root: Path | None = None
+    max_sessions: int = 4096
+    """Trial sessions held at once (each ≤ 8 branches of token ids); the least recently used is dropped first."""
+    session_ttl_s: float = 7200.0
+    """A trial session unused this long is dropped (a later call of that trial starts a new segment)."""
+    render_threads: int = 4
+    """Threads for rendering, tokenizing and decoding (the CPU work kept off the event loop)."""
 
 
 def _error(status: int, message: str, kind: str = "BadRequestError") -> JSONResponse:
@@ -50,15 +64,19 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="swerl gateway")
     renderer = ChatRenderer(tokenizer, settings.tool_call_parser)
     parse = get_parser(settings.tool_call_parser)
-    store = SessionStore()
+    store = SessionStore(settings.max_sessions, settings.session_ttl_s)
     writer = RecordWriter(settings.trials_root)
+    pool = ThreadPoolExecutor(max(1, settings.render_threads), thread_name_prefix="swerl-gateway-cpu")
     stop_ids = [t for t in {tokenizer.eos_token_id} if t is not None]
     app.state.sessions, app.state.writer, app.state.settings, app.state.engine = store, writer, settings, engine
     app.state.counters = {"requests": 0, "new_segments": 0, "tool_calls": 0, "errors": 0}
 
+    async def off_loop(fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn)
+
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "engine": engine.name}
+        return {"status": "ok", "engine": engine.name, "sessions": len(store.sessions)}
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -74,6 +92,11 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
             ],
         }
 
+    @app.post(END_TRIAL_PATH)
+    async def end_trial(trial_id: str) -> dict:
+        """The trial is over: drop its session (now, or once its requests in flight are done)."""
+        return {"trial_id": trial_id, "dropped": store.end(trial_id), "sessions": len(store.sessions)}
+
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         try:
@@ -83,19 +106,41 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return _error(400, "'messages' must be a non-empty list")
+        trial = request.headers.get(TRIAL_HEADER) or None
+        if trial is None:
+            return await answer(request, body, messages, None, None)
+        session = store.acquire(trial)
+        try:
+            return await answer(request, body, messages, trial, session)
+        finally:
+            store.release(trial, session)
+
+    async def answer(request: Request, body: dict, messages: list, trial: str | None, session: TrialSession | None):
         tools = body.get("tools") or None
         if body.get("tool_choice") == "none":
             tools = None
-        trial = request.headers.get(TRIAL_HEADER) or None
         t0 = time.time()
-        session = store.get(trial) if trial else None
-        plan = session.plan(renderer, messages, tools) if session else None
-        prompt_ids = plan.prompt_ids if plan else renderer.encode(renderer.render(messages, tools))
-        room = settings.max_model_len - len(prompt_ids)
         asked = body.get("max_completion_tokens") or body.get("max_tokens")
-        if room <= 0 or (asked is not None and asked < 1):
-            if plan and session and plan.new_segment:
-                session.segments -= 1
+
+        def refused(n_prompt: int) -> bool:
+            return settings.max_model_len - n_prompt <= 0 or (asked is not None and asked < 1)
+
+        plan: Plan | None = None
+        if session is None:
+            prompt_ids = await off_loop(lambda: renderer.encode(renderer.render(messages, tools)))
+        else:
+
+            def plan_call() -> Plan:
+                p = session.plan(renderer, messages, tools)
+                if p.new_segment and refused(len(p.prompt_ids)):
+                    session.segments -= 1  # refused below: the segment number stays free
+                return p
+
+            async with session.lock:
+                plan = await off_loop(plan_call)
+            prompt_ids = plan.prompt_ids
+        room = settings.max_model_len - len(prompt_ids)
+        if refused(len(prompt_ids)):
             return _error(
                 400,
                 (
@@ -128,7 +173,12 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
             if gen.finish_reason == "stop" and gen.token_ids and gen.token_ids[-1] in stop_ids
             else gen.token_ids
         )
-        parsed = parse(tokenizer.decode(text_ids, skip_special_tokens=False))
+        parsed, stop_text = await off_loop(
+            lambda: (
+                parse(tokenizer.decode(text_ids, skip_special_tokens=False)),
+                tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else "",
+            )
+        )
         finish = "tool_calls" if parsed.tool_calls else gen.finish_reason
         call_id = f"chatcmpl-{secrets.token_hex(12)}"
         message: dict[str, Any] = {"role": "assistant", "content": parsed.content or None}
@@ -144,29 +194,34 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         c["tool_calls"] += len(parsed.tool_calls)
         if plan is not None and session is not None and trial is not None:
             c["new_segments"] += int(plan.new_segment)
-            stop_text = tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else ""
-            session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)
-            writer.write(
-                TokenRecord(
-                    call_id=call_id,
-                    trial_id=trial,
-                    segment=plan.segment,
-                    new_segment=plan.new_segment,
-                    prompt_ids=prompt_ids,
-                    response_ids=gen.token_ids,
-                    response_logprobs=gen.logprobs,
-                    finish_reason=finish,
-                    num_tool_calls=len(parsed.tool_calls),
-                    prompt_tokens=len(prompt_ids),
-                    completion_tokens=len(gen.token_ids),
-                    t_start=t0,
-                    t_end=time.time(),
-                    reused_prefix=plan.reused,
-                    model=str(body.get("model", "")),
-                    litellm_call_id=request.headers.get(CALL_HEADER),
-                    parent_call_id=plan.branch.call_id if plan.branch is not None else None,
-                )
-            )
+            t_end = time.time()
+
+            def record(plan: Plan = plan, session: TrialSession = session, trial: str = trial) -> None:
+                writer.write(
+                    TokenRecord(
+                        call_id=call_id,
+                        trial_id=trial,
+                        segment=plan.segment,
+                        new_segment=plan.new_segment,
+                        prompt_ids=prompt_ids,
+                        response_ids=gen.token_ids,
+                        response_logprobs=gen.logprobs,
+                        finish_reason=finish,
+                        num_tool_calls=len(parsed.tool_calls),
+                        prompt_tokens=len(prompt_ids),
+                        completion_tokens=len(gen.token_ids),
+                        t_start=t0,
+                        t_end=t_end,
+                        reused_prefix=plan.reused,
+                        model=str(body.get("model", "")),
+                        litellm_call_id=request.headers.get(CALL_HEADER),
+                        parent_call_id=plan.branch.call_id if plan.branch is not None else None,
+                    )
+                )  # on disk before the branch is: a call continuing it finds its parent line
+                session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)
+
+            async with session.lock:
+                await off_loop(record)
         created = int(t0)
         model = str(body.get("model") or settings.served_model_name)
         if body.get("stream"):

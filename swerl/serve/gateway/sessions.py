@@ -5,10 +5,19 @@ continues a branch when its messages are that branch's messages + the reply the 
 the prompt is then `branch ids (prompt + sampled response) + tokens of the delta`. The delta is the rendered
 text after a sentinel put where the reply was, minus the end-of-turn token already sampled. Anything else
 (history rewritten, compaction, changed tools) starts a new segment, counted — never silently re-tokenized.
+
+Memory is bounded: a trial's session is dropped when its trial ends (`POST /swerl/trials/{id}/end`), when it
+was not used for `ttl_s`, or when more than `max_sessions` trials are held (least recently used first) —
+never while one of its requests is in flight. A dropped trial that calls again starts a new segment whose
+number continues after its old ones (a small per-trial counter outlives the session).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swerl.serve.gateway.render import SENTINEL, ChatRenderer, canon, tools_key
@@ -48,6 +57,12 @@ class TrialSession:
     branches: list[Branch] = field(default_factory=list)
     segments: int = 0
     max_branches: int = 8
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    """Held while this trial's state is read or changed (plan, commit): the gateway plans in a worker thread,
+    so two calls of one trial must not plan or commit at the same time (their generations still overlap)."""
+    inflight: int = 0
+    last_used: float = 0.0
+    ended: bool = False
 
     def plan(self, renderer: ChatRenderer, messages: list[dict], tools: list[dict] | None) -> Plan:
         keys = [canon(m) for m in messages]
@@ -99,11 +114,73 @@ class TrialSession:
 
 
 class SessionStore:
-    def __init__(self) -> None:
-        self.sessions: dict[str, TrialSession] = {}
+    """Trial id → session, ordered by last use; bounded by `max_sessions` (LRU) and `ttl_s` since last use."""
+
+    def __init__(
+        self, max_sessions: int = 4096, ttl_s: float = 7200.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.sessions: OrderedDict[str, TrialSession] = OrderedDict()
+        self.max_sessions, self.ttl_s, self.clock = max(1, max_sessions), ttl_s, clock
+        self._next_segment: OrderedDict[str, int] = OrderedDict()
+        """Dropped trials → their next segment number (ints only; keeps 16 × max_sessions)."""
+        self.dropped = 0
 
     def get(self, trial_id: str) -> TrialSession:
-        return self.sessions.setdefault(trial_id, TrialSession())
+        now = self.clock()
+        s = self.sessions.get(trial_id)
+        if s is None:
+            s = self.sessions[trial_id] = TrialSession(segments=self._next_segment.pop(trial_id, 0))
+        else:
+            self.sessions.move_to_end(trial_id)
+        s.last_used = now
+        self._evict(now, keep=trial_id)
+        return s
+
+    def acquire(self, trial_id: str) -> TrialSession:
+        """`get`, counted as in flight until `release` (a session in flight is never dropped)."""
+        s = self.get(trial_id)
+        s.inflight += 1
+        return s
+
+    def release(self, trial_id: str, s: TrialSession) -> None:
+        s.inflight -= 1
+        s.last_used = self.clock()
+        if s.ended and not s.inflight:
+            self._drop(trial_id, s)
+
+    def end(self, trial_id: str) -> bool:
+        """The trial is over: drop its session now, or when its last request in flight is done. False when the
+        gateway holds no session for it."""
+        s = self.sessions.get(trial_id)
+        if s is None:
+            return False
+        s.ended = True
+        if not s.inflight:
+            self._drop(trial_id, s)
+        return True
 
     def drop(self, trial_id: str) -> None:
-        self.sessions.pop(trial_id, None)
+        s = self.sessions.get(trial_id)
+        if s is not None:
+            self._drop(trial_id, s)
+
+    def _drop(self, trial_id: str, s: TrialSession) -> None:
+        if self.sessions.get(trial_id) is not s:
+            return
+        del self.sessions[trial_id]
+        self.dropped += 1
+        self._next_segment[trial_id] = s.segments
+        while len(self._next_segment) > 16 * self.max_sessions:
+            self._next_segment.popitem(last=False)
+
+    def _evict(self, now: float, keep: str) -> None:
+        over = len(self.sessions) - self.max_sessions
+        victims = []
+        for tid, s in self.sessions.items():  # least recently used first
+            if over <= 0 and now - s.last_used <= self.ttl_s:
+                break
+            if not s.inflight and tid != keep:
+                victims.append((tid, s))
+                over -= 1
+        for tid, s in victims:
+            self._drop(tid, s)

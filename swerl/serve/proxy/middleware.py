@@ -1,6 +1,8 @@
 """ASGI middleware: `/trial/<id>/…` → `/…` plus header `x-swerl-trial-id: <id>` (the agent's base URL carries
 its trial, so no agent needs to know about custom headers); and the master-key check, answered here with a
-clean 401 (LiteLLM's own auth-failure path wants a database client we do not run)."""
+clean 401 (LiteLLM's own auth-failure path wants a database client we do not run); and `POST
+/swerl/trials/<id>/end` (key required) passed on to the gateway named by $SWERL_GATEWAY_URL, so whoever knows
+the proxy can end a trial's gateway session (`swerl.serve.gateway.client.end_trial`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,19 @@ import json
 import os
 import re
 
+import httpx
+
+from swerl.serve.gateway.client import END_TRIAL_PATH
+
 TRIAL_HEADER = b"x-swerl-trial-id"
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 _OPEN = ("/health/liveliness", "/health/readiness")
 IDENTITY_PATH = "/swerl/identity"
+GATEWAY_ENV = "SWERL_GATEWAY_URL"
+"""The gateway's root URL (set by `ProxyProcess`); the end-of-trial call is forwarded there."""
+_END = re.compile("^" + re.escape(END_TRIAL_PATH).replace(re.escape("{trial_id}"), r"([A-Za-z0-9._-]{1,200})") + "$")
 NONCE_ENV = "SWERL_PROXY_NONCE"
 """Each proxy start gets a random nonce in this env var; `GET /swerl/identity` answers it (and the pid), so
 the starter's readiness check proves the server on the port is the one it started."""
@@ -56,15 +65,19 @@ class TrialPrefixMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     async def _identity(self, send) -> None:
-        body = json.dumps({"nonce": os.environ.get(NONCE_ENV, ""), "pid": os.getpid()}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _json_response(send, 200, json.dumps({"nonce": os.environ.get(NONCE_ENV, ""), "pid": os.getpid()}))
+
+    async def _end_trial(self, trial: str, send) -> None:
+        gateway = os.environ.get(GATEWAY_ENV, "").rstrip("/")
+        if not gateway:
+            await _json_response(send, 503, json.dumps({"error": f"${GATEWAY_ENV} is not set: no gateway to tell"}))
+            return
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as c:
+                r = await c.post(gateway + END_TRIAL_PATH.format(trial_id=trial))
+            await _json_response(send, r.status_code, r.text)
+        except httpx.HTTPError as exc:
+            await _json_response(send, 502, json.dumps({"error": f"gateway {gateway}: {type(exc).__name__}: {exc}"}))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket"):
@@ -91,4 +104,20 @@ class TrialPrefixMiddleware:
             ):
                 await self._deny(send)
                 return
+            m = _END.match(scope["path"]) if scope["type"] == "http" and scope.get("method") == "POST" else None
+            if m:
+                await self._end_trial(m.group(1), send)
+                return
         await self.app(scope, receive, send)
+
+
+async def _json_response(send, status: int, body: str) -> None:
+    data = body.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})

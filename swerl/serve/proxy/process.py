@@ -15,7 +15,7 @@ import httpx
 
 from swerl.config.schema import SwerlConfig
 from swerl.run.orphan import child_env
-from swerl.serve.proxy.middleware import IDENTITY_PATH, NONCE_ENV
+from swerl.serve.proxy.middleware import GATEWAY_ENV, IDENTITY_PATH, NONCE_ENV
 from swerl.serve.proxy.config import CALLBACK, install_user_callback, proxy_config, write_proxy_config
 
 
@@ -97,6 +97,7 @@ class ProxyProcess:
             "SWERL_PROXY_KEY_ENV": env_name,
             "CONFIG_FILE_PATH": str(self.config_path),
             "SWERL_TRIALS_ROOT": str(self.trials_root),
+            GATEWAY_ENV: self.gateway_url,
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "ANTHROPIC_API_KEY": self.cfg.input.infrastructure.anthropic_api_key,
             "LITELLM_LOG": "ERROR",

@@ -1,0 +1,48 @@
+"""End a trial's gateway session once the trial is over (frees its token ids; the gateway also drops idle
+sessions by itself — `GatewaySettings.max_sessions`, `session_ttl_s` — so a missed call costs memory only
+for a while).
+
+`base_url` is the gateway's root or the LiteLLM proxy's root (`AgentEndpoint.host_url`; the proxy passes
+`POST /swerl/trials/{trial_id}/end` on to its gateway and wants its key, `api_key`). Never raises: an
+unreachable server, a timeout or an error answer → False.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+END_TRIAL_PATH = "/swerl/trials/{trial_id}/end"
+
+
+def _url(base_url: str, trial_id: str) -> str:
+    base = base_url.rstrip("/")
+    base = base[: -len("/v1")] if base.endswith("/v1") else base
+    return base + END_TRIAL_PATH.format(trial_id=trial_id)
+
+
+def _headers(api_key: str | None) -> dict:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def _dropped(r: httpx.Response) -> bool:
+    try:
+        return r.status_code == 200 and bool(r.json().get("dropped"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def end_trial(base_url: str, trial_id: str, *, api_key: str | None = None, timeout: float = 2.0) -> bool:
+    """True when the gateway held a session for the trial and dropped it."""
+    try:
+        return _dropped(httpx.post(_url(base_url, trial_id), headers=_headers(api_key), timeout=timeout))
+    except (httpx.HTTPError, OSError):
+        return False
+
+
+async def aend_trial(base_url: str, trial_id: str, *, api_key: str | None = None, timeout: float = 2.0) -> bool:
+    """`end_trial` for async callers."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as c:
+            return _dropped(await c.post(_url(base_url, trial_id), headers=_headers(api_key)))
+    except (httpx.HTTPError, OSError):
+        return False
