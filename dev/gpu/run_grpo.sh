@@ -35,40 +35,19 @@ export SWERL_LOCAL_SANDBOX_DIR=/tmp/sandboxes; mkdir -p $SWERL_LOCAL_SANDBOX_DIR
 swerl train --config $CFG --print-command > "$OUT/gpu_grpo_command.txt" || { echo "swerl train --print-command failed"; exit 1; }
 tr ' ' '\n' < "$OUT/gpu_grpo_command.txt" | grep -E "rollout.name|adv_estimator|default_agent_loop|total_training_steps|save_freq|gpu_memory|model.path|train_files|attn_impl|served_model_name"
 [ -n "${DRY:-}" ] && exit 0
-( while sleep 3; do nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv,noheader; done ) > "$OUT/gpu_smi.csv" 2>&1 &
-SMI=$!
+# the run goes on in the background on the (warm) machine: a call lasts at most 10 min, a run may take longer.
+# dev/gpu/finish_grpo.sh waits for it (in this call or the next), samples processes, then summarises into $OUT.
+W=/tmp/gpu_run; rm -rf $W; mkdir -p $W; echo "$CFG" > $W/cfg
+( while sleep 3; do nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv,noheader; done ) > $W/gpu_smi.csv 2>&1 &
+echo $! > $W/smi.pid
+( while sleep 2; do
+    printf '%s stacks=%s proxies=%s sandboxes=%s stack_rss_kb=%s\n' "$(date +%s)" \
+      "$(pgrep -f 'ray::NodeStack' | wc -l)" "$(pgrep -f 'swerl.serve.proxy.launch' | wc -l)" \
+      "$(ls /tmp/sandboxes 2>/dev/null | wc -l)" \
+      "$(for p in $(pgrep -f 'ray::NodeStack'); do awk '/VmRSS/{print $2}' /proc/$p/status; done | awk '{s+=$1} END{print s+0}')"
+  done ) > $W/procs.log 2>&1 &
+echo $! > $W/procs.pid
 stage train
-timeout "${GRPO_TIMEOUT:-450}" swerl train --config $CFG > "$OUT/gpu_grpo.log" 2>&1; rc=$?
-kill $SMI 2>/dev/null
-stage "train rc=$rc"
-read -r ROOT EXPLOG CK TR <<< "$(python3 -c "
-from swerl.config.load import load_config; from swerl.config.paths import RunPaths
-p = RunPaths.of(load_config('$CFG')); print(p.root, p.exp_log, p.checkpoints_dir, p.trials_dir)")"
-cp "$EXPLOG" "$OUT/gpu_grpo_steps.log" 2>/dev/null; grep -E "^step:" "$EXPLOG" | cut -c1-2000
-for k in timing_s/gen timing_s/old_log_prob timing_s/update_actor timing_s/update_weights timing_s/save_checkpoint \
-         timing_s/step critic/score/mean critic/score/max critic/advantages/max actor/pg_loss actor/grad_norm \
-         response_length/mean training/rollout_probs_diff_mean; do
-  grep -oE "(^| )$k:[-0-9.e]+" "$EXPLOG" | tr -d ' ' | tr '\n' ' '; done; echo
-echo "peak GPU memory (MiB): $(cut -d, -f2 "$OUT/gpu_smi.csv" | grep -oE '[0-9]+' | sort -n | tail -1) of $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader)"
-echo "checkpoints: $CK"; find "$CK" -maxdepth 3 | sed "s|$CK/||" | sort | head -20
-echo "trials: $(find "$TR" -name result.json | wc -l) result.json, $(find "$TR" -name tokens.jsonl | wc -l) tokens.jsonl, $(find "$TR" -name litellm-trajectory.jsonl | wc -l) litellm-trajectory.jsonl"
-python3 - "$TR" <<'P'
-import json, sys, pathlib, collections
-r = collections.defaultdict(list)
-for f in pathlib.Path(sys.argv[1]).glob("step_*/*/result.json"):
-    try:
-        vr = json.loads(f.read_text()).get("verifier_result") or {}
-        r[f.parent.parent.name].append((vr.get("rewards") or {}).get("reward"))
-    except Exception as e:
-        r[f.parent.parent.name].append(f"err {e}")
-for s, v in sorted(r.items()):
-    print(f"rewards {s}: {v}")
-P
-f=$(find "$TR" -name tokens.jsonl | head -1); [ -n "$f" ] && { python3 -c "
-import json; r=[json.loads(l) for l in open('$f')]; s=r[0]
-print('token sample:', '$f'.split('/trials/')[-1], len(r), 'calls; prompt', len(s['prompt_ids']), 'ids; response', len(s['response_ids']), 'ids; logprobs[:4]', [round(x,3) for x in s['response_logprobs'][:4]])"
-  head -c 3000 "$f" > "$OUT/gpu_grpo_sample_tokens.jsonl"; }
-cp "$ROOT/.swerl/run.json" "$OUT/gpu_run_state.json" 2>/dev/null; cp "$ROOT/.swerl/output.yaml" "$OUT/gpu_output.yaml" 2>/dev/null
-grep -E "Error|Traceback|error:" "$OUT/gpu_grpo.log" | grep -v -i "warn" | tail -15
-ray stop --force > /dev/null 2>&1
-stage done; exit $rc
+setsid nohup bash -c "timeout ${GRPO_TIMEOUT:-1500} swerl train --config $CFG > $W/gpu_grpo.log 2>&1; echo \$? > $W/rc" < /dev/null > /dev/null 2>&1 &
+echo "T0=$T0" > $W/t0
+exec bash dev/gpu/finish_grpo.sh

@@ -8,7 +8,7 @@ second (0 = no limit), so a 512-trial step does not create 512 sandboxes in the 
 (step, partition): once `tail_kill_fraction` of the trials that arrived for it are done, the ones still queued
 or running `tail_kill_grace_sec` later are cancelled (their sandboxes removed by the runner) and come back
 masked `tail_killed`. `stats(step)` counts what happened (arrived, running, done, masked per reason, trial
-seconds) for the step lines.
+seconds) for the step lines. A finished trial's gateway session is ended through the endpoint.
 """
 
 from __future__ import annotations
@@ -148,6 +148,10 @@ class TrialScheduler:
         elif out.reward is not None:
             st.rewards.append(float(out.reward))
         record_outcome(out)
+        if self.endpoint.host_url:  # free the trial's gateway session (through the proxy); never raises
+            from swerl.serve.gateway.client import aend_trial
+
+            await aend_trial(self.endpoint.host_url, out.trial_id, api_key=self.endpoint.api_key or None)
         if self.on_done is not None:
             try:
                 self.on_done(out, step, partition)

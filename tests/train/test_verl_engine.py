@@ -296,3 +296,55 @@ def test_trial_ids_unique_per_prompt_group(tmp_path):
     assert claim_trial_dir(tmp_path, tid) == tmp_path / "step_3" / tid
     with pytest.raises(FileExistsError):
         claim_trial_dir(tmp_path, tid)
+
+
+def test_masked_guard_stops_main_ppo_on_an_infra_masked_step(tmp_path):
+    """The verl side of check_step: once a step's rollout files (all nodes) hold train_batch_size × n trials and
+    too many were masked for infrastructure reasons, main_ppo's process group gets SIGTERM and the error names
+    the first cause; a policy-masked step (tail-killed) does not stop anything."""
+    import json
+    import subprocess
+
+    from swerl.rollout.outcome import TrialOutcome
+    from swerl.train.metrics import StepLogger
+    from swerl.train.verl_engine.launch import MaskedGuard
+
+    cfg, _ = _gpu_cfg(tmp_path)  # 64 prompts × 8 = 512 trials per step, max_masked_fraction 0.5
+    state = tmp_path / ".swerl"
+    first = TrialOutcome(
+        trial_id="step2-t-0-abc",
+        task_id="t",
+        group="g",
+        masked=True,
+        mask_reason="sandbox_failed:OSError",
+        error="docker: no space left",
+        trial_dir=tmp_path,
+    )
+
+    def write(step: int, node: str, done: int, infra: int) -> None:
+        body = {
+            "step": step,
+            "partition": "train",
+            "node": node,
+            "metrics": {"rollout/done": done, "rollout/masked_infra": infra},
+            "first_infra": first.model_dump(mode="json") if infra else None,
+        }
+        (state / "rollout").mkdir(parents=True, exist_ok=True)
+        (state / "rollout" / f"step_{step}.train.{node}.json").write_text(json.dumps(body))
+
+    victim = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    log = StepLogger(tmp_path / "e.log", tmp_path / "v.log")
+    try:
+        guard = MaskedGuard(cfg, state, victim.pid, log)
+        write(1, "a", 256, 0)
+        write(1, "b", 256, 200)  # 200/512 infra-masked: under 0.5
+        write(2, "a", 256, 256)  # node b of step 2 not done yet: not judged
+        guard.check_once()
+        assert guard.error == "" and victim.poll() is None
+        write(2, "b", 256, 10)  # 266/512 > 0.5
+        guard.check_once()
+        assert victim.wait(timeout=10) == -15
+        assert guard.error.startswith("step 2: 266/512 trials masked for infrastructure reasons")
+        assert "sandbox_failed:OSError: docker: no space left" in guard.error
+    finally:
+        victim.kill()

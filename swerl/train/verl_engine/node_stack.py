@@ -106,14 +106,7 @@ class NodeStack:
         return out, samples
 
     def _trial_done(self, out: Any, step: int, partition: str) -> None:
-        self._end_session(out.trial_id)
-        self._write_stats(step, partition)
-
-    def _end_session(self, trial_id: str) -> None:
-        gw = getattr(self.serving, "gateway", None)
-        end = getattr(gw, "end_trial", None)
-        if callable(end):
-            end(trial_id)
+        self._write_stats(step, partition)  # (the scheduler already ended the trial's gateway session)
 
     def stats(self, step: int, partition: str = "train") -> dict[str, float]:
         return self.scheduler.stats(step, partition) if self.scheduler is not None else {}
