@@ -3,8 +3,9 @@
 Reads, never writes: Harbor's `result.json` (reward, exception → masked via the rollout layer's rule), an
 optional `outcome.json` (a dumped `TrialOutcome`, which wins when present), `litellm-trajectory.jsonl` (the
 proxy callback's line per call: `request` = the upstream request dict with `messages`, `response` = the model
-response dump, `usage`, `error`, `t_start`/`t_end`; OpenAI or Anthropic message shapes) and `tokens.jsonl`
-(gateway token records; only counts, through `swerl.models.trial.token_counts`).
+response dump, `usage`, `error`, `t_start`/`t_end`; OpenAI or Anthropic message shapes; read through
+`swerl.models.trial.read_trajectory`, which rebuilds the history a line shares with an earlier one) and
+`tokens.jsonl` (gateway token records; only counts, through `swerl.models.trial.token_counts`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from swerl.dashboard.messages import normalize_message, normalize_response
-from swerl.models.trial import TOKENS_FILE, token_counts
+from swerl.models.trial import TOKENS_FILE, TRAJECTORY_FILE, TRUNCATED_KEY, read_trajectory, token_counts
 
 MAX_CONTENT = 200_000
 """Characters kept per message (the browser collapses long ones anyway)."""
+_MARKER = f'"{TRUNCATED_KEY}"'.encode()
 
 
 def trials_root(root: Path, exp: str) -> Path | None:
@@ -77,7 +79,7 @@ def trial_summary(d: Path, step: int) -> dict:
     result, outcome = _json(d / "result.json"), _json(d / "outcome.json")
     exc = result.get("exception_info") or {}
     reward, masked, reason = verdict(result, outcome)
-    traj = d / "litellm-trajectory.jsonl"
+    traj = d / TRAJECTORY_FILE
     return {
         "trial": d.name,
         "step": step,
@@ -87,7 +89,7 @@ def trial_summary(d: Path, step: int) -> dict:
         "masked": masked,
         "mask_reason": reason,
         "error": exc.get("exception_type"),
-        "num_calls": sum(1 for ln in traj.open("rb") if ln.strip()) if traj.is_file() else 0,
+        "num_calls": sum(1 for ln in traj.open("rb") if ln.strip() and _MARKER not in ln[:40]) if traj.is_file() else 0,
         "tokens": _token_counts(d / TOKENS_FILE),
         "duration_s": outcome.get("duration_s") or _duration(result),
     }
@@ -136,13 +138,8 @@ def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
     out = trial_summary(d, step)
     turns: list[dict] = []
     prev_len = -1
-    traj = d / "litellm-trajectory.jsonl"
-    lines = traj.read_text(errors="replace").splitlines() if traj.is_file() else []
-    for i, line in enumerate(lines):
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue  # a partial last line of a trial still running
+    records, truncated = read_trajectory(d / TRAJECTORY_FILE)  # full requests rebuilt; torn lines skipped
+    for i, rec in enumerate(records):
         req = rec.get("request") if isinstance(rec.get("request"), dict) else rec
         msgs = [normalize_message(m) for m in (req.get("messages") or [])]
         system = req.get("system")
@@ -168,6 +165,7 @@ def load_trajectory(root: Path, exp: str, step: int, trial: str) -> dict | None:
             }
         )
     out["turns"] = turns
+    out["trajectory_truncated"] = truncated  # the proxy's size cap stopped this trial's log (None: complete)
     out["result_excerpt"] = {
         k: v
         for k, v in _json(d / "result.json").items()

@@ -1,5 +1,6 @@
 """A trial's token record (one `tokens.jsonl` line per model call, written by the gateway; this module is its
-one definition and its one reader) and the training sample built from those records."""
+one definition and its one reader), the one reader of its `litellm-trajectory.jsonl` (message level, written by
+the proxy callback), and the training sample built from the token records."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 TOKENS_FILE = "tokens.jsonl"
+TRAJECTORY_FILE = "litellm-trajectory.jsonl"
 
 
 class TokenRecord(BaseModel):
@@ -142,6 +144,50 @@ def token_counts(path: Path) -> dict:
                 raise _corrupt(path, n, ValueError(str(exc))) from exc
         calls, prompt, completion, segments = calls + 1, prompt + p, completion + c, max(segments, s + 1)
     return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
+
+
+HISTORY_KEY = "history"
+"""A `litellm-trajectory.jsonl` line whose request repeats an earlier call's history stores only what is new:
+`"history": {"ref": <litellm_call_id of an earlier line>, "messages": k, "tools": true|false}` → its full
+`request.messages` = that call's first k messages + its own `request.messages`, and `request.tools` = that
+call's when `"tools"` is true. A line without `history` is full (and every line of older files)."""
+TRUNCATED_KEY = "swerl_truncated"
+"""The marker line that ends a trial's trajectory file at its size cap (`{"swerl_truncated": true, …}`)."""
+
+
+def read_trajectory(path: Path) -> tuple[list[dict], dict | None]:
+    """(every line of a `litellm-trajectory.jsonl` with its full `request.messages`/`tools` rebuilt, the
+    truncation marker or None). A debug log, read leniently: unparsable lines (a torn last line) are skipped;
+    a line whose `history.ref` is missing keeps only its own messages and gets `"history_missing": true`."""
+    path = Path(path)
+    out: list[dict] = []
+    marker = None
+    by_id: dict[str, dict] = {}
+    for line in path.read_text(errors="replace").splitlines() if path.is_file() else []:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict):
+            continue
+        if rec.get(TRUNCATED_KEY):
+            marker = rec
+            continue
+        hist, req = rec.get(HISTORY_KEY), rec.get("request")
+        if isinstance(hist, dict) and isinstance(req, dict):
+            ref = (by_id.get(str(hist.get("ref"))) or {}).get("request")
+            if isinstance(ref, dict):
+                req = {**req, "messages": list(ref.get("messages") or [])[: int(hist.get("messages") or 0)]}
+                req["messages"] += rec["request"].get("messages") or []
+                if hist.get("tools") and "tools" in ref:
+                    req["tools"] = ref["tools"]
+                rec = {**rec, "request": req}
+            else:
+                rec = {**rec, "history_missing": True}
+        out.append(rec)
+        if rec.get("litellm_call_id"):
+            by_id[str(rec["litellm_call_id"])] = rec
+    return out, marker
 
 
 class Sample(BaseModel):

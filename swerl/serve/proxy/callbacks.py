@@ -3,12 +3,24 @@
 - pre-call: forward the trial id upstream (`extra_headers`), clamp `max_tokens`, drop `reasoning_effort`.
 - success/failure: one `litellm-trajectory.jsonl` line per call in the trial dir (message level; the gateway's
   `tokens.jsonl` holds the token truth, joined by call id). Cheap: one small append, no headers, no keys.
+
+Size policy (an agent resends its whole history every call, so full lines grow a trial's file quadratically):
+- A call whose messages start with those of an earlier call of the same trial (the one with the longest common
+  prefix among the last few this process wrote) stores only the messages after that prefix, and omits `tools`
+  when they are the same: `"history": {"ref": <that call's litellm_call_id>, "messages": k, "tools": true}`.
+  `swerl.models.trial.read_trajectory` rebuilds the full request. The file grows with what is new per call.
+- A per-trial cap, `$SWERL_TRAJECTORY_MAX_BYTES` (default 64 MiB, 0 = none): the line that would cross it is
+  replaced by one marker line `{"swerl_truncated": true, "trial_id", "max_bytes", "litellm_call_id", "t"}` and
+  nothing more is written for that trial (tokens.jsonl, the training data, is never capped).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import time
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +28,17 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from swerl.config.paths import trial_dir
+from swerl.models.trial import HISTORY_KEY, TRAJECTORY_FILE, TRUNCATED_KEY
 
 TRIAL_HEADER = "x-swerl-trial-id"
 CALL_HEADER = "x-swerl-call-id"
 """LiteLLM's call id, sent upstream so the gateway's tokens.jsonl line joins this file's line (streamed
 Anthropic calls get a LiteLLM-made `msg_…` id instead of the gateway's `chatcmpl-…`)."""
-TRAJECTORY_FILE = "litellm-trajectory.jsonl"
+MAX_BYTES_ENV = "SWERL_TRAJECTORY_MAX_BYTES"
+DEFAULT_MAX_BYTES = 64 << 20
+RECENT_CALLS = 4
+"""Earlier calls per trial a new call may reference (the main conversation + side calls such as titles)."""
+RECENT_TRIALS = 4096
 _SECRET_KEYS = {"api_key", "authorization", "x-api-key", "anthropic-api-key", "master_key"}
 
 
@@ -42,6 +59,49 @@ def _trial_from_headers(headers: Any) -> str | None:
     return None
 
 
+def _digest(obj: Any) -> bytes:
+    return hashlib.blake2b(json.dumps(obj, default=str, sort_keys=True).encode(), digest_size=16).digest()
+
+
+class _Seen:
+    """What this process wrote per trial: (litellm_call_id, digest per message, digest of tools) of its last
+    few calls, LRU over trials (a few hundred bytes per call; never message text)."""
+
+    def __init__(self) -> None:
+        self.trials: OrderedDict[str, list[tuple[str, list[bytes], bytes]]] = OrderedDict()
+
+    def compact(self, trial: str, call_id: str | None, request: Any) -> tuple[Any, dict | None, tuple | None]:
+        """(request to store, its `history` or None, what to remember once the line is written)."""
+        msgs = request.get("messages") if isinstance(request, dict) else None
+        if not call_id or not isinstance(msgs, list):
+            return request, None, None
+        digests, tools = [_digest(m) for m in msgs], _digest(request.get("tools"))
+        best, k = None, 0
+        for ref, ref_digests, ref_tools in reversed(self.trials.get(trial, [])):
+            n = 0
+            for a, b in zip(digests, ref_digests):
+                if a != b:
+                    break
+                n += 1
+            if n > k:
+                best, k = (ref, ref_tools), n
+        remember = (call_id, digests, tools)
+        if best is None:
+            return request, None, remember
+        same_tools = best[1] == tools and "tools" in request
+        stored = {key: v for key, v in request.items() if not (key == "tools" and same_tools)}
+        stored["messages"] = msgs[k:]
+        return stored, {"ref": best[0], "messages": k, "tools": same_tools}, remember
+
+    def remember(self, trial: str, entry: tuple) -> None:
+        calls = self.trials.setdefault(trial, [])
+        self.trials.move_to_end(trial)
+        calls.append(entry)
+        del calls[:-RECENT_CALLS]
+        while len(self.trials) > RECENT_TRIALS:
+            self.trials.popitem(last=False)
+
+
 def _ts(t: Any) -> float | None:
     return t.timestamp() if isinstance(t, datetime) else (float(t) if isinstance(t, (int, float)) else None)
 
@@ -53,6 +113,8 @@ class SwerlProxyHooks(CustomLogger):
         self.trials_root = Path(root) if root else None
         cap = os.environ.get("SWERL_MAX_TOKENS_CAP")
         self.max_tokens_cap = int(cap) if cap else None
+        self.max_bytes = int(os.environ.get(MAX_BYTES_ENV) or DEFAULT_MAX_BYTES)
+        self.seen = _Seen()
 
     async def async_pre_call_hook(self, user_api_key_dict, cache, data: dict, call_type):
         psr = data.get("proxy_server_request") or {}
@@ -93,13 +155,16 @@ class SwerlProxyHooks(CustomLogger):
             resp = str(resp)
         add = kwargs.get("additional_args") or {}
         usage = resp.get("usage") if isinstance(resp, dict) else None
+        lcid = kwargs.get("litellm_call_id")
+        request, history, remember = self.seen.compact(trial, lcid, _scrub(add.get("complete_input_dict")))
         line = {
             "trial_id": trial,
             "call_id": resp.get("id") if isinstance(resp, dict) else None,
-            "litellm_call_id": kwargs.get("litellm_call_id"),
+            "litellm_call_id": lcid,
             "model": kwargs.get("model"),
             "stream": bool(kwargs.get("stream")),
-            "request": _scrub(add.get("complete_input_dict")),
+            "request": request,
+            **({HISTORY_KEY: history} if history else {}),
             "response": _scrub(resp) if error is None else None,
             "usage": usage,
             "error": error,
@@ -108,8 +173,19 @@ class SwerlProxyHooks(CustomLogger):
         }
         p = trial_dir(self.trials_root, trial) / TRAJECTORY_FILE
         p.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(line, default=str, separators=(",", ":")) + "\n"
+        if self.max_bytes > 0:
+            size = p.stat().st_size if p.exists() else 0
+            if size + len(text) > self.max_bytes:
+                if not _ends_with_marker(p, size):
+                    marker = {TRUNCATED_KEY: True, "trial_id": trial, "max_bytes": self.max_bytes}
+                    with open(p, "a") as f:
+                        f.write(json.dumps({**marker, "litellm_call_id": lcid, "t": time.time()}) + "\n")
+                return
         with open(p, "a") as f:
-            f.write(json.dumps(line, default=str, separators=(",", ":")) + "\n")
+            f.write(text)
+        if remember is not None:
+            self.seen.remember(trial, remember)
 
     async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
         self._write(kwargs, response_obj, start_time, end_time, None)
@@ -117,6 +193,12 @@ class SwerlProxyHooks(CustomLogger):
     async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time):
         exc = kwargs.get("exception")
         self._write(kwargs, None, start_time, end_time, f"{type(exc).__name__}: {exc}"[:500] if exc else "failed")
+
+
+def _ends_with_marker(p: Path, size: int) -> bool:
+    with open(p, "rb") as f:
+        f.seek(max(0, size - 512))
+        return f'"{TRUNCATED_KEY}":'.encode() in f.read()
 
 
 handler = SwerlProxyHooks()
