@@ -7,16 +7,9 @@ ORIG_PWD=$(pwd)
 cd "$(dirname "$0")/.."
 SWERL_LOG_TAG=train_1node_cc
 . scripts/lib/log.sh
-
 . scripts/lib/config_arg.sh
 parse_config_arg 2,4 "$@"
 [ -x .venv/bin/swerl ] || die ".venv is missing — run 'bash scripts/setup_env.sh' (or start via scripts/start.sh)"
-
 export HARBOR_TELEMETRY=${HARBOR_TELEMETRY:-0} LITELLM_LOCAL_MODEL_COST_MAP=${LITELLM_LOCAL_MODEL_COST_MAP:-True}
 eval "$(.venv/bin/swerl config env --config "$CONFIG")" || die "could not read $CONFIG (see above)"
-trap - EXIT   # exec below: the trainer owns the exit code from here
-if [ -n "${SWERL_TRAIN_CMD:-}" ]; then
-  # shellcheck disable=SC2086
-  exec $SWERL_TRAIN_CMD --config "$CONFIG"
-fi
-exec .venv/bin/swerl train --config "$CONFIG"
+exec ${SWERL_TRAIN_CMD:-.venv/bin/swerl train} --config "$CONFIG"

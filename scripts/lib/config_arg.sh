@@ -15,3 +15,14 @@ parse_config_arg() {
   case $CONFIG in /*) ;; *) CONFIG=$ORIG_PWD/$CONFIG ;; esac
   [ -f "$CONFIG" ] || die "config $CONFIG not found — pass --config PATH (default: ./config.yaml)"
 }
+
+# config_of "$@" → the --config value among any arguments (default ./config.yaml), made absolute; for
+# start.sh, which needs it for setup_env.sh before swerl.run.supervise parses the rest.
+config_of() {
+  local c=config.yaml
+  while [ $# -gt 0 ]; do
+    case $1 in --config) [ $# -ge 2 ] && c=$2 && shift ;; --config=*) c=${1#*=} ;; esac
+    shift
+  done
+  realpath -ms -- "$c"
+}

@@ -29,7 +29,13 @@ TAIL_LINES = 200
 TRIAL_SAMPLES = 3
 LINES_PER_FILE = 3
 MAX_LINE_CHARS = 20_000
-SCRIPTS = ("scripts/start.sh", "scripts/train_1node_cc.sh", "scripts/archive_run.sh", "scripts/setup_env.sh")
+SCRIPTS = (
+    "scripts/start.sh",
+    "swerl/run/supervise.py",
+    "scripts/train_1node_cc.sh",
+    "scripts/archive_run.sh",
+    "scripts/setup_env.sh",
+)
 
 
 def resolve_exp(cfg: SwerlConfig) -> str:

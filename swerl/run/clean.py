@@ -224,7 +224,7 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
         running = [r for r in index.read_index(paths.index_file) if r.status == "running"]
     except index.IndexError_:
         running = []
-    for row in running:  # launcher died without its EXIT trap (kill -9, reboot); none is live (checked above)
+    for row in running:  # launcher died before archiving (kill -9, reboot); none is live (checked above)
         e = row.exp or (st.exp if st and st.run_id == row.id else "")
         p.actions.append(
             Action(

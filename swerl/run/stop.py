@@ -1,7 +1,7 @@
 """`swerl stop`: SIGINT to our run (start.sh forwards it to the trainer), wait, then SIGTERM, then SIGKILL.
 
 Only processes recorded in .swerl/run.json whose start time still matches are signalled. The run ends up
-archived as `interrupted` — by start.sh's EXIT trap, or here when the launcher had to be killed outright.
+archived as `interrupted` — by the launcher (swerl.run.supervise, in `finally`), or here when it had to be killed.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def stop(
     if st.run_id:
         rows = {r.id: r for r in read_index(paths.index_file)}
         row = rows.get(st.run_id)
-        if row and row.status == "running":  # the EXIT trap never ran (killed): archive it here
+        if row and row.status == "running":  # the launcher never archived it (killed): archive it here
             row = archive.finish(
                 config,
                 st.run_id,

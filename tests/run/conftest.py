@@ -1,6 +1,6 @@
 """Shared setup for the run-layer tests: a temp output root, a stand-in trainer, scoped process search.
 
-The launcher code (start.sh → train_1node_cc.sh, nohup/setsid, EXIT trap, archive) is the real one; only
+The launcher code (start.sh → swerl.run.supervise → train_1node_cc.sh, nohup/setsid, archive) is the real one; only
 the trainer is a stand-in (tests/run/fake_train.py) and the preflight gate is `true`/`false`, because a
 real training run takes minutes. SWERL_PROC_PATTERN scopes "is a run live?" to this test's temp dir so
 runs of other people on the same machine do not count.

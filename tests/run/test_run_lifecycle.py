@@ -138,7 +138,7 @@ def test_preflight_failure_blocks_launch(run_env, cli, monkeypatch):
 
 
 def test_launcher_killed_stop_still_finds_trainer(run_env, cli, monkeypatch):
-    """kill -9 of start.sh skips its EXIT trap; the trainer (own process group) lives on. status still sees
+    """kill -9 of the launcher skips its archiving; the trainer (own process group) lives on. status still sees
     it through run.json, and stop interrupts it and closes the ledger row itself."""
     monkeypatch.setenv("FAKE_STEPS", "1000")
     assert cli("run", "--config", str(run_env), "--yes").exit_code == 0
