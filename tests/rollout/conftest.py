@@ -74,7 +74,3 @@ class ScriptedOpenAI:
 
     def close(self):
         self.server.shutdown()
-
-
-# The serve tests' real SmolLM2 fixtures (tokenizer + model dir), shared rather than duplicated.
-from tests.serve.conftest import smol_dir, tokenizer  # noqa: E402,F401
