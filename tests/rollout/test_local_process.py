@@ -77,6 +77,31 @@ def test_agent_trial_absolute_paths_and_leftover_processes(tmp_path, mode, easy_
     assert not Path("/app/hello.txt").exists()  # the host's /app (if any) was never written
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_an_agent_wiping_tmp_does_not_touch_the_hosts_tmp(tmp_path, mode, easy_rows):
+    """A model's `rm -rf /tmp/*` (seen on the GPU machine: it wiped the sandboxes, Ray's session and the kit of
+    every concurrent trial) lands in the trial's own /tmp; the trial still grades. (The test deletes only its
+    canary file, so a broken sandbox cannot wipe this machine's /tmp.)"""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    keep = Path("/tmp") / f"swerl-host-tmp-canary-{os.getpid()}-{mode}"
+    keep.write_text("host")
+    srv = ScriptedOpenAI(
+        [
+            f"```bash\nrm -f /tmp/{keep.name}; echo mine > /tmp/own.txt; cat /tmp/own.txt; echo hello > /app/hello.txt\n```",
+            "DONE",
+        ]
+    )
+    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
+    try:
+        (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))
+        assert keep.read_text() == "host" and not Path("/tmp/own.txt").exists()
+    finally:
+        srv.close()
+        keep.unlink(missing_ok=True)
+    assert out.reward == 1.0 and not out.masked, out
+    assert "mine" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
+
+
 def test_rewrite_only_touches_sandbox_paths(tmp_path):
     env = LocalProcessEnvironment.__new__(LocalProcessEnvironment)  # just the path logic, no Harbor plumbing
     env.root = tmp_path
@@ -85,6 +110,9 @@ def test_rewrite_only_touches_sandbox_paths(tmp_path):
     assert env.rewrite("cd /app && cat /logs/verifier/reward.txt") == f"cd {r}/app && cat {r}/logs/verifier/reward.txt"
     assert env.rewrite("ls /application /x/app ./app '/tests/t.sh'") == f"ls /application /x/app ./app '{r}/tests/t.sh'"
     assert env.rewrite("cd /app;pwd") == f"cd {r}/app;pwd"
+    env._prefixes = lambda: ["/app", "/tmp"]
+    env.root = Path("/tmp/sandboxes/swerl-local-x")  # a root under /tmp is rewritten once, not twice
+    assert env.rewrite("ls /tmp/a /app") == "ls /tmp/sandboxes/swerl-local-x/tmp/a /tmp/sandboxes/swerl-local-x/app"
 
 
 def test_bad_mode_is_one_line_error(tmp_path):

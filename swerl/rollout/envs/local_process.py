@@ -1,17 +1,19 @@
 """A Harbor environment that runs commands as host subprocesses — NO ISOLATION.
 
 Only a fallback for machines without Docker (the GPU machines): the agent's commands run as the host user,
-with the host's network, binaries and /tmp. Each trial gets a fresh root dir (`<base>/swerl-local-…/`)
-holding its sandbox paths: the task workdir (`/app`), `/logs`, `/tests`, `/solution`. Two ways to make
-those absolute paths land there:
+with the host's network and binaries. Each trial gets a fresh root dir (`<base>/swerl-local-…/`) holding its
+sandbox paths: the task workdir (`/app`), `/logs`, `/tests`, `/solution` and its own `/tmp` (a model that
+runs `rm -rf /tmp/*` must not wipe the host's /tmp — where the sandboxes, Ray's session and the GPU kit
+live: seen on the GPU machine at 256 trials/step). Two ways to make those absolute paths land there:
 
 - `namespace` (root + a working `unshare -m`): every exec runs in its own private mount namespace where the
-  trial's dirs are bind-mounted over `/app`, `/logs`, `/tests`, `/solution` — commands see the same paths
-  as in Docker. The mount points are created empty on the host once (needs root); the host never sees the
-  binds, so concurrent trials don't collide.
-- `rewrite` (anything else): those path prefixes in each command string are rewritten to the trial root and
-  `SWERL_SANDBOX_ROOT` is exported; scripts that hard-code `/app` inside a file must write
-  `${SWERL_SANDBOX_ROOT:-}/app` (the shipped tasks do; Docker leaves it empty).
+  trial root is bind-mounted at `/run/swerl-sandbox`, and from there its dirs over `/app`, `/logs`, `/tests`,
+  `/solution`, `/tmp` — commands see the same paths as in Docker. The mount points are created empty on the
+  host once (needs root); the host never sees the binds, so concurrent trials don't collide.
+- `rewrite` (anything else): those path prefixes in each command string are rewritten (one pass) to the
+  trial root, `SWERL_SANDBOX_ROOT` is exported and `TMPDIR` points into the root; scripts that hard-code
+  `/app` inside a file must write `${SWERL_SANDBOX_ROOT:-}/app` (the shipped tasks do; Docker leaves it
+  empty).
 
 The environment is built from the task's Dockerfile by interpreting the subset our tasks use: `WORKDIR`,
 `COPY`/`ADD` (local files), `ENV`, `RUN` (executed in the sandbox); `FROM` and the rest are ignored, so the
@@ -46,6 +48,9 @@ from swerl.rollout.envs import dockerfile
 from swerl.rollout.envs.output import emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
+SANDBOX_MOUNT = "/run/swerl-sandbox"
+"""namespace mode: where an exec's mount namespace sees its trial root (so binds still reach it once /tmp is
+covered, even when the root itself lives under the host's /tmp)."""
 MARK_ENV = "SWERL_LOCAL_TRIAL"
 _warned = False
 
@@ -129,7 +134,7 @@ class LocalProcessEnvironment(BaseEnvironment):
 
     def _prefixes(self) -> list[str]:
         p = EnvironmentPaths.for_os(self.os)
-        return [self.workdir, str(p.logs_dir), str(p.tests_dir), str(p.solution_dir)]
+        return [self.workdir, str(p.logs_dir), str(p.tests_dir), str(p.solution_dir), "/tmp"]
 
     def host_path(self, sandbox_path: str) -> Path:
         """Where a sandbox path lives on the host: always inside the trial root (uploads never touch the host)."""
@@ -141,19 +146,19 @@ class LocalProcessEnvironment(BaseEnvironment):
         return self.root / str(p).lstrip("/")
 
     def rewrite(self, command: str) -> str:
-        """rewrite mode: `/app/x`, `/logs/…` → `<root>/app/x`; `/application`, `a/app` stay."""
+        """rewrite mode: `/app/x`, `/logs/…`, `/tmp/…` → `<root>/app/x` …; `/application`, `a/app` stay. One pass,
+        so a root that itself lives under /tmp is not rewritten twice."""
         assert self.root is not None
-        for prefix in sorted(self._prefixes(), key=len, reverse=True):
-            pat = re.compile(r"(?<![\w./~-])" + re.escape(prefix.rstrip("/")) + r"(?=/|$|[\s\"';:|&<>()`])")
-            command = pat.sub(lambda _m, pr=prefix: str(self.root) + pr.rstrip("/"), command)
-        return command
+        alts = "|".join(re.escape(p.rstrip("/")) for p in sorted(self._prefixes(), key=len, reverse=True))
+        pat = re.compile(r"(?<![\w./~-])(" + alts + r")(?=/|$|[\s\"';:|&<>()`])")
+        return pat.sub(lambda m: str(self.root) + m.group(1), command)
 
     async def start(self, force_build: bool) -> None:
         base = Path(self._base_dir)
         base.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f"swerl-local-{self.session_id[:48]}-", dir=base))
         if self.mode == "namespace":
-            for prefix in self._prefixes():
+            for prefix in [*self._prefixes(), SANDBOX_MOUNT]:
                 Path(prefix).mkdir(parents=True, exist_ok=True)  # empty mount points on the host
         paths = EnvironmentPaths.for_os(self.os)
         for d in (
@@ -163,6 +168,7 @@ class LocalProcessEnvironment(BaseEnvironment):
             paths.artifacts_dir,
             paths.tests_dir,
             paths.solution_dir,
+            "/tmp",
         ):
             self.host_path(str(d)).mkdir(parents=True, exist_ok=True)
         bin_dir = self.root / "usr/local/bin"
@@ -175,9 +181,11 @@ class LocalProcessEnvironment(BaseEnvironment):
                 link.parent.mkdir(parents=True, exist_ok=True)
                 link.unlink(missing_ok=True)
                 link.symlink_to(m["source"])
+        seen_bin = bin_dir if self.mode == "rewrite" else Path(SANDBOX_MOUNT) / "usr/local/bin"
         self._env = {
             ROOT_ENV: str(self.root) if self.mode == "rewrite" else "",
-            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "TMPDIR": str(self.host_path("/tmp")) if self.mode == "rewrite" else "/tmp",
+            "PATH": f"{seen_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             **self._startup_env(),
         }
         await dockerfile.apply(self, self.environment_dir / "Dockerfile", self.workdir, self._env)
@@ -194,7 +202,8 @@ class LocalProcessEnvironment(BaseEnvironment):
         if self.mode == "rewrite":
             return ["bash", "-c", self.rewrite(command)]
         binds = " && ".join(
-            f"mount --bind {shlex.quote(str(self.host_path(p)))} {shlex.quote(p)}" for p in self._prefixes()
+            [f"mount --bind {shlex.quote(str(self.root))} {SANDBOX_MOUNT}"]
+            + [f"mount --bind {SANDBOX_MOUNT}/{shlex.quote(p.strip('/'))} {shlex.quote(p)}" for p in self._prefixes()]
         )
         setup = f'{binds} && cd {shlex.quote(cwd)} && exec bash -c "$0"'
         return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", setup, command]
