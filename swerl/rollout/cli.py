@@ -68,6 +68,63 @@ def register(app: typer.Typer) -> None:
             + (f", refused {len(refused)} (listed above)" if refused else "")
         )
 
+    @tasks_app.command("import")
+    def import_(
+        source: Path = typer.Argument(
+            ..., help="SWE-bench-format rows (.jsonl/.json/.parquet), a Harbor set (dir, .tar/.tar.gz, parquet)."
+        ),
+        output: Path = typer.Option(..., "--output", "-o", help="Dir the task dirs are written into."),
+        image_template: str = typer.Option(
+            "",
+            "--image-template",
+            help="Image name for rows without an image column: {instance_id}, {repo}, {swebench_id} "
+            "(e.g. 'swebench/sweb.eval.x86_64.{swebench_id}:latest').",
+        ),
+        workdir: str = typer.Option("/testbed", help="Where the repo is inside the images."),
+        harden: bool = typer.Option(
+            True,
+            "--harden/--no-harden",
+            help="Rebuild each image locally with git history cut at base_commit (needs the image present).",
+        ),
+        limit: int = typer.Option(0, help="Only the first N rows."),
+    ) -> None:
+        """Turn public task data into Harbor task dirs (docs/datasets.md): rows → tasks, Harbor sets unpacked."""
+        from swerl.rollout.importer import import_source
+
+        try:
+            rep = import_source(
+                source,
+                output,
+                image_template=image_template,
+                workdir=workdir,
+                harden=harden,
+                limit=limit,
+                log=lambda m: console.print(f"[dim]{m}[/]", highlight=False),
+            )
+        except (ValueError, FileNotFoundError, OSError) as exc:
+            console.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        if rep.unknown_columns:
+            console.print(
+                f"[yellow]unknown columns (not used):[/] {', '.join(rep.unknown_columns)} — "
+                "see docs/datasets.md for the mapping",
+                highlight=False,
+            )
+        for r in rep.refused:
+            console.print(f"[yellow]refused[/] {r.line()}", highlight=False)
+        n = len(rep.written) + len(rep.refused)
+        console.print(
+            f"{rep.kind}: {n} {'rows' if rep.kind != 'harbor-dir' else 'tasks'} → {len(rep.written)} task dirs in "
+            f"{output if rep.kind != 'harbor-dir' else source}"
+            + (f" ({rep.hardened} images hardened)" if rep.hardened else "")
+            + (f", refused {len(rep.refused)} (listed above)" if rep.refused else ""),
+            highlight=False,
+        )
+        if not rep.written:
+            raise typer.Exit(1)
+        where = output if rep.kind != "harbor-dir" else source
+        console.print(f"next: swerl tasks validate {where} && swerl tasks index {where} -o {where}/train.parquet")
+
     @tasks_app.command("validate")
     def validate(
         target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
@@ -90,7 +147,7 @@ def register(app: typer.Typer) -> None:
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from None
-        from swerl.rollout.runner import ENV_ALIASES
+        from swerl.models.backend import ALIASES as ENV_ALIASES
 
         over: dict = {"max_retries": 0}
         if env:

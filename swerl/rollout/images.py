@@ -10,6 +10,9 @@ Both are idempotent: an existing image is kept unless `force`.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -274,3 +277,63 @@ def ensure_mswea(version: str = "", log=print) -> Path:
     tmp.rename(MSWEA_DIR)
     log(f"mini-swe-agent unpacked → {MSWEA_DIR}")
     return MSWEA_DIR
+
+
+# --- imported tasks: prebuilt images with git history cut at base_commit ----------------------------------------
+# SWE-style images clone the whole upstream repo and check out base_commit: the fix commit, later tags and the
+# remote are still reachable (`git log --all`, `git show <fix>`), a known reward hack. The import-built image
+# adds one layer on top that keeps base_commit (same hash, so graders can `git checkout <base> -- file`) as a
+# shallow root, deletes every ref, remote, reflog and stash, and prunes every unreachable object. The source
+# image's layer still holds the old objects, but a container sees only the merged filesystem.
+HARDEN_RECIPE = "1"
+HARDEN_SCRIPT = r"""set -e
+cd {workdir}
+git config --global --add safe.directory {workdir} >/dev/null 2>&1 || true
+git cat-file -e {base}^{{commit}} 2>/dev/null || {{ echo "swerl: base_commit {base} is not in the repo at {workdir}"; exit 3; }}
+git -c advice.detachedHead=false checkout -q -f --detach {base}
+git for-each-ref --format='%(refname)' | while read -r r; do git update-ref -d "$r"; done
+for r in $(git remote); do git remote remove "$r"; done
+rm -f .git/FETCH_HEAD .git/ORIG_HEAD .git/MERGE_HEAD .git/objects/info/alternates
+git rev-parse HEAD > .git/shallow
+git reflog expire --expire=now --all
+git -c gc.reflogExpire=now -c gc.pruneExpire=now gc -q --prune=now
+test "$(git rev-list --all | wc -l)" = 1
+"""
+
+
+def image_id(tag: str) -> str:
+    r = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", tag], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else ""
+
+
+def harden_tag(src: str, workdir: str, base_commit: str, name: str) -> str:
+    h = hashlib.sha256(f"{image_id(src)}|{workdir}|{base_commit}|{HARDEN_RECIPE}".encode()).hexdigest()[:12]
+    repo = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("._-")[:100] or "task"
+    return f"swerl-import/{repo}:{h}"
+
+
+def harden_image(src: str, workdir: str, base_commit: str, name: str, log=print) -> str:
+    """`src` + one layer whose repo at `workdir` has no history beyond `base_commit` (built once per source image id,
+    workdir and commit; offline: --network none). Raises RuntimeError with the build's last line."""
+    tag = harden_tag(src, workdir, base_commit, name)
+    if image_exists(tag):
+        return tag
+    if not re.fullmatch(r"[0-9a-fA-F]{7,40}", base_commit):
+        raise RuntimeError(f"base_commit {base_commit!r} is not a git commit hash")
+    script = HARDEN_SCRIPT.format(workdir=shlex.quote(workdir), base=base_commit)
+    dockerfile = (
+        f"FROM {src}\nRUN {json.dumps(['bash', '-c', script])}\n"
+        f"LABEL swerl.import.source={json.dumps(src)} swerl.import.base_commit={base_commit} "
+        f"swerl.recipe=harden-{HARDEN_RECIPE}\n"
+    )
+    log(f"building {tag} from {src} (git history cut at {base_commit[:12]})")
+    r = subprocess.run(
+        ["docker", "build", "--network", "none", "-q", "-t", tag, "-"], input=dockerfile, capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        lines = [x for x in (r.stdout + r.stderr).strip().splitlines() if x.strip()]
+        # the script's own message (BuildKit prefixes step output; the echo command itself is not the message)
+        ours = [x[x.index("swerl: ") + 7 :] for x in lines if "swerl: " in x and "echo" not in x]
+        why = ours[-1] if ours else (lines[-1] if lines else "(no output)")
+        raise RuntimeError(f"hardening {src} failed: {why.strip()[:200]}")
+    return tag
