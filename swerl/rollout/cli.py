@@ -213,6 +213,67 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from None
 
+    @sandbox_app.command("pull")
+    def pull(
+        target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
+        config: Path = typer.Option(
+            None, "--config", "-c", help="Use this config's harbor_agent.docker_host/docker_tls_dir (default: local)."
+        ),
+        check: bool = typer.Option(False, "--check", help="Only report the missing images; pull nothing."),
+    ) -> None:
+        """Pull every prebuilt image (task.toml docker_image) the index's tasks need and the daemon lacks."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from swerl.rollout.envs.docker_api import docker_client
+        from swerl.rollout.images import missing_images, needed_images
+        from swerl.rollout.tasks import load_index_checked
+
+        try:
+            rows, _ = load_index_checked(target)
+            host, tls = "", ""
+            if config is not None:
+                from swerl.config.load import load_config
+
+                ha = load_config(config).input.harbor_agent
+                host, tls = ha.docker_host, ha.docker_tls_dir
+            client = docker_client(host, tls)
+            need = needed_images([r.task_path for r in rows])
+            missing = missing_images(client, sorted(need))
+        except Exception as exc:  # noqa: BLE001 — bad index, bad config, unreachable daemon: one line each
+            console.print(f"[red]error:[/] {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"{len(rows)} tasks need {len(need)} prebuilt image(s): {len(need) - len(missing)} present, "
+            f"{len(missing)} missing"
+        )
+        if not missing:
+            return
+        if check:
+            console.print(f"[red]missing:[/] {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+            raise typer.Exit(1)
+        failed: list[tuple[str, str]] = []
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as bar:
+            job = bar.add_task("pulling", total=len(missing))
+            for image in missing:
+                bar.update(job, description=f"pulling {image}")
+                try:
+                    client.images.pull(image)
+                except Exception as exc:  # noqa: BLE001 — the registry's message is the explanation
+                    why = str(getattr(exc, "explanation", "") or exc or type(exc).__name__)
+                    failed.append((image, why.splitlines()[0][:200]))
+                bar.advance(job)
+        for image, why in failed:
+            console.print(f"[red]not pulled[/] {image}: {why}", highlight=False)
+        if failed:
+            console.print(
+                f"[red]error:[/] {len(failed)}/{len(missing)} images could not be pulled (listed above) — check the "
+                "registry is reachable and logged in (docker login), or build/load them (docker load -i …)"
+            )
+            raise typer.Exit(1)
+        console.print(f"[green]pulled {len(missing)} image(s)[/]")
+
     @app.command("rollout")
     def rollout(
         config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),

@@ -337,3 +337,41 @@ def harden_image(src: str, workdir: str, base_commit: str, name: str, log=print)
         why = ours[-1] if ours else (lines[-1] if lines else "(no output)")
         raise RuntimeError(f"hardening {src} failed: {why.strip()[:200]}")
     return tag
+
+
+# --- the images an index needs ---------------------------------------------------------------------------------------
+def task_image(task: Path) -> str:
+    """The prebuilt image a task runs on (`[environment] docker_image` in task.toml); "" when the task builds its
+    own environment/Dockerfile (the Docker sandbox builds a Dockerfile when there is one)."""
+    import tomllib
+
+    try:
+        env = tomllib.loads((Path(task) / "task.toml").read_text()).get("environment") or {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return ""
+    image = str(env.get("docker_image") or "")
+    return "" if not image or (Path(task) / "environment" / "Dockerfile").is_file() else image
+
+
+def needed_images(tasks: list[Path]) -> dict[str, list[str]]:
+    """image → the names of the tasks that run on it (tasks that build a Dockerfile need none)."""
+    out: dict[str, list[str]] = {}
+    for t in tasks:
+        if image := task_image(t):
+            out.setdefault(image, []).append(Path(t).name)
+    return out
+
+
+def _full(ref: str) -> str:
+    """`repo` → `repo:latest` (a digest reference stays as it is)."""
+    last = ref.rsplit("/", 1)[-1]
+    return ref if "@" in ref or ":" in last else f"{ref}:latest"
+
+
+def missing_images(client, images: list[str]) -> list[str]:
+    """The images a docker daemon (docker SDK client) does not hold; one listing call, no pulls."""
+    have: set[str] = set()
+    for img in client.images.list():
+        have.update(img.tags)
+        have.update(getattr(img, "attrs", {}).get("RepoDigests") or [])
+    return [i for i in images if _full(i) not in have and i not in have]

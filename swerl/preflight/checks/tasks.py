@@ -68,7 +68,8 @@ def task_dirs(index: Path) -> list[Path]:
     return out
 
 
-def check_index(ctx: Context, r: Report, key: str, value: str) -> int:
+def check_index(ctx: Context, r: Report, key: str, value: str, valid: list[Path] | None = None) -> int:
+    """Check one index; the valid task dirs are appended to `valid` when given."""
     if not value:
         return 0
     index = ctx.path(value)
@@ -82,7 +83,10 @@ def check_index(ctx: Context, r: Report, key: str, value: str) -> int:
     if not dirs:
         r.empty(f"{key} rows", f"{index} holds no tasks — add Harbor task dirs or rebuild the index")
         return 0
-    bad = [p for p in (task_problem(d) for d in dirs) if p]
+    problems = {d: task_problem(d) for d in dirs}
+    bad = [p for p in problems.values() if p]
+    if valid is not None:
+        valid.extend(d for d, p in problems.items() if not p)
     if bad:
         r.fail(
             f"{key} rows",
@@ -102,9 +106,48 @@ def check_index(ctx: Context, r: Report, key: str, value: str) -> int:
     return len(dirs) - len(bad) - len(refused)
 
 
+def check_images(ctx: Context, r: Report, dirs: list[Path]) -> None:
+    """Tasks that name a prebuilt image (`docker_image`) need it on the Docker daemon before launch, not mid-run.
+    No task names one (the shipped sets build their Dockerfiles) → nothing is asked of the daemon."""
+    from swerl.preflight.checks.backend import _docker_client, detect
+    from swerl.rollout.images import missing_images, needed_images
+
+    need = needed_images(dirs)
+    if not need:
+        return
+    b = detect(ctx)
+    if b.kind == "k8s":
+        r.ok("task images", f"{len(need)} prebuilt image(s): pulled by the cluster's nodes (not checked here)")
+        return
+    if b.kind != "docker":
+        r.fail("task images", f"{len(need)} task(s) run on prebuilt images, which the {b.kind} backend cannot run")
+        return
+    try:
+        client = _docker_client(ctx, b.url)
+        try:
+            missing = missing_images(client, sorted(need))
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 — an unreachable daemon is the Backend family's line
+        r.warn("task images", f"{len(need)} prebuilt image(s) not checked: the docker daemon did not answer")
+        return
+    if missing:
+        tasks = sum(len(need[m]) for m in missing)
+        r.missing(
+            "task images",
+            f"{len(missing)}/{len(need)} prebuilt images missing on the daemon ({tasks} tasks): "
+            f"{', '.join(missing[:3])}{' …' if len(missing) > 3 else ''} — pull them: swerl sandbox pull "
+            f"{ctx.i.data.train_index}",
+        )
+    else:
+        r.ok("task images", f"{len(need)} prebuilt image(s) present")
+
+
 def run(ctx: Context, r: Report) -> None:
-    n = check_index(ctx, r, "data.train_index", ctx.i.data.train_index)
-    check_index(ctx, r, "data.val_index", ctx.i.data.val_index)
+    valid: list[Path] = []
+    n = check_index(ctx, r, "data.train_index", ctx.i.data.train_index, valid)
+    check_index(ctx, r, "data.val_index", ctx.i.data.val_index, valid)
+    check_images(ctx, r, valid)
     bs = ctx.i.training.train_batch_size
     if 0 < n < bs:
         r.warn(
