@@ -154,19 +154,62 @@ def _swerl(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.integration
-def test_import_then_validate_gold_1_nop_0(sample, tmp_path):
-    rows, src, _ = sample
-    out = tmp_path / "tasks"
+@pytest.fixture(scope="module")
+def imported(sample, tmp_path_factory):
+    """The sample through the real CLI: (task dir, CLI output)."""
+    _, src, _ = sample
+    out = tmp_path_factory.mktemp("imported")
     r = _swerl("tasks", "import", str(src), "-o", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "3 rows → 2 task dirs" in r.stdout and "(2 images hardened)" in r.stdout
-    assert "swerl-mini__not-pulled-1" in r.stdout and "docker pull swerl-fixture/absent:never" in r.stdout
+    return out, r.stdout
+
+
+@pytest.mark.integration
+def test_import_then_validate_gold_1_nop_0(imported, tmp_path):
+    out, stdout = imported
+    assert "3 rows → 2 task dirs" in stdout and "(2 images hardened)" in stdout
+    assert "swerl-mini__not-pulled-1" in stdout and "docker pull swerl-fixture/absent:never" in stdout
     for t in out.iterdir():
         assert _config(t).environment.docker_image.startswith("swerl-import/")
     v = _swerl("tasks", "validate", str(out), "--workers", "4", "--trials-root", str(tmp_path / "trials"))
     assert v.returncode == 0, v.stdout + v.stderr
     assert "all 2 tasks grade correctly" in v.stdout
+
+
+@pytest.mark.integration
+def test_agent_in_imported_task_cannot_reach_fix_or_tests(sample, imported, tmp_path):
+    """A real trial whose (scripted) agent looks for the answer: no /tests, no /solution, no future commit —
+    and applying the upstream fix from history fails, so the trial scores 0."""
+    import asyncio
+
+    from swerl.config.paths import make_trial_id
+    from swerl.rollout.agents.registry import AgentEndpoint
+    from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
+    from swerl.rollout.tasks import load_index
+    from tests.rollout.conftest import ScriptedOpenAI
+
+    rows, _, _ = sample
+    out, _ = imported
+    task = next(r for r in load_index(out) if r.instance_id == "swerl-mini__clamp-swapped-1")
+    fix = rows[0]["_fix_commit"]
+    probe = (
+        "```bash\nls /tests /solution 2>&1; echo commits=$(git rev-list --all | wc -l); "
+        f"git show {fix} | git apply && echo CHEATED; "
+        "grep -rl 'max(lo, min(hi' / --include='*.patch' 2>/dev/null | head -3; echo probe-done\n```"
+    )
+    srv = ScriptedOpenAI([probe, "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="k")
+        s = RolloutSettings(trials_root=tmp_path, num_workers=1, max_retries=0, run_label="swerl-test-import")
+        job = TrialJob(trial_id=make_trial_id(1, task.instance_id, 0), task=task, group="g", agent_name="swerl-bash")
+        (o,) = asyncio.run(run_trials([job], s, ep))
+    finally:
+        srv.close()
+    seen = srv.requests[1]["body"]["messages"][-1]["content"]
+    assert "probe-done" in seen, seen
+    assert "'/tests': No such file" in seen and "'/solution': No such file" in seen
+    assert "commits=1" in seen and "CHEATED" not in seen and ".patch" not in seen
+    assert o.reward == 0.0 and not o.masked, o
 
 
 @pytest.mark.integration
