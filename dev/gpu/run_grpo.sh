@@ -50,4 +50,4 @@ echo $! > $W/procs.pid
 stage train
 setsid nohup bash -c "timeout ${GRPO_TIMEOUT:-1500} swerl train --config $CFG > $W/gpu_grpo.log 2>&1; echo \$? > $W/rc" < /dev/null > /dev/null 2>&1 &
 echo "T0=$T0" > $W/t0
-exec bash dev/gpu/finish_grpo.sh
+exec env WAIT="${WAIT:-420}" bash dev/gpu/finish_grpo.sh   # setup took ~90 s of this call: keep WAIT + 90 under the call limit
