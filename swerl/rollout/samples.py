@@ -123,6 +123,8 @@ def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list
                 response_mask=mask,
                 response_logprobs=logprobs,
                 segment=int(seg[0].get("segment", 0)),
+                min_weight_version=min(int(r.get("weight_version") or 0) for r in seg),
+                max_weight_version=max(int(r.get("weight_version") or 0) for r in seg),
                 truncated=truncated,
                 num_turns=len(seg),
             )

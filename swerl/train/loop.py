@@ -1,4 +1,11 @@
-"""The synchronous loop, independent of what produces rollouts: rollout → update → log → checkpoint → validate.
+"""The training loop, independent of what produces rollouts: rollout → update → log → checkpoint → validate.
+
+Sync (`lookahead=0`): each step waits for its rollout, then updates. Async (`lookahead=1`, training.mode: async):
+step k+1's rollout starts (in a thread) as soon as step k's rollout is in, so its trials run while the trainer
+updates on step k; `publish()` then swaps the new weights into the engine (which pauses only for that). Samples
+record the weight versions that sampled them; one sampled more than `max_staleness` versions before the
+policy being updated is dropped. Data order, checkpoints and resume are the same in both modes (a checkpoint
+holds the position of the last TRAINED step; a prefetched rollout is simply redone after a resume).
 
 `TrainLoop.run()` is used by `swerl train` (real engine + proxy + Harbor trials, see `session.py`) and by the
 kill -9 resume test (a tiny in-process policy): same schedule, same checkpoints, same data order.
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import math
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +73,36 @@ class Stopped(Exception):
     """SIGINT/SIGTERM arrived; the loop stops cleanly."""
 
 
+class _Ahead:
+    """A rollout running in a daemon thread (a stop must not wait for trials nobody will train on)."""
+
+    def __init__(self, fn: Callable[[int, list[int]], StepResult], step: int, idx: list[int], after: tuple[int, int]):
+        self.step, self.idx, self.after = step, idx, after
+        self.result: StepResult | None = None
+        self.error: BaseException | None = None
+        self.t0 = time.perf_counter()
+        self.t1 = 0.0
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(fn,), daemon=True, name=f"swerl-rollout-{step}").start()
+
+    def _run(self, fn) -> None:
+        try:
+            self.result = fn(self.step, self.idx)
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the loop's thread by wait()
+            self.error = exc
+        finally:
+            self.t1 = time.perf_counter()
+            self._done.set()
+
+    def wait(self) -> StepResult:
+        while not self._done.wait(0.2):  # short waits: SIGINT/SIGTERM handlers run in between
+            pass
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
 class TrainLoop:
     def __init__(
         self,
@@ -79,8 +117,16 @@ class TrainLoop:
         restore: Callable[[int], dict] | None = None,
         validate: Callable[[int], dict[str, float]] | None = None,
         on_step: Callable[[int, dict], None] | None = None,
+        lookahead: int = 0,
+        publish: Callable[[], dict[str, float]] | None = None,
+        version: Callable[[], int] | None = None,
+        max_staleness: int = 1,
     ):
+        """Async (`lookahead=1`): `publish()` swaps the trainer's weights into the engine after each update (→
+        metrics), `version()` is the engine's weights version (the policy being updated)."""
         self.s = schedule
+        self.lookahead, self.publish, self.version, self.max_staleness = lookahead, publish, version, max_staleness
+        self._ahead: _Ahead | None = None
         self.rollout, self.update, self.save, self.restore = rollout, update, save, restore
         self.ckpt, self.log, self.resume, self.validate, self.on_step = ckpt, logger, resume, validate, on_step
         self.step, self.epoch, self.pos = 0, 0, 0
@@ -137,20 +183,27 @@ class TrainLoop:
     def _one_step(self) -> dict[str, float]:
         step = self.step + 1
         t0 = time.perf_counter()
-        idx, epoch, pos = self.s.take(self.epoch, self.pos)
-        res = self.rollout(step, idx)
+        if self.lookahead:
+            res, epoch, pos, extra = self._async_rollout(step)
+        else:
+            idx, epoch, pos = self.s.take(self.epoch, self.pos)
+            res, extra = self.rollout(step, idx), {}
         t1 = time.perf_counter()
         self.in_update = True
         m = self.update(res.samples)
+        if self.publish is not None:
+            m |= self.publish()
         self.in_update = False
         t2 = time.perf_counter()
         self.step, self.epoch, self.pos = step, epoch, pos
+        gen = extra.pop("_gen", t1 - t0)  # async: the rollout's own duration (t1 - t0 is the wait for it)
         metrics = {
             **res.metrics,
             **m,
+            **extra,
             "training/global_step": float(step),
             "training/epoch": float(epoch),
-            "timing_s/gen": t1 - t0,
+            "timing_s/gen": gen,
             "timing_s/update": t2 - t1,
         }
         if self.s.save_freq > 0 and step % self.s.save_freq == 0:
@@ -161,6 +214,8 @@ class TrainLoop:
             metrics["timing_s/testing"] = time.perf_counter() - tv
         dt = time.perf_counter() - t0
         metrics["timing_s/step"] = dt
+        if "timing_s/trainer_idle" in metrics:
+            metrics["async/idle_ratio"] = metrics["timing_s/trainer_idle"] / dt if dt > 0 else 0.0
         tokens = metrics.get("perf/total_num_tokens", 0.0)
         metrics["perf/time_per_step"] = dt
         metrics["perf/throughput"] = tokens / dt if dt > 0 else 0.0
@@ -169,6 +224,33 @@ class TrainLoop:
         if self.on_step:
             self.on_step(step, metrics)
         return metrics
+
+    def _async_rollout(self, step: int) -> tuple[StepResult, int, int, dict[str, float]]:
+        """Step `step`'s rollout (started during the previous update, or now), after starting the next one."""
+        if self._ahead is None or self._ahead.step != step:
+            idx, epoch, pos = self.s.take(self.epoch, self.pos)
+            self._ahead = _Ahead(self.rollout, step, idx, (epoch, pos))
+        cur = self._ahead
+        tw = time.perf_counter()
+        res = cur.wait()
+        idle = time.perf_counter() - tw
+        epoch, pos = cur.after
+        self._ahead = None
+        if step < self.s.total:  # runs on the current weights, then on the new ones once they are published
+            nidx, nepoch, npos = self.s.take(epoch, pos)
+            self._ahead = _Ahead(self.rollout, step + 1, nidx, (nepoch, npos))
+        policy = self.version() if self.version else 0
+        keep = [x for x in res.samples if policy - int(getattr(x, "min_weight_version", policy)) <= self.max_staleness]
+        stale = [policy - int(getattr(x, "min_weight_version", policy)) for x in res.samples]
+        extra = {
+            "timing_s/trainer_idle": idle,
+            "_gen": cur.t1 - cur.t0,
+            "async/staleness_mean": sum(stale) / len(stale) if stale else 0.0,
+            "async/staleness_max": float(max(stale, default=0)),
+            "async/dropped_stale": float(len(res.samples) - len(keep)),
+            "async/weight_version": float(policy),
+        }
+        return StepResult(keep, res.metrics), epoch, pos, extra
 
     def eta_s(self) -> float | None:
         if not self.step_times:

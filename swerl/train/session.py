@@ -8,6 +8,7 @@ SIGINT/SIGTERM: proxy stopped, run state updated, checkpoints of completed steps
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import logging
 import math
@@ -119,7 +120,10 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(t.device)
     engine = LocalEngine(model, tok, seed=i.experiment.seed)
-    trainer = LocalTrainer(model, TrainerSettings.from_config(cfg), pad_id=engine.pad_id)
+    asynchronous = t.mode == "async"
+    # async: the trainer updates its own copy while the engine keeps generating on the published weights
+    train_model = copy.deepcopy(model) if asynchronous else model
+    trainer = LocalTrainer(train_model, TrainerSettings.from_config(cfg), pad_id=engine.pad_id)
     max_len = min(i.vllm.max_model_length, engine.max_model_len)
     log.info(f"engine local ({trainer.n_params / 1e6:.0f}M params, lora_rank={t.lora_rank})")
     ckpt = CheckpointManager(paths.checkpoints_dir, t.keep_last_n_checkpoints)
@@ -155,10 +159,21 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             return StepResult(samples, rollout_metrics(outs))
 
         def update(samples: list) -> dict[str, float]:
+            if asynchronous:  # trials of the next step keep running on the engine meanwhile
+                return trainer.update(samples)
             tw = time.perf_counter()
             with engine.paused():  # waits for the engine's in-flight batch (requests of killed trials included)
                 waited = time.perf_counter() - tw
                 return {**trainer.update(samples), "timing_s/wait_engine": waited}
+
+        def publish() -> dict[str, float]:
+            return {"timing_s/update_weights": engine.publish(trainer.model.state_dict())}
+
+        def restore(step: int) -> dict:
+            st = ckpt.load(step, trainer.model, trainer)
+            if asynchronous:
+                publish()
+            return st
 
         def validate(step: int) -> dict[str, float]:
             vs = rs.model_copy(
@@ -195,13 +210,18 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             logger=log,
             resume=t.resume_mode == "auto",
             save=lambda step, st: ckpt.save(step, trainer.model, tok, trainer, st),
-            restore=lambda step: ckpt.load(step, trainer.model, trainer),
+            restore=restore,
             validate=validate if val_rows else None,
             on_step=on_step,
+            lookahead=1 if asynchronous else 0,
+            publish=publish if asynchronous else None,
+            version=lambda: engine.weight_version,
+            max_staleness=t.max_staleness,
         )
         log.info(
             f"training {sched.total} steps: {t.train_batch_size} tasks × {t.n_resp_per_prompt} trials/step, "
-            f"{i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}, {len(rows)} tasks in the index"
+            f"{i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}, {len(rows)} tasks in the index, "
+            f"{t.mode}" + (f" (max_staleness {t.max_staleness})" if asynchronous else "")
         )
         final = loop.run()
         status = "finished"

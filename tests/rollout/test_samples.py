@@ -100,3 +100,13 @@ def test_logprob_count_mismatch_is_an_error():
     bad = [rec([1], [2, 3], lp=[-0.1])]
     with pytest.raises(ValueError, match="logprobs"):
         build_samples(outcome(), SampleSettings(), bad)
+
+
+def test_a_segment_records_the_weight_versions_that_sampled_it():
+    """Async training: a trial can span a weight swap; its sample carries the oldest and newest version."""
+    a, b = (dict(r) for r in MULTI)
+    a["weight_version"], b["weight_version"] = 3, 4
+    (s,) = build_samples(outcome(), SampleSettings(), [a, b])
+    assert (s.min_weight_version, s.max_weight_version) == (3, 4)
+    (old,) = build_samples(outcome(), SampleSettings(), MULTI)  # records from before the field: version 0
+    assert (old.min_weight_version, old.max_weight_version) == (0, 0)

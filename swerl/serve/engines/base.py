@@ -15,6 +15,9 @@ class Generation(BaseModel):
     logprobs: list[float]
     """Log-probability of each sampled token under the sampling distribution (logits / temperature)."""
     finish_reason: FinishReason
+    weight_version: int = 0
+    """The weights that sampled these tokens (the local engine counts its in-place swaps; a swap waits for the
+    running rows, so one generation has one version). Other engines: 0."""
 
 
 class EngineError(RuntimeError):

@@ -73,6 +73,8 @@ class LocalEngine:
         self._queue: queue.Queue[_Request | None] = queue.Queue()
         self._pending: list[_Request] = []
         self._closed = False
+        self.weight_version = 0
+        """+1 per `publish` (async training swaps new weights in while trials run)."""
         self.stats = {"batches": 0, "joins": 0, "requests": 0, "tokens": 0, "steps": 0, "max_batch_seen": 0}
         """batches: prefills (admission groups); joins: prefills merged into rows already decoding."""
         self._thread = threading.Thread(target=self._worker, name="swerl-local-engine", daemon=True)
@@ -99,6 +101,17 @@ class LocalEngine:
         finally:
             self._lock.release()
             self._resume.set()
+
+    def publish(self, state_dict: dict) -> float:
+        """Swap in new weights (async training: the trainer updates its own copy of the model): waits only for
+        the rows running now, loads the weights, bumps `weight_version`. → seconds the engine was held."""
+        import time
+
+        t0 = time.perf_counter()
+        with self.paused(), torch.no_grad():
+            self.model.load_state_dict(state_dict)
+            self.weight_version += 1
+        return time.perf_counter() - t0
 
     async def generate(
         self,
@@ -182,7 +195,9 @@ class LocalEngine:
         for r in rows:
             if r.finish is not None:
                 self.stats["tokens"] += len(r.out)
-                g = Generation(token_ids=r.out, logprobs=r.logprobs, finish_reason=r.finish)
+                g = Generation(
+                    token_ids=r.out, logprobs=r.logprobs, finish_reason=r.finish, weight_version=self.weight_version
+                )
                 r.loop.call_soon_threadsafe(_resolve, r.future, g, None)
         if len(keep) < len(rows):
             batch.retire(keep)

@@ -216,6 +216,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                         model=str(body.get("model", "")),
                         litellm_call_id=request.headers.get(CALL_HEADER),
                         parent_call_id=plan.branch.call_id if plan.branch is not None else None,
+                        weight_version=gen.weight_version,
                     )
                 )  # on disk before the branch is: a call continuing it finds its parent line
                 session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)
