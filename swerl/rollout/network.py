@@ -29,3 +29,26 @@ def sandbox_proxy_host(docker_host: str = "") -> str:
     except (OSError, subprocess.TimeoutExpired):
         pass
     return "172.17.0.1"
+
+
+def proxy_target(sandbox_url: str) -> tuple[str, int] | None:
+    """(host, port) of the proxy a sandbox agent was given (`http://172.17.0.1:8002` → ("172.17.0.1", 8002)), or
+    None when there is none (host-side agents only)."""
+    from urllib.parse import urlparse
+
+    if not sandbox_url:
+        return None
+    u = urlparse(sandbox_url)
+    if not u.hostname:
+        return None
+    return u.hostname, u.port or (443 if u.scheme == "https" else 80)
+
+
+def via_host_alias(sandbox_url: str, alias: str = "host.docker.internal") -> str:
+    """The same proxy URL addressed by the alias (under `sandbox_egress: proxy_only` the alias is the relay:
+    swerl.rollout.envs.egress)."""
+    from urllib.parse import urlparse
+
+    u = urlparse(sandbox_url)
+    port = f":{u.port}" if u.port else ""
+    return u._replace(netloc=f"{alias}{port}").geturl()

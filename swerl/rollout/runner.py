@@ -67,6 +67,8 @@ class RolloutSettings(BaseModel):
         kwargs: dict = {}
         if env_path == DOCKER_API:
             kwargs = {"docker_host": ha.docker_host, "tls_dir": ha.docker_tls_dir, "run_label": run_label}
+            if ha.sandbox_egress != "open":
+                kwargs |= {"egress": ha.sandbox_egress, "relay_image": ha.base_image}
         elif backend.kind == "kubernetes":
             k = i.k8s
             kwargs = {
@@ -122,8 +124,16 @@ async def _harbor_trial(job: TrialJob, trial_id: str, settings: RolloutSettings,
     from harbor.trial.trial import Trial
 
     name = job.agent_name or settings.agent_name
-    agent, mounts = agent_config(name, settings.agent_import_path, trial_id, endpoint, settings.agent)
     kwargs = dict(settings.environment_kwargs)
+    if kwargs.get("egress") == "proxy_only" and endpoint.sandbox_url:
+        # The sandbox reaches only the relay (envs/egress.py), which it knows as host.docker.internal.
+        from dataclasses import replace
+
+        from swerl.rollout.network import via_host_alias
+
+        kwargs["proxy_url"] = endpoint.sandbox_url
+        endpoint = replace(endpoint, sandbox_url=via_host_alias(endpoint.sandbox_url))
+    agent, mounts = agent_config(name, settings.agent_import_path, trial_id, endpoint, settings.agent)
     if settings.environment_import_path in (DOCKER_API, K8S):
         kwargs["run_label"] = settings.run_label
     env = EnvironmentConfig(

@@ -32,7 +32,7 @@ class CleanRefused(Exception):
 @dataclass
 class Action:
     kind: str
-    """process | file | dir | container | pod | gpu-process"""
+    """process | file | dir | container | network | pod | gpu-process"""
     target: str
     why: str
     do: Callable[[], None] = field(repr=False, default=lambda: None)
@@ -99,6 +99,9 @@ def _containers(exps: set[str], docker_host: str, plan: Plan) -> None:
                     lambda c=c: c.remove(force=True),
                 )
             )
+        # The run's sandbox network (sandbox_egress: proxy_only; its relay is a labelled container, above).
+        for n in client.networks.list(filters={"label": f"swerl.run={exp}"}):
+            plan.actions.append(Action("network", n.name, f"label swerl.run={exp}", lambda n=n: n.remove()))
 
 
 def _recorded(p: Plan, entries: list[tuple[str, int | None, int | None]], why: str) -> set[int]:

@@ -286,3 +286,27 @@ def run(ctx: Context, r: Report) -> None:
         r.warn("backend:isolation", "local-process sandboxes: NO ISOLATION — agent commands run on this host")
     elif b.kind == "docker":
         check_docker(ctx, r, b)
+    check_egress(ctx, r, b)
+
+
+def check_egress(ctx: Context, r: Report, b: Backend) -> None:
+    """harbor_agent.sandbox_egress: proxy_only is enforced by the Docker backend only (envs/egress.py)."""
+    mode = ctx.i.harbor_agent.sandbox_egress
+    if mode == "open":
+        r.ok(
+            "sandbox egress", "open — sandboxes reach what the host reaches (proxy_only: internal network, proxy only)"
+        )
+    elif b.kind == "docker":
+        r.ok(
+            "sandbox egress", "proxy_only — internal network per run, host.docker.internal = a relay to the proxy only"
+        )
+    else:
+        fix = {
+            "k8s": "apply a default-deny egress NetworkPolicy with a rule to the proxy, then set it to open",
+            "local": "local-process sandboxes have no network isolation at all",
+        }.get(b.kind, "this environment class does not enforce it")
+        r.fail(
+            "sandbox egress",
+            f"harbor_agent.sandbox_egress=proxy_only is enforced by the Docker backend only ({b.describe(ctx)}): "
+            f"{fix} — or set harbor_agent.sandbox_egress: open",
+        )

@@ -7,7 +7,9 @@ files copied in/out as tar archives (works identically on `tcp://` daemons), tea
 (SIGKILL, no 10 s grace). Images are built once per environment content hash and reused.
 
 Selected with `harbor_agent.environment_import_path: swerl.rollout.envs.docker_api:DockerApiEnvironment`.
-Constructor kwargs (Harbor passes `environment.kwargs`): `docker_host`, `tls_dir`, `run_label`, `network`.
+Constructor kwargs (Harbor passes `environment.kwargs`): `docker_host`, `tls_dir`, `run_label`, `network`,
+`egress` (`open` | `proxy_only`: the run's internal network + a relay to the proxy only — envs/egress.py),
+`proxy_url` (the proxy as the sandbox agent is told it; the runner sets it under proxy_only), `relay_image`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from harbor.environments.capabilities import EnvironmentCapabilities, Environmen
 from harbor.environments.definition import require_agent_environment_definition
 from harbor.models.environment_type import EnvironmentType
 
+from swerl.rollout.envs import egress as _egress
 from swerl.rollout.envs.output import emit_output
 
 LABEL_RUN = "swerl.run"
@@ -112,12 +115,18 @@ class DockerApiEnvironment(BaseEnvironment):
         run_label: str = "",
         network: str = "",
         keep_containers: bool = False,
+        egress: str = "open",
+        proxy_url: str = "",
+        relay_image: str = "swerl/base:bookworm",
         **kwargs: Any,
     ) -> None:
         self._docker_host = docker_host or os.environ.get("SWERL_DOCKER_HOST", "")
         self._tls_dir = tls_dir
         self._run_label = run_label or os.environ.get("SWERL_RUN_LABEL", "adhoc")
         self._network = network
+        self._egress = _egress.check_mode(egress)
+        self._proxy_url = proxy_url
+        self._relay_image = relay_image
         self._container: Any = None
         super().__init__(*args, **kwargs)
 
@@ -193,7 +202,20 @@ class DockerApiEnvironment(BaseEnvironment):
             working_dir=self.task_env_config.workdir or None,
             extra_hosts={HOST_ALIAS: "host-gateway"},
         )
-        if self._network:
+        if self._egress == "proxy_only":
+            from swerl.rollout.network import proxy_target
+
+            net, relay = await _run(
+                _egress.prepare,
+                self.client,
+                self._run_label,
+                proxy_target(self._proxy_url),
+                self._relay_image,
+                self._network,
+            )
+            kwargs["network"] = net
+            kwargs["extra_hosts"] = {HOST_ALIAS: relay} if relay else {}
+        elif self._network:
             kwargs["network"] = self._network
         # User mounts (e.g. the claude binary, read-only): bind on a local daemon; a remote one gets a copy after start.
         binds = [m for m in self._mounts if m.get("type") == "bind" and Path(m["source"]).exists()]
