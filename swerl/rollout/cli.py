@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
     def validate(
         target: Path = typer.Argument(..., help="Parquet index or task dir/set."),
         config: Path = ConfigOpt,
-        workers: int = typer.Option(8, help="Concurrent trials."),
+        jobs: int = typer.Option(8, "--jobs", "-j", "--workers", help="Concurrent trials (2 per task)."),
         env: str = typer.Option(
             "",
             "--env",
@@ -137,15 +137,34 @@ def register(app: typer.Typer) -> None:
             "pkg.mod:Class (default: the config's, else docker).",
         ),
         trials_root: Path = typer.Option(Path("trials/validate"), help="Where the trial dirs go."),
+        results: Path = typer.Option(
+            None,
+            "--results",
+            help="Results store (default: <dir>/.swerl-validated.json, or <index>.validated.json next to a parquet).",
+        ),
+        force: bool = typer.Option(False, "--force", help="Re-run every task, even those validated unchanged."),
+        report: Path = typer.Option(
+            None, "--report", help="Write the JSON report here (default: <trials-root>/report.json)."
+        ),
+        limit: int = typer.Option(0, help="Only the first N tasks."),
     ) -> None:
-        """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel."""
+        """Run the gold solution (must give 1.0) and a no-op agent (must give 0.0) on every task, in parallel;
+        resumable: tasks validated before with the same task hash (and not masked) are skipped."""
+        import json
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         from swerl.rollout.tasks import load_index_checked
-        from swerl.rollout.validate import validate_tasks
+        from swerl.rollout.validate import ValidationStore, plan, store_path, validate_tasks
 
         try:
             rows, refused = load_index_checked(target)
-        except (ValueError, FileNotFoundError) as exc:
-            console.print(f"[red]error:[/] {exc}")
+            if limit:
+                rows = rows[:limit]
+            store = ValidationStore(results or store_path(target))
+            todo, cached = plan(rows, store, force)
+        except (ValueError, FileNotFoundError, OSError) as exc:
+            console.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
         from swerl.models.backend import ALIASES as ENV_ALIASES
 
@@ -155,25 +174,79 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[red]error:[/] --env {env}: use docker, local, k8s or pkg.module:Class")
                 raise typer.Exit(1)
             over["environment_import_path"] = ENV_ALIASES.get(env, env)
-        s = _settings(config, trials_root.resolve(), workers, **over)
-        checks = asyncio.run(validate_tasks(rows, s))
-        t = Table(title=f"grading check: {len(rows)} tasks")
-        for col in ("task", "gold", "no-op", "problem"):
-            t.add_column(col)
-        for c in checks:
-            t.add_row(c.task_id, str(c.gold), str(c.nop), f"[red]{c.problem}[/]" if c.problem else "[green]ok[/]")
-        console.print(t)
-        for r in refused:
-            console.print(f"[yellow]refused (not run)[/] {r.line()}")
-        if refused:
-            console.print(
-                f"{len(rows) + len(refused)} tasks: {len(rows)} validated, {len(refused)} refused (listed above)"
-            )
+        s = _settings(config, trials_root.resolve(), jobs, **over)
+        console.print(
+            f"{len(rows)} tasks: {len(cached)} unchanged since validated (skipped; --force re-runs), {len(todo)} to run "
+            f"({2 * len(todo)} trials, {s.num_workers} at a time) — results in {store.path}",
+            highlight=False,
+        )
+        checks = list(cached)
+        if todo:
+            tally = {"ok": 0, "broken": 0, "masked": 0}
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                job = bar.add_task("validating", total=len(todo))
+
+                def on_check(c) -> None:
+                    store.record(c)
+                    tally["masked" if c.masked else ("broken" if c.problem else "ok")] += 1
+                    if c.problem:
+                        bar.console.print(f"[red]broken[/] {c.task_id}: {c.problem}", highlight=False)
+                    bar.update(
+                        job,
+                        advance=1,
+                        description=f"ok {tally['ok']} · broken {tally['broken']} · masked {tally['masked']}",
+                    )
+
+                checks += asyncio.run(
+                    validate_tasks([r for r, _ in todo], s, hashes=[h for _, h in todo], on_check=on_check)
+                )
+        order = {r.instance_id: i for i, r in enumerate(rows)}
+        checks.sort(key=lambda c: order.get(c.task_id, 0))
         bad = [c for c in checks if c.problem]
         if bad:
-            console.print(f"[red]{len(bad)} task(s) with broken grading[/] — trial dirs under {trials_root}")
+            t = Table(title=f"broken tasks: {len(bad)} of {len(checks)}")
+            for col in ("task", "gold", "no-op", "problem", "trial dirs"):
+                t.add_column(col)
+            for c in bad:
+                dirs = "(cached)" if c.cached else f"{c.gold_dir}\n{c.nop_dir}"
+                t.add_row(c.task_id, str(c.gold), str(c.nop), f"[red]{c.problem}[/]", dirs)
+            console.print(t)
+        for r in refused:
+            console.print(f"[yellow]refused (not run)[/] {r.line()}", highlight=False)
+        rep = report or trials_root / "report.json"
+        summary = {
+            "target": str(target),
+            "tasks": len(checks),
+            "ok": len(checks) - len(bad),
+            "broken": [c.model_dump(mode="json") for c in bad],
+            "masked": sum(1 for c in bad if c.masked),
+            "cached": len(cached),
+            "run": len(todo),
+            "refused": [r.line() for r in refused],
+            "store": str(store.path),
+        }
+        try:
+            rep.parent.mkdir(parents=True, exist_ok=True)
+            rep.write_text(json.dumps(summary, indent=1))
+        except OSError as exc:
+            console.print(f"[yellow]report not written:[/] {rep}: {exc}")
+        tail = f" — report {rep}" + (f"; {len(refused)} refused (listed above)" if refused else "")
+        if bad:
+            console.print(
+                f"[red]{len(bad)} of {len(checks)} task(s) with broken grading[/] (table above; masked ones are "
+                f"re-run next time) — trial dirs under {trials_root}{tail}",
+                highlight=False,
+            )
             raise typer.Exit(1)
-        console.print(f"[green]all {len(checks)} tasks grade correctly[/]")
+        console.print(
+            f"[green]all {len(checks)} tasks grade correctly[/] ({len(cached)} cached){tail}", highlight=False
+        )
 
     @sandbox_app.command("build-base")
     def build_base(
