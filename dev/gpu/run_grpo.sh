@@ -5,23 +5,26 @@
 # proxy → swerl gateway → that replica; GRPO update; checkpoint global_step_N/actor.
 # What this machine differs in (an overlay of the config, nothing else): no Docker → the local-process
 # sandbox (NO isolation — labelled as such), the GGUF-converted model dir. Logs → $OUT (small).
-#   bash dev/gpu/run_grpo.sh [CONFIG]     env: GRPO_TIMEOUT=s (default 450), DRY=1 (print the command only)
+#   bash dev/gpu/run_grpo.sh [CONFIG]     env: GRPO_TIMEOUT=s (default 450), DRY=1 (print the command only),
+#   ALIAS=… (default: the config's model_path), MODEL=dir (skip the conversion)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s); OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; BASE=${1:-configs/gpu-1x-smollm2.yaml}
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
-MODEL=${MODEL:-/tmp/swerl-cache/models/SmolLM2-135M-Instruct}
+# the model alias of the base config (smollm2, or a qwen2.5-coder alias whose GGUF the pieces carried)
+ALIAS=${ALIAS:-$(sed -n 's/^ *model_path: *\([^ #]*\).*/\1/p' "$BASE" | head -1)}
 if [ -z "${DRY:-}" ]; then
   stage install; SKIP_IMPORT_CHECK=1 bash dev/gpu/install.sh > "$OUT/gpu_install.log" 2>&1 || { cat "$OUT/gpu_install.log"; exit 1; }
   grep -E "FAILED|in [0-9]+s" "$OUT/gpu_install.log"
   . dev/gpu/env.sh
-  stage model
-  if [ ! -f /tmp/swerl-cache/.converted-ok ]; then
-    python3 dev/gpu/convert_model.py > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
-    touch /tmp/swerl-cache/.converted-ok
+  stage "model $ALIAS"
+  if [ ! -s "/tmp/swerl-cache/.converted-$ALIAS" ]; then
+    python3 dev/gpu/convert_model.py "$ALIAS" > "$OUT/gpu_convert.log" 2>&1 || { tail -5 "$OUT/gpu_convert.log"; exit 1; }
+    tail -1 "$OUT/gpu_convert.log" > "/tmp/swerl-cache/.converted-$ALIAS"
   fi
   grep -E "greedy|top-1" "$OUT/gpu_convert.log" 2>/dev/null
 fi
+MODEL=${MODEL:-$(cat "/tmp/swerl-cache/.converted-$ALIAS" 2>/dev/null || echo /tmp/swerl-cache/models/SmolLM2-135M-Instruct)}
 CFG=configs/.gpu-run.yaml   # next to BASE: relative paths (output_root "..", tasks) keep their meaning
 python3 - "$BASE" "$CFG" "$MODEL" <<'P' || exit 1
 import sys, yaml

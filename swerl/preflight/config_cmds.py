@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from swerl.config import ConfigError, SwerlConfig, load_config, resolve
 from swerl.config.schema import InputSection
+from swerl.models.assets import ALIASES
 
 SECRET_KEYS = {"wandb_api_key"}
 PATH_KEYS = {
@@ -58,7 +59,7 @@ def env_lines(cfg: SwerlConfig) -> list[str]:
                 continue
             if key in PATH_KEYS and value:
                 value = str(resolve(cfg, value).resolve())
-            elif key == "model_path" and value and value != "smollm2":
+            elif key == "model_path" and value and value not in ALIASES:
                 value = str(resolve(cfg, value).resolve())
             if isinstance(value, bool):
                 value = "1" if value else "0"

