@@ -237,3 +237,57 @@ def test_imported_image_hides_history_and_patches(sample, tmp_path):
     assert lines[-4:] == [base, "1", "0", "2"], got.stdout + got.stderr
     with pytest.raises(RuntimeError, match="is not in the repo"):
         images.harden_image(r["image_name"], "/testbed", "f" * 40, "guard-bad", log=lambda m: None)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_training_step_on_imported_sample(imported, tmp_path):
+    """The imported sample → `swerl tasks index` → one real `swerl train` step of the local engine (SmolLM2, real
+    proxy + gateway, swerl-bash in the hardened images' sandboxes, sandbox_egress: proxy_only): every trial is
+    graded by the imported tests/test.sh (none masked) and the update runs. ~2.5 min on 2 shared cores (the CPU
+    update of 135M params dominates), hence slow."""
+    import yaml
+
+    from swerl.rollout.envs import egress
+    from swerl.rollout.envs.docker_api import docker_client
+    from swerl.serve.proxy.process import free_port
+
+    out, _ = imported
+    index = tmp_path / "train.parquet"
+    r = _swerl("tasks", "index", str(out), "-o", str(index))
+    assert r.returncode == 0 and "wrote 2" in r.stdout, r.stdout + r.stderr
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    i = cfg["runtime_info"]["input"]
+    exp = "swerl-test-import-train"
+    i["data"]["train_index"] = str(index)
+    i["infrastructure"] |= {"litellm_port": free_port(), "gateway_port": free_port()}
+    i["harbor_agent"] |= {"max_turns": 1, "max_retries": 0, "sandbox_egress": "proxy_only"}
+    i["training"] |= {"train_batch_size": 1, "n_resp_per_prompt": 2, "total_training_steps": 1, "save_freq": -1}
+    i["training"]["max_tokens_per_turn"] = 16
+    i["experiment"] |= {"exp_name": exp, "output_root": str(tmp_path)}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "200", "SWERL_TRIALS_ROOT": ""}
+    try:
+        t = subprocess.run(
+            [SWERL, "train", "--config", str(tmp_path / "config.yaml")],
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in env.items() if v},
+            cwd=tmp_path,
+            timeout=300,
+        )
+    finally:
+        egress.teardown(docker_client(), exp)
+    text = t.stdout + t.stderr
+    assert t.returncode == 0, text[-3000:]
+    step = next(ln for ln in text.splitlines() if ln.startswith("step:1 "))
+    m = dict(kv.split(":", 1) for kv in step.split(" - ")[1:])
+    assert float(m["rollout/num_trials"]) == 2 and float(m["rollout/masked"]) == 0, step
+    assert float(m["train/num_samples"]) == 2 and float(m["train/num_masked_samples"]) == 0, step
+    assert "actor/pg_loss" in m and float(m["training/global_step"]) == 1, step
+    trials = sorted((tmp_path / "trials").rglob("outcome.json"))
+    assert len(trials) == 2
+    for o in trials:
+        got = json.loads(o.read_text())
+        assert got["task_id"].startswith("swerl-mini__") and got["reward"] in (0.0, 1.0), got
+        assert (o.parent / "tokens.jsonl").is_file()
