@@ -44,6 +44,17 @@ def verl_index(cfg: SwerlConfig, paths: RunPaths, split: str) -> Path:
     return out
 
 
+def model_dir(model_path: str) -> str:
+    """The HF dir verl loads: an alias (`smollm2`, `qwen2.5-coder-*`) or a .gguf is fetched/converted once
+    (swerl.serve.assets); anything else passes through."""
+    from swerl.models.assets import ALIASES
+    from swerl.serve.assets import resolve_model_path
+
+    if model_path in ALIASES or model_path.endswith(".gguf"):
+        return str(resolve_model_path(model_path))
+    return model_path  # a dir (perhaps only on the GPU nodes): verl reports a bad one itself
+
+
 def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[str]:
     i = cfg.input
     t, a, v, inf = i.training, i.algorithm, i.vllm, i.infrastructure
@@ -69,7 +80,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"data.max_response_length={t.max_response_length}",
         "data.return_raw_chat=True",
         f"data.seed={i.experiment.seed}",
-        f"actor_rollout_ref.model.path={i.model.model_path}",
+        f"actor_rollout_ref.model.path={model_dir(i.model.model_path)}",
         f"actor_rollout_ref.model.lora_rank={t.lora_rank}",
         f"actor_rollout_ref.model.enable_gradient_checkpointing={t.gradient_checkpointing}",
         f"actor_rollout_ref.model.use_remove_padding={t.use_remove_padding}",

@@ -48,12 +48,13 @@ class NodeStack:
         from swerl.serve.discovery import discover_replicas, expected_replicas
         from swerl.serve.engines.vllm import VLLMEngine
         from swerl.train.serving import boot, served_name
+        from swerl.train.verl_engine.command import model_dir
 
         cfg = load_config(self.config_path)
         i = cfg.input
         paths = RunPaths.of(cfg, self.exp)
         addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
-        tok = AutoTokenizer.from_pretrained(i.model.model_path)
+        tok = AutoTokenizer.from_pretrained(model_dir(i.model.model_path))
         engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
         state = Path(self.state_file) if self.state_file else None
         self.serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=state)
