@@ -60,7 +60,15 @@ def main() -> None:
     ap.add_argument("--config", default=str(ROOT / "config.yaml"))
     a = ap.parse_args()
     tag = time.strftime("%H%M%S")
-    res = {m: run(m, a.steps, a.config, tag) for m in ("sync", "async")}
+    # a copy next to the config (its relative paths keep their meaning): the run writes runtime_info.output into
+    # the config it was given, and a benchmark must not edit the user's config.yaml
+    src = Path(a.config).resolve()
+    copy = src.with_name(f".bench-async-{tag}.yaml")
+    copy.write_text(src.read_text())
+    try:
+        res = {m: run(m, a.steps, str(copy), tag) for m in ("sync", "async")}
+    finally:
+        copy.unlink(missing_ok=True)
 
     def mean(rows: list[dict], k: str, skip_first: bool = True) -> float:
         xs = [r.get(k, 0.0) for r in (rows[1:] if skip_first and len(rows) > 1 else rows)]
