@@ -209,6 +209,7 @@ class TrainingSection(Section):
                 "calls resumed across weight updates in the gateway) — use training.mode: sync with engine verl"
             )
         return self
+
     train_batch_size: int = Field(4, ge=1)
     """Prompts (tasks) per step."""
     n_resp_per_prompt: int = Field(4, ge=1)
