@@ -127,8 +127,12 @@ class Supervisor:
 
     def install_handlers(self) -> None:
         for s in FORWARDED:
-            if signal.getsignal(s) is not signal.SIG_IGN:  # ignored on entry (nohup): stays ignored, like bash
-                signal.signal(s, self._forward)
+            # A HUP ignored on entry (nohup) stays ignored. INT/TERM are swerl's stop protocol (`swerl stop` sends
+            # INT, then TERM): handled even when inherited as ignored — a background job of a non-interactive
+            # shell (`bash start.sh &` in a script, CI) starts with SIGINT ignored, and `stop` must still work.
+            if s == signal.SIGHUP and signal.getsignal(s) is signal.SIG_IGN:
+                continue
+            signal.signal(s, self._forward)
 
     def _forward(self, signum: int, _frame: FrameType | None) -> None:
         self.sig = signal.Signals(signum).name.removeprefix("SIG")

@@ -26,7 +26,13 @@ def _launch(cfg: Path, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # like `swerl run`: signals reach only what the test sends
+            preexec_fn=_default_signals,  # not whatever the test runner inherited (nohup, a background job)
         )
+
+
+def _default_signals() -> None:
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
 
 
 def _wait(cond, timeout: float = 30.0):
@@ -125,3 +131,19 @@ def test_exit_codes_and_argument_errors(tmp_path):
     assert r.returncode == 1 and "nope.yaml not found" in r.stderr and len(r.stderr.splitlines()) == 1
     r = subprocess.run([sys.executable, "-m", "swerl.run.supervise", "--bogus"], capture_output=True, text=True)
     assert r.returncode == 1 and "unrecognized arguments: --bogus" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stop_signals_are_handled_even_when_inherited_ignored():
+    """A background job of a non-interactive shell starts with SIGINT ignored; `swerl stop` (INT, then TERM) must
+    still reach the trainer. A HUP ignored on entry (nohup) stays ignored."""
+    saved = {s: signal.getsignal(s) for s in supervise.FORWARDED}
+    try:
+        for s in supervise.FORWARDED:
+            signal.signal(s, signal.SIG_IGN)
+        sup = supervise.Supervisor("config.yaml", "run_001")
+        sup.install_handlers()
+        assert signal.getsignal(signal.SIGINT) == sup._forward and signal.getsignal(signal.SIGTERM) == sup._forward
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
