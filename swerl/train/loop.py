@@ -240,8 +240,8 @@ class TrainLoop:
             nidx, nepoch, npos = self.s.take(epoch, pos)
             self._ahead = _Ahead(self.rollout, step + 1, nidx, (nepoch, npos))
         policy = self.version() if self.version else 0
-        keep = [x for x in res.samples if policy - int(getattr(x, "min_weight_version", policy)) <= self.max_staleness]
         stale = [policy - int(getattr(x, "min_weight_version", policy)) for x in res.samples]
+        keep = [x for x, st in zip(res.samples, stale) if st <= self.max_staleness]
         extra = {
             "timing_s/trainer_idle": idle,
             "_gen": cur.t1 - cur.t0,

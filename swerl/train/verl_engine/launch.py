@@ -7,7 +7,6 @@ SIGINT/SIGTERM are forwarded to main_ppo's process group (Ray driver, its worker
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,7 +18,7 @@ from swerl.config.paths import RunPaths
 from swerl.models import logline
 from swerl.config.schema import SwerlConfig
 from swerl.train.metrics import StepLogger
-from swerl.train.verl_engine.node_stack import read_step_stats
+from swerl.train.verl_engine.node_stack import read_step_stats, step_records
 
 
 class MaskedGuard(threading.Thread):
@@ -32,7 +31,7 @@ class MaskedGuard(threading.Thread):
         t = cfg.input.training
         self.expected = t.train_batch_size * t.n_resp_per_prompt
         self.max_frac = cfg.input.harbor_runtime.max_masked_fraction
-        self.dir, self.pgid, self.log, self.poll_s = Path(state_dir) / "rollout", pgid, log, poll_s
+        self.state_dir, self.pgid, self.log, self.poll_s = Path(state_dir), pgid, log, poll_s
         self.error = ""
         self.checked: set[int] = set()
         self._stop = threading.Event()
@@ -40,19 +39,15 @@ class MaskedGuard(threading.Thread):
     def check_once(self) -> None:
         from swerl.rollout.outcome import RunCannotTrain, TrialOutcome, check_counts
 
-        steps: dict[int, list[dict]] = {}
-        for f in self.dir.glob("step_*.train.*.json"):
-            try:
-                body = json.loads(f.read_text())
-            except (OSError, ValueError):
+        for step, bodies in step_records(self.state_dir).items():
+            if step in self.checked:
                 continue
-            steps.setdefault(int(body["step"]), []).append(body)
-        for step, bodies in sorted(steps.items()):
-            done = sum(b["metrics"].get("rollout/done", 0) for b in bodies)
-            if step in self.checked or done < self.expected:
+            totals = read_step_stats(self.state_dir, step)
+            done = totals.get("rollout/done", 0.0)
+            if done < self.expected:
                 continue
             self.checked.add(step)
-            bad = int(sum(b["metrics"].get("rollout/masked_infra", 0) for b in bodies))
+            bad = int(totals.get("rollout/masked_infra", 0.0))
             first = next((b["first_infra"] for b in bodies if b.get("first_infra")), None)
             if not bad or first is None:
                 continue

@@ -34,7 +34,7 @@ class NodeStack:
         self._error: str | None = None
         self.serving: Any = None
         self.scheduler: Any = None
-        self._stats_dir: Path | None = None
+        self._state_dir: Path | None = None
 
     # ---- boot ------------------------------------------------------------------------------------
     def _boot(self) -> tuple:
@@ -60,7 +60,7 @@ class NodeStack:
         self.serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=state)
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=self.exp)
         self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done)
-        self._stats_dir = paths.state_dir / "rollout"
+        self._state_dir = paths.state_dir
         return cfg, SampleSettings.from_config(cfg), len(addrs)
 
     def _ensure(self) -> tuple:
@@ -113,7 +113,7 @@ class NodeStack:
         return self.scheduler.stats(step, partition) if self.scheduler is not None else {}
 
     def _write_stats(self, step: int, partition: str) -> None:
-        if self._stats_dir is None:
+        if self._state_dir is None:
             return
         from swerl.run.fsio import atomic_write
 
@@ -128,7 +128,7 @@ class NodeStack:
             "first_infra": first,
         }
         try:
-            atomic_write(self._stats_dir / f"step_{step}.{partition}.{self.node_id[:12]}.json", json.dumps(body))
+            atomic_write(stats_file(self._state_dir, step, partition, self.node_id), json.dumps(body))
         except OSError:
             pass
 
@@ -138,21 +138,34 @@ class NodeStack:
             self.serving = None
 
 
+def stats_file(state_dir: Path, step: int, partition: str, node: str) -> Path:
+    """`.swerl/rollout/step_<N>.<partition>.<node>.json`: one node's rollout record of one step."""
+    return Path(state_dir) / "rollout" / f"step_{step}.{partition}.{node[:12]}.json"
+
+
+def step_records(state_dir: Path, partition: str = "train", step: int | str = "*") -> dict[int, list[dict]]:
+    """Every node's record per step (the one reader of the files `stats_file` names; unreadable ones skipped)."""
+    out: dict[int, list[dict]] = {}
+    for f in sorted((Path(state_dir) / "rollout").glob(f"step_{step}.{partition}.*.json")):
+        try:
+            body = json.loads(f.read_text())
+            out.setdefault(int(body["step"]), []).append(body)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
 def read_step_stats(state_dir: Path, step: int, partition: str = "train") -> dict[str, float]:
     """The `rollout/*` metrics of one step, summed over nodes (fractions, percentiles: the max over nodes)."""
-    files = sorted((Path(state_dir) / "rollout").glob(f"step_{step}.{partition}.*.json"))
+    bodies = step_records(state_dir, partition, step).get(step, [])
     merged: dict[str, float] = {}
-    for f in files:
-        try:
-            m = json.loads(f.read_text()).get("metrics") or {}
-        except (OSError, ValueError):
-            continue
-        for k, v in m.items():
+    for body in bodies:
+        for k, v in (body.get("metrics") or {}).items():
             if "fraction" in k or "_s_" in k or k.endswith("_s") or "mean" in k or "peak" in k:
-                merged[k] = max(merged.get(k, v), v) if len(files) > 1 else v
+                merged[k] = max(merged.get(k, v), v) if len(bodies) > 1 else v
             else:
                 merged[k] = merged.get(k, 0.0) + v
-    if len(files) > 1 and merged.get("rollout/done"):
+    if len(bodies) > 1 and merged.get("rollout/done"):
         merged["rollout/masked_fraction"] = merged.get("rollout/masked", 0.0) / merged["rollout/done"]
     return merged
 
