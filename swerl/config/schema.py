@@ -312,6 +312,15 @@ class AlgorithmSection(Section):
     """GAE lambda."""
     grad_clip: float = Field(1.0, gt=0)
     """Gradient norm clip."""
+    filter_groups: bool = False
+    """Dynamic sampling (DAPO's group filter; verl's `algorithm.filter_groups.enable`, metric = the trial reward):
+    drop groups whose unmasked trials all got the same reward (all 0 / all 1: no GRPO signal) and roll out the next
+    prompts of the data order until the step has train_batch_size informative groups. Local engine (sync and
+    async); refused with engine verl (the reason is printed)."""
+    max_num_gen_batches: int = Field(4, ge=0)
+    """filter_groups: cap on generation rounds per step (a round = train_batch_size prompts × n_resp_per_prompt
+    trials); at the cap the step trains on the informative groups it has (`rollout/filter_short` 1). 0 = no cap
+    (verl's meaning: a run whose tasks are all solved or all failed never finishes a step)."""
 
 
 class InputSection(Section):
@@ -371,6 +380,13 @@ class SwerlConfig(Section):
             raise ValueError(
                 f"vllm.gen_tp={v.gen_tp} does not divide infrastructure.ngpus_per_node="
                 f"{i.infrastructure.ngpus_per_node}: pick a gen_tp that divides the GPU count"
+            )
+        if t.engine == "verl" and i.algorithm.filter_groups:
+            raise ValueError(
+                "algorithm.filter_groups is not supported with training.engine=verl: verl 0.9.1's V1 ReplayBuffer "
+                "filter raises 'Finished groups are missing DAPO metric' on any group whose trials were all masked "
+                "(swerl returns no output for a masked trial) and ignores max_num_gen_batches — use the local "
+                "engine, or set algorithm.filter_groups: false"
             )
         if t.engine == "verl" and i.infrastructure.ngpus_per_node == 0:
             raise ValueError(

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from swerl.config.paths import trial_dir
+from swerl.models import rollout_metrics as rm
+from swerl.models.rollout_metrics import outcome_stats
 from swerl.rollout.agents.registry import AgentEndpoint
 from swerl.rollout.outcome import POLICY_REASONS, SwerlBug, TrialOutcome
 from swerl.rollout.runner import RolloutSettings, TrialJob, record_outcome, run_one
@@ -34,22 +35,11 @@ class StepState:
     tasks: set[asyncio.Task] = field(default_factory=set)
     kill_handle: asyncio.TimerHandle | None = None
     killed: bool = False
-    reasons: Counter = field(default_factory=Counter)
-    masked: int = 0
-    infra_masked: int = 0
     first_infra: TrialOutcome | None = None
     """The first trial masked for a cause outside the policy (what a stopped run names)."""
-    durations: list[float] = field(default_factory=list)
-    rewards: list[float] = field(default_factory=list)
+    outcomes: list[TrialOutcome] = field(default_factory=list)
     t_first: float = 0.0
     t_last: float = 0.0
-
-
-def _pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return 0.0
-    s = sorted(xs)
-    return float(s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))])
 
 
 class TrialScheduler:
@@ -138,15 +128,9 @@ class TrialScheduler:
             st.tasks.discard(task)
         st.done += 1
         st.t_last = time.time()
-        st.durations.append(out.duration_s)
-        if out.masked:
-            st.masked += 1
-            st.reasons[out.mask_reason] += 1
-            if out.mask_reason not in POLICY_REASONS:
-                st.infra_masked += 1
-                st.first_infra = st.first_infra or out
-        elif out.reward is not None:
-            st.rewards.append(float(out.reward))
+        st.outcomes.append(out)
+        if out.masked and out.mask_reason not in POLICY_REASONS:
+            st.first_infra = st.first_infra or out
         record_outcome(out)
         if self.endpoint.host_url:  # free the trial's gateway session (through the proxy); never raises
             from swerl.serve.gateway.client import aend_trial
@@ -177,24 +161,12 @@ class TrialScheduler:
         )
 
     def stats(self, step: int, partition: str = "train") -> dict[str, float]:
-        """`rollout/*` metrics of one step on this node (what the step lines carry)."""
+        """`rollout/*` metrics of one step on this node (what the step lines carry): the vocabulary of
+        `swerl.models.rollout_metrics` (the local loop's too), plus what only a scheduler measures."""
         st = self.steps.get((step, partition))
         if st is None:
             return {}
-        out = {
-            "rollout/trials": float(st.arrived),
-            "rollout/done": float(st.done),
-            "rollout/masked": float(st.masked),
-            "rollout/masked_fraction": st.masked / st.done if st.done else 0.0,
-            "rollout/masked_infra": float(st.infra_masked),
-            "rollout/tail_killed": float(st.reasons.get("tail_killed", 0)),
-            "rollout/peak_concurrent": float(st.peak_running),
-            "rollout/trial_s_p50": _pct(st.durations, 0.5),
-            "rollout/trial_s_p95": _pct(st.durations, 0.95),
-            "rollout/trial_s_max": max(st.durations, default=0.0),
-            "rollout/reward_mean": sum(st.rewards) / len(st.rewards) if st.rewards else 0.0,
-            "rollout/wall_s": st.t_last - st.t_first if st.done else 0.0,
+        return outcome_stats(st.outcomes, policy_reasons=POLICY_REASONS, arrived=st.arrived) | {
+            rm.PEAK_CONCURRENT: float(st.peak_running),
+            rm.WALL_S: st.t_last - st.t_first if st.done else 0.0,
         }
-        for reason, n in sorted(st.reasons.items()):
-            out[f"rollout/masked/{reason.replace(':', '_')}"] = float(n)
-        return out

@@ -196,3 +196,29 @@ def value_loss(
         cliprange_value=cliprange_value,
         **agg,
     )
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    """What `filter_groups` decided for one batch of samples."""
+
+    kept: list[str]
+    """Informative groups (reward variance over their unmasked trials, or a single unmasked trial), in order."""
+    dropped: list[str]
+    """Zero-variance groups: ≥ 2 unmasked trials, all with the same reward."""
+
+
+def filter_groups(samples: list) -> tuple[list, GroupFilter]:
+    """DAPO's dynamic-sampling filter → (samples of the informative groups, the decision).
+
+    A group's variance is over its UNMASKED trials, one reward per trial however many segments it has (masked
+    trials — reward None — never count: a masked trial scored 0 would fake a signal). Groups with no unmasked
+    trial carry no sample that trains and are in neither list. The rule is `rollout_metrics.zero_variance`,
+    the same one `rollout/zero_std_fraction` counts."""
+    from swerl.models.rollout_metrics import group_rewards, zero_variance
+
+    groups = group_rewards(samples)
+    dropped = [g for g, r in groups.items() if zero_variance(r)]
+    kept = [g for g in groups if g not in set(dropped)]
+    keep = set(kept)
+    return [s for s in samples if s.group in keep], GroupFilter(kept, dropped)

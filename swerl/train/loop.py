@@ -7,6 +7,12 @@ record the weight versions that sampled them; one sampled more than `max_stalene
 policy being updated is dropped. Data order, checkpoints and resume are the same in both modes (a checkpoint
 holds the position of the last TRAINED step; a prefetched rollout is simply redone after a resume).
 
+Dynamic sampling (`filter_groups`, algorithm.filter_groups): groups whose unmasked trials all got the same
+reward are dropped, and the next prompts of the data order are rolled out as more rounds of the same step until
+`batch` informative groups are in or the round cap is hit (then the step trains on what it has and says so:
+`rollout/filter_short`). In async mode the extra rounds run before the next prefetch starts, so the data order
+and the saved position stay those of a sync run.
+
 `TrainLoop.run()` is used by `swerl train` (real engine + proxy + Harbor trials, see `session.py`) and by the
 kill -9 resume test (a tiny in-process policy): same schedule, same checkpoints, same data order.
 
@@ -67,6 +73,8 @@ class Schedule:
 class StepResult:
     samples: list
     metrics: dict[str, float] = field(default_factory=dict)
+    outcomes: list = field(default_factory=list)
+    """The trials' TrialOutcomes (optional): rounds of dynamic sampling recompute `rollout/*` over all of them."""
 
 
 class Stopped(Exception):
@@ -121,10 +129,17 @@ class TrainLoop:
         publish: Callable[[], dict[str, float]] | None = None,
         version: Callable[[], int] | None = None,
         max_staleness: int = 1,
+        filter_groups: bool = False,
+        max_gen_rounds: int = 0,
     ):
         """Async (`lookahead=1`): `publish()` swaps the trainer's weights into the engine after each update (→
-        metrics), `version()` is the engine's weights version (the policy being updated)."""
+        metrics), `version()` is the engine's weights version (the policy being updated).
+
+        `filter_groups` (algorithm.filter_groups): zero-variance groups are dropped and the next prompts of the
+        data order are rolled out until `schedule.batch` informative groups are in, or `max_gen_rounds` rounds
+        ran (0 = no cap)."""
         self.s = schedule
+        self.filter_groups, self.max_gen_rounds = filter_groups, max_gen_rounds
         self.lookahead, self.publish, self.version, self.max_staleness = lookahead, publish, version, max_staleness
         self._ahead: _Ahead | None = None
         self.rollout, self.update, self.save, self.restore = rollout, update, save, restore
@@ -188,6 +203,8 @@ class TrainLoop:
         else:
             idx, epoch, pos = self.s.take(self.epoch, self.pos)
             res, extra = self.rollout(step, idx), {}
+            if self.filter_groups:
+                res, epoch, pos, _ = self._fill(step, res, epoch, pos)
         t1 = time.perf_counter()
         self.in_update = True
         m = self.update(res.samples)
@@ -233,9 +250,12 @@ class TrainLoop:
         cur = self._ahead
         tw = time.perf_counter()
         res = cur.wait()
-        idle = time.perf_counter() - tw
         epoch, pos = cur.after
         self._ahead = None
+        more_s = 0.0
+        if self.filter_groups:  # extra rounds run here, before the next prefetch: the data order stays sequential
+            res, epoch, pos, more_s = self._fill(step, res, epoch, pos)
+        idle = time.perf_counter() - tw
         if step < self.s.total:  # runs on the current weights, then on the new ones once they are published
             nidx, nepoch, npos = self.s.take(epoch, pos)
             self._ahead = _Ahead(self.rollout, step + 1, nidx, (nepoch, npos))
@@ -244,13 +264,57 @@ class TrainLoop:
         keep = [x for x, st in zip(res.samples, stale) if st <= self.max_staleness]
         extra = {
             "timing_s/trainer_idle": idle,
-            "_gen": cur.t1 - cur.t0,
+            "_gen": cur.t1 - cur.t0 + more_s,
             "async/staleness_mean": sum(stale) / len(stale) if stale else 0.0,
             "async/staleness_max": float(max(stale, default=0)),
             "async/dropped_stale": float(len(res.samples) - len(keep)),
             "async/weight_version": float(policy),
         }
         return StepResult(keep, res.metrics), epoch, pos, extra
+
+    def _fill(self, step: int, res: StepResult, epoch: int, pos: int) -> tuple[StepResult, int, int, float]:
+        """Dynamic sampling: drop the zero-variance groups of `res`; while fewer than `schedule.batch` informative
+        groups are in and the round cap allows, roll out the next `batch` prompts (as more rounds of this step).
+        A surplus is cut (the first groups win). → (result, epoch, pos after the prompts used, seconds the extra
+        rounds took)."""
+        from swerl.models import rollout_metrics as rm
+        from swerl.train.algos import filter_groups
+        from swerl.train.metrics import rollout_metrics
+
+        want, cap = self.s.batch, self.max_gen_rounds
+        rounds, kept, kept_groups, dropped, outcomes = [res], [], [], 0, list(res.outcomes)
+        t0 = time.perf_counter()
+        while True:
+            samples = rounds[-1].samples
+            if len(rounds) > 1:  # the same task may come back in a later round: its group must stay its own
+                tag = f"~r{len(rounds)}"
+                samples = [x.model_copy(update={"group": f"{x.group}{tag}"}) for x in samples]
+                outcomes += [o.model_copy(update={"group": f"{o.group}{tag}"}) for o in rounds[-1].outcomes]
+            ok, decision = filter_groups(samples)
+            dropped += len(decision.dropped)
+            take = decision.kept[: want - len(kept_groups)]
+            kept_groups += take
+            kept += [x for x in ok if x.group in set(take)]
+            if len(kept_groups) >= want or (cap and len(rounds) >= cap):
+                break
+            idx, epoch, pos = self.s.take(epoch, pos)
+            rounds.append(self.rollout(step, idx))
+        metrics = dict(res.metrics)
+        if len(rounds) > 1 and all(r.outcomes for r in rounds):  # rollout/* over every trial of the step
+            metrics = {k: v for k, v in metrics.items() if not k.startswith(rm.P)} | rollout_metrics(outcomes)
+        metrics |= {
+            rm.FILTERED_GROUPS: float(dropped),
+            rm.GEN_ROUNDS: float(len(rounds)),
+            rm.INFORMATIVE_GROUPS: float(len(kept_groups)),
+            rm.FILTER_SHORT: float(len(kept_groups) < want),
+        }
+        if len(kept_groups) < want:
+            self.log.info(
+                f"step {step}: {len(kept_groups)}/{want} informative groups after {len(rounds)} generation "
+                f"round(s) (algorithm.filter_groups.max_num_gen_batches={cap}) — training on what there is"
+            )
+        more_s = time.perf_counter() - t0 if len(rounds) > 1 else 0.0
+        return StepResult(kept, metrics, outcomes), epoch, pos, more_s
 
     def eta_s(self) -> float | None:
         if not self.step_times:

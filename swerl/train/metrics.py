@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from swerl.models.logline import EXP_PREFIX, format_step  # the one formatter of step lines
+from swerl.models.rollout_metrics import outcome_stats
 
 PREFIX = EXP_PREFIX
 THROUGHPUT_KEYS = (
@@ -25,31 +26,11 @@ THROUGHPUT_KEYS = (
 
 
 def rollout_metrics(outcomes) -> dict[str, float]:
-    """Counts and trial-time percentiles of one step's trials (TrialOutcome list)."""
-    n = len(outcomes)
-    masked = [o for o in outcomes if o.masked]
-    reasons = [o.mask_reason or "" for o in masked]
-    durs = sorted(o.duration_s for o in outcomes) or [0.0]
+    """The `rollout/*` metrics of one step's trials (TrialOutcome list) — the one vocabulary both engines use
+    (`swerl.models.rollout_metrics`; the verl node scheduler computes the same from its trials)."""
+    from swerl.rollout.outcome import POLICY_REASONS
 
-    def pct(q: float) -> float:
-        return durs[min(len(durs) - 1, int(round(q * (len(durs) - 1))))]
-
-    return {
-        "rollout/num_trials": float(n),
-        "rollout/masked": float(len(masked)),
-        "rollout/masked_ratio": len(masked) / max(n, 1),
-        "rollout/timeout": float(sum("timeout" in r or r == "tail_killed" for r in reasons)),
-        "rollout/error": float(
-            sum(
-                r.startswith("error")
-                or r in ("sandbox_died", "sandbox_build", "sandbox_start", "verifier_error", "proxy_error")
-                for r in reasons
-            )
-        ),
-        "rollout/trial_time_p50": pct(0.5),
-        "rollout/trial_time_p95": pct(0.95),
-        "rollout/reward_mean_all": sum(o.reward or 0.0 for o in outcomes if not o.masked) / max(n - len(masked), 1),
-    }
+    return outcome_stats(outcomes, policy_reasons=POLICY_REASONS)
 
 
 class StepLogger:

@@ -156,7 +156,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             outs = asyncio.run(run_trials(jobs, rs, endpoint))
             check_step(outs, i.harbor_runtime.max_masked_fraction)  # raises RunCannotTrain: no update, no checkpoint
             samples = [s for o in outs for s in build_samples(o, ss)]
-            return StepResult(samples, rollout_metrics(outs))
+            return StepResult(samples, rollout_metrics(outs), outs)
 
         def update(samples: list) -> dict[str, float]:
             if asynchronous:  # trials of the next step keep running on the engine meanwhile
@@ -217,11 +217,19 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             publish=publish if asynchronous else None,
             version=lambda: engine.weight_version,
             max_staleness=t.max_staleness,
+            filter_groups=i.algorithm.filter_groups,
+            max_gen_rounds=i.algorithm.max_num_gen_batches,
         )
         log.info(
             f"training {sched.total} steps: {t.train_batch_size} tasks × {t.n_resp_per_prompt} trials/step, "
             f"{i.algorithm.adv_estimator}/{i.algorithm.policy_loss_mode}, {len(rows)} tasks in the index, "
-            f"{t.mode}" + (f" (max_staleness {t.max_staleness})" if asynchronous else "")
+            f"{t.mode}"
+            + (f" (max_staleness {t.max_staleness})" if asynchronous else "")
+            + (
+                f", dynamic sampling (≤ {i.algorithm.max_num_gen_batches or '∞'} rounds)"
+                if i.algorithm.filter_groups
+                else ""
+            )
         )
         final = loop.run()
         status = "finished"

@@ -282,7 +282,7 @@ def test_training_step_on_imported_sample(imported, tmp_path):
     assert t.returncode == 0, text[-3000:]
     step = next(ln for ln in text.splitlines() if ln.startswith("step:1 "))
     m = dict(kv.split(":", 1) for kv in step.split(" - ")[1:])
-    assert float(m["rollout/num_trials"]) == 2 and float(m["rollout/masked"]) == 0, step
+    assert float(m["rollout/trials"]) == 2 and float(m["rollout/masked"]) == 0, step
     assert float(m["train/num_samples"]) == 2 and float(m["train/num_masked_samples"]) == 0, step
     assert "actor/pg_loss" in m and float(m["training/global_step"]) == 1, step
     trials = sorted((tmp_path / "trials").rglob("outcome.json"))

@@ -156,18 +156,11 @@ def step_records(state_dir: Path, partition: str = "train", step: int | str = "*
 
 
 def read_step_stats(state_dir: Path, step: int, partition: str = "train") -> dict[str, float]:
-    """The `rollout/*` metrics of one step, summed over nodes (fractions, percentiles: the max over nodes)."""
+    """The `rollout/*` metrics of one step over every node (`swerl.models.rollout_metrics.merge_nodes`)."""
+    from swerl.models.rollout_metrics import merge_nodes
+
     bodies = step_records(state_dir, partition, step).get(step, [])
-    merged: dict[str, float] = {}
-    for body in bodies:
-        for k, v in (body.get("metrics") or {}).items():
-            if "fraction" in k or "_s_" in k or k.endswith("_s") or "mean" in k or "peak" in k:
-                merged[k] = max(merged.get(k, v), v) if len(bodies) > 1 else v
-            else:
-                merged[k] = merged.get(k, 0.0) + v
-    if len(bodies) > 1 and merged.get("rollout/done"):
-        merged["rollout/masked_fraction"] = merged.get("rollout/masked", 0.0) / merged["rollout/done"]
-    return merged
+    return merge_nodes([body.get("metrics") or {} for body in bodies]) if bodies else {}
 
 
 def node_stack(config_path: str, exp: str, state_file: str = ""):

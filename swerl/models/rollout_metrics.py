@@ -1,0 +1,191 @@
+"""The rollout-metric vocabulary: every `rollout/*` step-line name, the one function that computes them from a
+step's trial outcomes (both engines: the local loop and the verl node scheduler), the group rule of dynamic
+sampling (zero reward variance), and the rule that merges per-node records.
+
+Data-only: outcomes are read duck-typed (`masked`, `mask_reason`, `reward`, `group`, `duration_s`, `trial_id`),
+so this module imports nothing else from swerl.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+P = "rollout/"
+# ---- per trial (both engines) -------------------------------------------------------------------
+TRIALS = P + "trials"
+"""Trials that arrived for the step (on a node scheduler: also those still running)."""
+DONE = P + "done"
+MASKED = P + "masked"
+MASKED_FRACTION = P + "masked_fraction"
+"""masked / done."""
+MASKED_INFRA = P + "masked_infra"
+"""Masked for a cause outside the policy (what `max_masked_fraction` counts)."""
+TAIL_KILLED = P + "tail_killed"
+TIMEOUT = P + "timeout"
+"""Masked by a deadline: agent timeout, deadline, tail-killer."""
+ERROR = P + "error"
+"""Masked by an error: sandbox, verifier, proxy, a crash."""
+TRIAL_S_P50 = P + "trial_s_p50"
+TRIAL_S_P95 = P + "trial_s_p95"
+TRIAL_S_MAX = P + "trial_s_max"
+REWARD_MEAN = P + "reward_mean"
+"""Mean reward of the unmasked trials."""
+MASKED_REASON = P + "masked/"
+"""+ `<reason>` (`:` → `_`): masked trials per reason."""
+# ---- per GRPO group (both engines) --------------------------------------------------------------
+GROUPS = P + "groups"
+"""Groups (prompts) with at least one unmasked trial."""
+ZERO_STD_FRACTION = P + "zero_std_fraction"
+"""Fraction of those groups whose unmasked trials (≥ 2) all got the same reward: no GRPO signal."""
+SOLVE_ALL = P + "solve_all"
+"""Fraction of groups where every unmasked trial solved the task (reward ≥ 1)."""
+SOLVE_NONE = P + "solve_none"
+"""Fraction of groups where no unmasked trial got any reward (reward ≤ 0)."""
+# ---- dynamic sampling (`algorithm.filter_groups`, local engine) ---------------------------------
+FILTERED_GROUPS = P + "filtered_groups"
+"""Zero-variance groups dropped from the step's batch (over all generation rounds)."""
+GEN_ROUNDS = P + "gen_rounds"
+"""Generation rounds of the step (1 = no over-sampling)."""
+INFORMATIVE_GROUPS = P + "informative_groups"
+"""Groups the step trains on (≤ train_batch_size; fewer only when the round cap was hit)."""
+FILTER_SHORT = P + "filter_short"
+"""1 when the cap `max_num_gen_batches` stopped the rounds short of train_batch_size informative groups."""
+# ---- measured by a node scheduler (verl engine) -------------------------------------------------
+PEAK_CONCURRENT = P + "peak_concurrent"
+WALL_S = P + "wall_s"
+
+OUTCOME_KEYS = (
+    TRIALS,
+    DONE,
+    MASKED,
+    MASKED_FRACTION,
+    MASKED_INFRA,
+    TAIL_KILLED,
+    TIMEOUT,
+    ERROR,
+    TRIAL_S_P50,
+    TRIAL_S_P95,
+    TRIAL_S_MAX,
+    REWARD_MEAN,
+    GROUPS,
+    ZERO_STD_FRACTION,
+    SOLVE_ALL,
+    SOLVE_NONE,
+)
+"""What `outcome_stats` returns for any step (plus `rollout/masked/<reason>`): the keys both engines emit."""
+FILTER_KEYS = (FILTERED_GROUPS, GEN_ROUNDS, INFORMATIVE_GROUPS, FILTER_SHORT)
+
+LEGACY = {
+    "rollout/num_trials": TRIALS,
+    "rollout/masked_ratio": MASKED_FRACTION,
+    "rollout/trial_time_p50": TRIAL_S_P50,
+    "rollout/trial_time_p95": TRIAL_S_P95,
+    "rollout/reward_mean_all": REWARD_MEAN,
+}
+"""Names the local engine wrote before this vocabulary (old logs still carry them; readers may fall back)."""
+
+_ERROR_REASONS = frozenset({"sandbox_died", "sandbox_build", "sandbox_start", "verifier_error", "proxy_error"})
+
+
+def percentile(xs: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (0.0 for no values)."""
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    return float(s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))])
+
+
+def zero_variance(rewards: Sequence[float]) -> bool:
+    """A group with no GRPO signal: at least 2 trials and all rewards equal. A singleton keeps its signal (verl's
+    GRPO scores it mean 0 / std 1, and verl's own DAPO filter keeps it too)."""
+    return len(rewards) > 1 and max(rewards) == min(rewards)
+
+
+def group_rewards(items: Iterable[Any]) -> dict[str, list[float]]:
+    """group → one reward per unmasked trial, in first-seen order. `items`: outcomes or samples (a trial with
+    several segments/samples counts once; masked ones — `masked` set or reward None — not at all)."""
+    out: dict[str, list[float]] = defaultdict(list)
+    seen: set[str] = set()
+    for x in items:
+        if getattr(x, "masked", False) or x.reward is None:
+            continue
+        tid = getattr(x, "trial_id", None)
+        if tid is not None:
+            if tid in seen:
+                continue
+            seen.add(tid)
+        out[str(x.group)].append(float(x.reward))
+    return dict(out)
+
+
+def group_stats(groups: dict[str, list[float]]) -> dict[str, float]:
+    n = len(groups)
+    return {
+        GROUPS: float(n),
+        ZERO_STD_FRACTION: sum(zero_variance(r) for r in groups.values()) / n if n else 0.0,
+        SOLVE_ALL: sum(min(r) >= 1.0 for r in groups.values()) / n if n else 0.0,
+        SOLVE_NONE: sum(max(r) <= 0.0 for r in groups.values()) / n if n else 0.0,
+    }
+
+
+def outcome_stats(
+    outcomes: Sequence[Any], *, policy_reasons: Collection[str], arrived: int | None = None
+) -> dict[str, float]:
+    """The `rollout/*` metrics of one step's trials (TrialOutcome-like objects, finished ones)."""
+    done = len(outcomes)
+    masked = [o for o in outcomes if o.masked]
+    reasons = Counter(o.mask_reason or "" for o in masked)
+    durs = [float(o.duration_s) for o in outcomes]
+    rewards = [float(o.reward) for o in outcomes if not o.masked and o.reward is not None]
+    out = {
+        TRIALS: float(done if arrived is None else arrived),
+        DONE: float(done),
+        MASKED: float(len(masked)),
+        MASKED_FRACTION: len(masked) / done if done else 0.0,
+        MASKED_INFRA: float(sum(n for r, n in reasons.items() if r not in policy_reasons)),
+        TAIL_KILLED: float(reasons.get("tail_killed", 0)),
+        TIMEOUT: float(sum(n for r, n in reasons.items() if "timeout" in r or r in ("tail_killed", "deadline"))),
+        ERROR: float(sum(n for r, n in reasons.items() if r.startswith("error") or r in _ERROR_REASONS)),
+        TRIAL_S_P50: percentile(durs, 0.5),
+        TRIAL_S_P95: percentile(durs, 0.95),
+        TRIAL_S_MAX: max(durs, default=0.0),
+        REWARD_MEAN: sum(rewards) / len(rewards) if rewards else 0.0,
+        **group_stats(group_rewards(outcomes)),
+    }
+    for reason, n in sorted(reasons.items()):
+        out[MASKED_REASON + reason.replace(":", "_")] = float(n)
+    return out
+
+
+_MAX_OVER_NODES = (TRIAL_S_P50, TRIAL_S_P95, TRIAL_S_MAX, WALL_S, PEAK_CONCURRENT)
+_GROUP_WEIGHTED = (ZERO_STD_FRACTION, SOLVE_ALL, SOLVE_NONE)
+
+
+def merge_nodes(records: Sequence[dict[str, float]]) -> dict[str, float]:
+    """One step's records of several nodes → one: counts summed, percentiles/peaks/wall the max over nodes,
+    fractions and means recomputed from the summed counts (group fractions weighted by each node's groups)."""
+    if len(records) == 1:
+        return dict(records[0])
+    merged: dict[str, float] = {}
+    for rec in records:
+        for k, v in rec.items():
+            if k in _MAX_OVER_NODES:
+                merged[k] = max(merged.get(k, v), v)
+            elif k in _GROUP_WEIGHTED or k in (MASKED_FRACTION, REWARD_MEAN):
+                continue
+            else:
+                merged[k] = merged.get(k, 0.0) + v
+    groups = merged.get(GROUPS, 0.0)
+    for k in _GROUP_WEIGHTED:
+        if any(k in r for r in records):
+            merged[k] = sum(r.get(k, 0.0) * r.get(GROUPS, 0.0) for r in records) / groups if groups else 0.0
+    done = merged.get(DONE, 0.0)
+    if any(MASKED_FRACTION in r for r in records):
+        merged[MASKED_FRACTION] = merged.get(MASKED, 0.0) / done if done else 0.0
+    if any(REWARD_MEAN in r for r in records):
+        w = [r.get(DONE, 0.0) - r.get(MASKED, 0.0) for r in records]
+        merged[REWARD_MEAN] = sum(r.get(REWARD_MEAN, 0.0) * x for r, x in zip(records, w)) / sum(w) if sum(w) else 0.0
+    return merged
