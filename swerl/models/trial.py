@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
+
+ToolParse = Literal["ok", "failed", "none"]
+"""A call's tool-call parse outcome (the gateway's parser): `ok` every tool call the reply attempted parsed,
+`failed` at least one did not (its text stayed content: the agent saw no call), `none` none was attempted."""
 
 TOKENS_FILE = "tokens.jsonl"
 TRAJECTORY_FILE = "litellm-trajectory.jsonl"
@@ -30,6 +35,9 @@ class TokenRecord(BaseModel):
     """The engine's log-prob of each sampled id (len == len(response_ids))."""
     finish_reason: str
     num_tool_calls: int = 0
+    tool_parse: ToolParse | None = None
+    """The reply's tool-call parse outcome (`ToolParse`); None in files written before it. Parsing shapes only
+    the API answer: `response_ids` are the sampled ids either way."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     t_start: float = 0.0
@@ -146,6 +154,68 @@ def token_counts(path: Path) -> dict:
                 raise _corrupt(path, n, ValueError(str(exc))) from exc
         calls, prompt, completion, segments = calls + 1, prompt + p, completion + c, max(segments, s + 1)
     return {"calls": calls, "prompt_tokens": prompt, "completion_tokens": completion, "segments": segments}
+
+
+_TOOL_PARSE = re.compile(rb'"num_tool_calls":\d+,(?:"tool_parse":(?:null|"(ok|failed|none)"))?')
+"""`tool_parse` right after `num_tool_calls`, near a line's end (absent in files written before it)."""
+
+
+class ToolParseCounts(BaseModel):
+    """Calls by tool-call parse outcome, over one or more `tokens.jsonl` files."""
+
+    ok: int = 0
+    failed: int = 0
+    none: int = 0
+    unrecorded: int = 0
+    """Calls of files written before `tool_parse` existed."""
+
+    @property
+    def attempted(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def fail_rate(self) -> float:
+        """Failed / calls that attempted a tool call (0.0 when none did) — `rollout/tool_parse_fail_rate`."""
+        return self.failed / self.attempted if self.attempted else 0.0
+
+    def __add__(self, other: "ToolParseCounts") -> "ToolParseCounts":
+        return ToolParseCounts(**{k: getattr(self, k) + getattr(other, k) for k in type(self).model_fields})
+
+
+def tool_parse_counts(path: Path) -> ToolParseCounts:
+    """A `tokens.jsonl`'s calls by `tool_parse` (all zero when absent), read from each complete line's last
+    bytes like `token_counts` (other lines are parsed, with the torn-last-line rule of `read_token_records`)."""
+    path = Path(path)
+    out = ToolParseCounts()
+    if not path.is_file():
+        return out
+    lines = path.read_bytes().splitlines()
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        m = _TOOL_PARSE.search(line[-1024:]) if line.endswith(b"}") else None
+        if m is not None:
+            outcome = m.group(1).decode() if m.group(1) else None
+        else:
+            try:
+                outcome = json.loads(line).get("tool_parse")
+            except (ValueError, AttributeError) as exc:
+                if n == len(lines):
+                    continue
+                raise _corrupt(path, n, ValueError(str(exc))) from exc
+        key = outcome if outcome in ("ok", "failed", "none") else "unrecorded"
+        setattr(out, key, getattr(out, key) + 1)
+    return out
+
+
+def tool_parse_of_trials(trial_dirs: Iterable[Path]) -> ToolParseCounts:
+    """The summed `tool_parse_counts` of these trials' token records (one step's trials → its
+    `rollout/tool_parse_fail_rate` = `.fail_rate`)."""
+    total = ToolParseCounts()
+    for d in trial_dirs:
+        total = total + tool_parse_counts(Path(d) / TOKENS_FILE)
+    return total
 
 
 HISTORY_KEY = "history"

@@ -175,7 +175,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         )
         parsed, stop_text = await off_loop(
             lambda: (
-                parse(tokenizer.decode(text_ids, skip_special_tokens=False)),
+                parse(tokenizer.decode(text_ids, skip_special_tokens=False), tools),
                 tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else "",
             )
         )
@@ -208,6 +208,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                         response_logprobs=gen.logprobs,
                         finish_reason=finish,
                         num_tool_calls=len(parsed.tool_calls),
+                        tool_parse=parsed.tool_parse,
                         prompt_tokens=len(prompt_ids),
                         completion_tokens=len(gen.token_ids),
                         t_start=t0,
