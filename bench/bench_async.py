@@ -82,7 +82,7 @@ def main() -> None:
     for m, rows in res.items():
         idle = mean(rows, "timing_s/trainer_idle") if m == "async" else mean(rows, "timing_s/gen")
         ratio = idle / mean(rows, "timing_s/step") if mean(rows, "timing_s/step") else 0.0
-        rewards = " ".join(f"{r.get('critic/score/mean', r.get('rollout/reward_mean_all', 0.0)):.2f}" for r in rows)
+        rewards = " ".join(f"{r.get('critic/score/mean', r.get('rollout/reward_mean', 0.0)):.2f}" for r in rows)
         print(
             f"| {m} | {mean(rows, 'timing_s/step'):.1f} | {mean(rows, 'timing_s/gen'):.1f} | "
             f"{mean(rows, 'timing_s/update'):.1f} | {idle:.1f} | {ratio:.2f} | "

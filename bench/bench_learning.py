@@ -5,6 +5,11 @@ steps), mean step time, and the fraction of the step spent in rollout (timing_s/
 (timing_s/update); then the mean reward per step across seeds. Long: ~1.5 min per step on 2 cores.
 
     python bench/bench_learning.py --steps 30 --seeds 0 1 2 [--batch 4 --n 4] [--save bench/results/learning_cpu.txt]
+    python bench/bench_learning.py --filter-groups [--max-gen-rounds 4]   # dynamic sampling (algorithm.filter_groups)
+
+With --filter-groups each seed's line adds the mean zero-variance fraction of the groups generated
+(rollout/zero_std_fraction), the mean generation rounds per step (rollout/gen_rounds) and how many steps the
+round cap cut short (rollout/filter_short).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
         total_epochs=1000,
     )
     i["credentials"]["wandb_mode"] = "disabled"
+    i["algorithm"].update(filter_groups=args.filter_groups, max_num_gen_batches=args.max_gen_rounds)
     cfg = out / f"config-seed{seed}.yaml"
     cfg.write_text(yaml.safe_dump(d, sort_keys=False))
     log = out / f"seed{seed}.launch.log"
@@ -82,7 +88,7 @@ def mean(xs) -> float:
 
 
 def score(r: dict[str, float]) -> float:
-    return r.get("critic/score/mean", r.get("rollout/reward_mean_all", 0.0))
+    return r.get("critic/score/mean", r.get("rollout/reward_mean", 0.0))
 
 
 def summarize(seed: int, rows: list[dict[str, float]], k: int) -> str:
@@ -90,10 +96,16 @@ def summarize(seed: int, rows: list[dict[str, float]], k: int) -> str:
     step_t = mean(r.get("timing_s/step", 0.0) for r in rows)
     gen = mean(r.get("timing_s/gen", 0.0) for r in rows)
     upd = mean(r.get("timing_s/update", 0.0) for r in rows)
-    return (
+    line = (
         f"{seed:>4} {len(rows):>5} {mean(s[:k]):>10.3f} {mean(s[-k:]):>10.3f} {step_t:>8.1f} "
         f"{gen / max(step_t, 1e-9):>8.0%} {upd / max(step_t, 1e-9):>8.0%}"
     )
+    if any("rollout/gen_rounds" in r for r in rows):
+        zs = mean(r.get("rollout/zero_std_fraction", 0.0) for r in rows)
+        rounds = mean(r.get("rollout/gen_rounds", 1.0) for r in rows)
+        short = sum(r.get("rollout/filter_short", 0.0) for r in rows)
+        line += f" {zs:>8.0%} {rounds:>7.2f} {short:>6.0f}"
+    return line
 
 
 def main() -> None:
@@ -105,6 +117,8 @@ def main() -> None:
     ap.add_argument("--tasks", default="tasks/easy")
     ap.add_argument("--out", default="", help="Output dir (default: a temp dir).")
     ap.add_argument("--save", default="", help="Also write the table to this file.")
+    ap.add_argument("--filter-groups", action="store_true", help="Dynamic sampling (algorithm.filter_groups).")
+    ap.add_argument("--max-gen-rounds", type=int, default=4, help="algorithm.max_num_gen_batches (0 = no cap).")
     args = ap.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="swerl-bench-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -120,9 +134,11 @@ def main() -> None:
         f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "
         f"T={cfg['vllm']['temperature']}, {cfg['harbor_agent']['max_turns']} turns × "
         f"{cfg['training']['max_tokens_per_turn']} tokens, lr {cfg['algorithm']['learning_rate']}, "
-        f"{cfg['algorithm']['adv_estimator']}; seeds {' '.join(map(str, args.seeds))}",
+        f"{cfg['algorithm']['adv_estimator']}"
+        + (f", filter_groups (≤ {args.max_gen_rounds or '∞'} rounds)" if args.filter_groups else "")
+        + f"; seeds {' '.join(map(str, args.seeds))}",
         f"\n{'seed':>4} {'steps':>5} {'first' + str(k):>10} {'last' + str(k):>10} {'step_s':>8} {'rollout':>8} "
-        f"{'update':>8}",
+        f"{'update':>8}" + (f" {'zero_std':>8} {'rounds':>7} {'short':>6}" if args.filter_groups else ""),
         *lines,
     ]
     n = max((len(r) for r in runs.values()), default=0)

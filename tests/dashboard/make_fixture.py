@@ -60,7 +60,7 @@ def verl_metrics(step: int, rng: random.Random) -> dict:
         "timing_s/update_actor": np.float64(21.7 + rng.uniform(-1, 1)),
         "timing_s/step": np.float64(130 + rng.uniform(-5, 5)),
         "perf/throughput": np.float64(1450.2),
-        "rollout/num_trials": 16,
+        "rollout/trials": 16,
         "rollout/masked": rng.randint(0, 2),
         "rollout/timeout": rng.randint(0, 1),
     }

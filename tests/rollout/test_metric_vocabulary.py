@@ -1,0 +1,102 @@
+"""One rollout-metric vocabulary: the local loop's `rollout_metrics` and the verl node scheduler's `stats` (and the
+per-node records `read_step_stats` merges) carry the same `rollout/*` keys with the same values for the same
+trials. `run_one` is a stand-in (outcomes made in-process), as in test_scheduler: this is about the names."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from swerl.models import rollout_metrics as rm
+from swerl.rollout import scheduler as sched_mod
+from swerl.rollout.agents.registry import AgentEndpoint
+from swerl.rollout.outcome import TrialOutcome
+from swerl.rollout.runner import RolloutSettings, TrialJob
+from swerl.rollout.scheduler import TrialScheduler
+from swerl.rollout.tasks import TaskRow
+from swerl.train.metrics import rollout_metrics
+from swerl.train.verl_engine.node_stack import read_step_stats, stats_file
+
+ROOT = Path(__file__).resolve().parents[2]
+REWARDS = {0: 1.0, 1: 1.0, 2: 0.0, 3: 1.0, 4: None, 5: 0.0, 6: 0.0, 7: 0.0}
+"""trial → reward (None: masked, sandbox_died); groups of 2: g0 all solved, g1 mixed, g2 one unmasked, g3 none."""
+
+
+@pytest.fixture
+def fake_trials(monkeypatch):
+    async def run_one(j: TrialJob, settings, endpoint) -> TrialOutcome:
+        i = int(j.trial_id.split("-")[1].removeprefix("t"))
+        r = REWARDS[i]
+        return TrialOutcome(
+            trial_id=j.trial_id,
+            task_id=j.task.instance_id,
+            group=j.group,
+            reward=r,
+            masked=r is None,
+            mask_reason="sandbox_died" if r is None else "",
+            trial_dir=settings.trials_root / j.trial_id,
+            duration_s=float(i + 1),
+        )
+
+    monkeypatch.setattr(sched_mod, "run_one", run_one)
+
+
+def job(i: int) -> TrialJob:
+    return TrialJob(
+        trial_id=f"step1-t{i}-0-{i:012x}",
+        task=TaskRow(instance_id=f"task{i // 2}", task_path="/nonexistent", instruction="", data_source="t"),
+        group=f"g{i // 2}",
+    )
+
+
+def test_both_engines_emit_the_same_keys_and_values(tmp_path, fake_trials):
+    sched = TrialScheduler(RolloutSettings(trials_root=tmp_path, num_workers=4), AgentEndpoint())
+
+    async def main():
+        return await asyncio.gather(*(sched.run(job(i), step=1) for i in range(8)))
+
+    outs = asyncio.run(main())
+    verl = sched.stats(1)
+    local = rollout_metrics(outs)
+    only_scheduler = {rm.PEAK_CONCURRENT, rm.WALL_S}
+    assert set(verl) - only_scheduler == set(local)
+    assert {k: verl[k] for k in local} == local
+    assert set(rm.OUTCOME_KEYS) <= set(local)
+    assert not set(local) & set(rm.LEGACY)
+    assert local[rm.TRIALS] == 8 and local[rm.MASKED] == 1 and local[rm.MASKED_INFRA] == 1
+    assert local["rollout/masked/sandbox_died"] == 1 and local[rm.ERROR] == 1
+    assert local[rm.GROUPS] == 4 and local[rm.ZERO_STD_FRACTION] == pytest.approx(2 / 4)
+    assert local[rm.SOLVE_ALL] == pytest.approx(1 / 4) and local[rm.SOLVE_NONE] == pytest.approx(2 / 4)
+    assert local[rm.REWARD_MEAN] == pytest.approx(3 / 7) and local[rm.TRIAL_S_MAX] == 8.0
+
+    # two nodes wrote this step's record: read_step_stats merges them into the same keys
+    state = tmp_path / "state"
+    for node in ("nodeA", "nodeB"):
+        f = stats_file(state, 1, "train", node)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps({"step": 1, "partition": "train", "node": node, "metrics": verl}))
+    merged = read_step_stats(state, 1)
+    assert set(merged) == set(verl)
+    assert merged[rm.TRIALS] == 16 and merged[rm.GROUPS] == 8 and merged[rm.MASKED] == 2
+    for k in (rm.MASKED_FRACTION, rm.ZERO_STD_FRACTION, rm.SOLVE_ALL, rm.SOLVE_NONE, rm.REWARD_MEAN, rm.TRIAL_S_P95):
+        assert merged[k] == pytest.approx(verl[k]), k
+
+
+def test_no_reader_or_writer_uses_a_legacy_name():
+    """The old local names live only in the vocabulary's LEGACY map (and in recorded bench/results logs)."""
+    pat = re.compile("|".join(re.escape(k) + r"\b" for k in rm.LEGACY))
+    hits = []
+    for base in ("swerl", "tests", "dashboard/webui/src", "docs", "bench", "dev", "README.md"):
+        for p in [ROOT / base] if (ROOT / base).is_file() else (ROOT / base).rglob("*"):
+            if not p.is_file() or p.suffix not in (".py", ".ts", ".md", ".sh", ".log", ".yaml") or "results" in p.parts:
+                continue
+            if p.name in ("rollout_metrics.py", "test_metric_vocabulary.py"):
+                continue
+            hits += [
+                f"{p.relative_to(ROOT)}:{n}" for n, ln in enumerate(p.read_text().splitlines(), 1) if pat.search(ln)
+            ]
+    assert not hits, hits
