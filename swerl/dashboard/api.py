@@ -3,10 +3,12 @@
 /api/config                               health + server facts
 /api/runs                                 runs with state, steps, last score
 /api/runs/<run>/metrics[?keys=a,b&since=N] columnar per-step metrics
+/api/runs/<run>/health                    advisories (thresholds crossed at the latest step) + the async panel
 /api/runs/<run>/steps                     steps that have trial dirs
 /api/runs/<run>/steps/<N>/trials          trial summaries of one step
 /api/runs/<run>/search?q=<task or id>     trials matching across steps
 /api/trajectory?run=&step=&trial=         one trial: turns, tool calls, reward, tokens
+/api/evals                                eval reports under artifacts/evals/ (`swerl eval`, validation), newest first
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-from swerl.dashboard import trials
+from swerl.dashboard import health, trials
 from swerl.dashboard.runs import LIVE_WINDOW_S, RunIndex
 
 Response = tuple[int, dict]
@@ -55,6 +57,8 @@ class Api:
             return 200, {"runs": self.index.summaries()}
         if rest == ["trajectory"]:
             return self._trajectory(query)
+        if rest == ["evals"]:
+            return 200, {"evals": list_evals(self.root)}
         if len(rest) >= 3 and rest[0] == "runs":
             return self._run(rest[1], rest[2:], query)
         return _err(404, f"unknown path {path}")
@@ -69,6 +73,9 @@ class Api:
                 return _err(400, f"since={since!r} is not a step number")
             data = self.index.metrics(run, keys, int(since) if since is not None else None)
             return (200, data) if data else _err(404, f"no run named {run!r} in {self.index.logs_dir}")
+        if rest == ["health"]:
+            data = self.index.metrics(run, health.WANTED)
+            return (200, health.health(data)) if data else _err(404, f"no run named {run!r} in {self.index.logs_dir}")
         if rest == ["steps"]:
             return 200, {"run": run, "steps": trials.list_steps(self.root, run)}
         if rest == ["search"]:
@@ -88,3 +95,29 @@ class Api:
             return _err(400, "need ?run=<exp>&step=<N>&trial=<trial id>")
         data = trials.load_trajectory(self.root, run, int(step), trial)
         return (200, data) if data else _err(404, f"no trial {trial!r} at step {step} of run {run!r}")
+
+
+def list_evals(root: Path) -> list[dict]:
+    """Every `artifacts/evals/<dir>/report.json` (swerl.models.eval.EvalReport) as a row, newest first; an
+    unreadable report is listed with its error instead of its numbers."""
+    from pydantic import ValidationError
+
+    from swerl.models.eval import EVALS_DIR, REPORT_JSON, EvalReport
+
+    rows = []
+    base = root / EVALS_DIR
+    for f in sorted(base.glob(f"*/{REPORT_JSON}"), reverse=True) if base.is_dir() else []:
+        row: dict = {"dir": str(f.parent.relative_to(root))}
+        try:
+            r = EvalReport.model_validate_json(f.read_text())
+        except (OSError, ValueError, ValidationError) as exc:
+            rows.append(row | {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"})
+            continue
+        rows.append(
+            row
+            | r.model_dump(
+                include={"name", "model", "checkpoint", "tasks", "created", "step", "samples_per_task", "trials"}
+            )
+            | {"pass_at": r.pass_at, "reward_mean": r.reward_mean, "failures": r.failures, "temperature": r.temperature}
+        )
+    return rows

@@ -19,7 +19,7 @@ from swerl.dashboard.server import dist_dir, to_json
 CRED_FILE = Path("~/.config/rl_dashboard_cloudflare.env")
 REQUIRED = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID")
 STATIC_META = '<meta name="swerl-mode" content="static">'
-CHART_KEYS = "critic/score/mean,actor/kl_loss,actor/ppo_kl,perf/mfu/actor,actor/entropy,response_length/mean,timing_s/*,rollout/*"
+CHART_KEYS = "critic/score/mean,actor/kl_loss,actor/ppo_kl,perf/mfu/actor,actor/entropy,response_length/mean,timing_s/*,rollout/*,async/*"
 """The series the front end draws (`WANTED` in dashboard/webui/src/charts.ts): a 10 000-step snapshot stays small."""
 
 
@@ -59,6 +59,7 @@ def export(root: Path, out: Path, runs: list[str] | None = None, trajectories: b
         name = r["name"]
         base = data / "runs" / name
         _write(base / "metrics.json", api.handle(f"/api/runs/{name}/metrics", {"keys": CHART_KEYS})[1])
+        _write(base / "health.json", api.handle(f"/api/runs/{name}/health", {})[1])
         status, steps = api.handle(f"/api/runs/{name}/steps", {})
         _write(base / "steps.json", steps)
         every: list[dict] = []

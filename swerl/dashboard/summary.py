@@ -12,7 +12,7 @@ from pathlib import Path
 
 from swerl.config.paths import RunPaths
 from swerl.config.schema import SwerlConfig
-from swerl.dashboard import control
+from swerl.dashboard import control, health
 from swerl.dashboard.runs import RunIndex
 
 
@@ -71,7 +71,39 @@ def _newest_run(paths: RunPaths, exp: str = "") -> tuple[str, dict] | None:
     run = idx.runs()[row["name"]]
     upstream = [f for f in run.files if not f.path.name.startswith("launch_")] or run.files  # the <exp>.log
     newest = max(upstream, key=lambda f: f.mtime)
-    return row["name"], {**row, "tail": newest.tail[-3:], "upstream": str(newest.path.relative_to(paths.root))}
+    h = health.health(idx.metrics(row["name"], health.WANTED) or {})
+    return row["name"], {
+        **row,
+        "tail": newest.tail[-3:],
+        "upstream": str(newest.path.relative_to(paths.root)),
+        "health": h,
+    }
+
+
+def health_lines(h: dict) -> list[str]:
+    """The advisories (warnings) and the async panel's summary of one run, as summary lines."""
+    lines = []
+    for a in h.get("advisories", []):
+        lines.append(f"  WARNING step {a['step']}: {a['message']} [{a['steps_over']}/{a['steps_with_metric']} steps]")
+    if not lines:
+        lines.append("  health: no advisory (thresholds: " + ", ".join(_threshold(t) for t in health.RULES) + ")")
+    panel = h.get("async")
+    if panel:
+        s = panel["summary"]
+
+        def f(v, spec: str) -> str:
+            return "—" if v is None else format(v, spec)
+
+        lines.append(
+            f"  async: trainer idle {f(s['trainer_idle_s_total'], '.0f')}s over {len(panel['steps'])} steps "
+            f"(idle ratio mean {f(s['idle_ratio_mean'], '.0%')}), staleness mean {f(s['staleness_mean'], '.2f')} "
+            f"max {f(s['staleness_max'], '.0f')}, dropped stale {f(s['dropped_stale_total'], '.0f')}"
+        )
+    return lines
+
+
+def _threshold(r: health.Rule) -> str:
+    return f"{r.metric} {r.op} {r.threshold:g}"
 
 
 def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
@@ -107,6 +139,7 @@ def render(cfg: SwerlConfig, paths: RunPaths, cwd: Path) -> str:
         score = f"{r['last_score']:.4g}" if r["last_score"] is not None else "—"
         lines.append(f"  run: {name} ({r['state']})   upstream log: {r['upstream']}")
         lines.append(f"  step: {r['last_step'] if r['last_step'] is not None else '—'}   critic/score/mean: {score}")
+        lines += health_lines(r["health"])
         if r["tail"]:
             lines.append("  last lines:")
             lines += [f'    "{ln.strip()[:160]}"' for ln in r["tail"]]

@@ -72,7 +72,17 @@ def panel_points(page) -> dict[str, int]:
 def check_charts_and_browser(page, name: str) -> None:
     page.wait_for_selector('[data-panel="reward"] canvas')
     pts = panel_points(page)
-    assert pts == {"reward": 12, "kl": 12, "mfu": 12, "entropy": 12, "resp": 12, "timing": 12, "rollout": 12}
+    assert {k: v for k, v in pts.items() if v} == {
+        "reward": 12,
+        "kl": 12,
+        "mfu": 12,
+        "entropy": 12,
+        "resp": 12,
+        "timing": 12,
+        "rollout": 12,
+    }
+    assert {"groups", "dynsample", "idle", "idle_ratio", "staleness"} <= set(pts)  # no such metrics in this run
+    assert page.locator("#health .advisory").count() == 0
     assert page.locator("#charts canvas").count() >= 7
     # uPlot holds exactly the logged values: step axis 1..12, the reward series = critic/score/mean
     xs = page.evaluate("() => window.__dash.grid.charts.get('reward').data[0]")
@@ -162,6 +172,51 @@ def test_static_export(page, run_root: Path, tmp_path: Path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_health_advisories_and_async_panels(page, tmp_path: Path):
+    """An async run whose latest step crosses two thresholds: the page shows both warnings (computed by the
+    server), the async summary, and the group / idle / staleness panels with every step."""
+    from tests.dashboard.make_fixture import age
+
+    from swerl.dashboard.server import make_server
+    from swerl.models.logline import format_step
+
+    (tmp_path / "logs").mkdir()
+    with open(tmp_path / "logs" / "asyncrun.log", "w") as f:
+        for step in range(1, 5):
+            m = {
+                "critic/score/mean": 0.1 * step,
+                "timing_s/step": 10.0,
+                "timing_s/trainer_idle": 4.0 / step,
+                "async/idle_ratio": 0.4 / step,
+                "async/staleness_mean": 0.5,
+                "async/staleness_max": 1.0,
+                "rollout/zero_std_fraction": 0.2 * step,
+                "rollout/solve_all": 0.1 * step,
+                "rollout/solve_none": 0.1,
+                "actor/grad_norm": 0.0 if step == 4 else 0.2,
+            }
+            f.write(format_step(step, m) + "\n")
+    age(tmp_path)
+    srv = make_server(tmp_path, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{srv.server_address[1]}/?run=asyncrun")
+        page.wait_for_selector('#health .advisory[data-id="zero_variance_groups"]')
+        ids = page.eval_on_selector_all("#health .advisory", "els => els.map(e => e.dataset.id)")
+        assert sorted(ids) == ["grad_norm_zero", "zero_variance_groups"]
+        assert "80% of groups have zero reward variance" in page.inner_text("#health")
+        assert "async: trainer idle 8s over 4 steps" in page.inner_text("#health .async-summary")
+        pts = panel_points(page)
+        assert pts["groups"] == 4 and pts["idle"] == 4 and pts["idle_ratio"] == 4 and pts["staleness"] == 4
+        series = page.eval_on_selector('[data-panel="staleness"]', "e => e.dataset.series")
+        assert series == "async/staleness_mean,async/staleness_max"
+        shot(page, "health_async")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert page.errors == []
 
 
 def test_10k_step_run_renders_quickly(page, tmp_path: Path):

@@ -40,6 +40,10 @@ export interface Message { role: string; content: string; tool_calls: ToolCall[]
 export interface Turn { index: number; new_messages: Message[]; response: Message; history_rewritten: boolean; usage: Record<string, number>; latency_s: number | null; error: string | null }
 export interface Trajectory extends Trial { turns: Turn[] }
 
+export interface Advisory { id: string; level: string; metric: string; op: string; threshold: number; value: number; step: number; steps_over: number; steps_with_metric: number; message: string }
+export interface AsyncPanel { steps: number[]; summary: { idle_ratio_mean: number | null; trainer_idle_s_total: number; staleness_mean: number | null; staleness_max: number | null; dropped_stale_total: number } }
+export interface Health { run: string; advisories: Advisory[]; thresholds: Record<string, { metric: string; op: string; threshold: number }>; async: AsyncPanel | null }
+
 const enc = encodeURIComponent;
 
 async function get<T>(path: string): Promise<T> {
@@ -58,6 +62,7 @@ export const api = {
     STATIC
       ? get<Metrics>(`data/runs/${enc(run)}/metrics.json`)
       : get<Metrics>(`api/runs/${enc(run)}/metrics?${keys ? `keys=${enc(keys.join(","))}&` : ""}${since !== null ? `since=${since}` : ""}`),
+  health: (run: string) => get<Health>(STATIC ? `data/runs/${enc(run)}/health.json` : `api/runs/${enc(run)}/health`),
   steps: (run: string) =>
     get<{ steps: number[] }>(STATIC ? `data/runs/${enc(run)}/steps.json` : `api/runs/${enc(run)}/steps`).then((r) => r.steps),
   trials: (run: string, step: number) =>

@@ -5,6 +5,7 @@ import type { Metrics } from "./api";
 export interface Panel { id: string; title: string; pick: (keys: string[]) => string[] }
 
 const exact = (k: string) => (keys: string[]) => (keys.includes(k) ? [k] : []);
+const among = (want: string[]) => (keys: string[]) => want.filter((k) => keys.includes(k));
 export const PANELS: Panel[] = [
   { id: "reward", title: "Reward — critic/score/mean", pick: exact("critic/score/mean") },
   { id: "kl", title: "KL — actor/kl_loss", pick: (keys) => keys.filter((k) => k === "actor/kl_loss" || k === "actor/ppo_kl").slice(0, 2) },
@@ -13,10 +14,15 @@ export const PANELS: Panel[] = [
   { id: "resp", title: "Response length — response_length/mean", pick: exact("response_length/mean") },
   { id: "timing", title: "Timings — timing_s/*", pick: (keys) => keys.filter((k) => k.startsWith("timing_s/")) },
   { id: "rollout", title: "Masked / timeout — rollout/*", pick: (keys) => keys.filter((k) => /^rollout\/.*(mask|timeout|error|fail)/.test(k)) },
+  { id: "groups", title: "GRPO groups — zero variance / all solved / none solved", pick: among(["rollout/zero_std_fraction", "rollout/solve_all", "rollout/solve_none"]) },
+  { id: "dynsample", title: "Dynamic sampling — filtered groups, generation rounds", pick: among(["rollout/filtered_groups", "rollout/gen_rounds", "rollout/informative_groups"]) },
+  { id: "idle", title: "Async — trainer idle (s) — timing_s/trainer_idle", pick: exact("timing_s/trainer_idle") },
+  { id: "idle_ratio", title: "Async — idle ratio — async/idle_ratio", pick: exact("async/idle_ratio") },
+  { id: "staleness", title: "Async — staleness — async/staleness_mean, staleness_max", pick: among(["async/staleness_mean", "async/staleness_max"]) },
 ];
 /** Keys the panels need (the live server is asked for these only). */
 export const WANTED = [
-  "critic/score/mean", "actor/kl_loss", "actor/ppo_kl", "perf/mfu/actor", "actor/entropy", "response_length/mean", "timing_s/*", "rollout/*",
+  "critic/score/mean", "actor/kl_loss", "actor/ppo_kl", "perf/mfu/actor", "actor/entropy", "response_length/mean", "timing_s/*", "rollout/*", "async/*",
 ];
 
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563"];

@@ -1,7 +1,7 @@
 // Dashboard entry: run picker, metric panels with smoothing and step/time axis, auto-refresh while live.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api, STATIC, type Metrics, type RunRow } from "./api";
+import { api, STATIC, type Health, type Metrics, type RunRow } from "./api";
 import { ChartGrid, WANTED } from "./charts";
 import { Browser } from "./trajectories";
 
@@ -40,6 +40,28 @@ function merge(old: Metrics, add: Metrics): Metrics {
   return { ...add, steps: old.steps.concat(add.steps), time: old.time.concat(add.time), series };
 }
 
+/** Health advisories (thresholds computed by the server: swerl/dashboard/health.py) and the async summary. */
+function drawHealth(h: Health | null): void {
+  const box = $("health");
+  box.innerHTML = "";
+  if (!h) return;
+  for (const a of h.advisories) {
+    const p = document.createElement("p");
+    p.className = "advisory warning";
+    p.dataset.id = a.id;
+    p.textContent = `⚠ step ${a.step}: ${a.message} [${a.steps_over}/${a.steps_with_metric} steps]`;
+    box.appendChild(p);
+  }
+  if (h.async) {
+    const s = h.async.summary;
+    const f = (v: number | null, d: number) => (v === null ? "—" : v.toFixed(d));
+    const p = document.createElement("p");
+    p.className = "async-summary muted";
+    p.textContent = `async: trainer idle ${f(s.trainer_idle_s_total, 0)}s over ${h.async.steps.length} steps (mean idle ratio ${s.idle_ratio_mean === null ? "—" : Math.round(100 * s.idle_ratio_mean) + "%"}), staleness mean ${f(s.staleness_mean, 2)} max ${f(s.staleness_max, 0)}, dropped stale ${f(s.dropped_stale_total, 0)}`;
+    box.appendChild(p);
+  }
+}
+
 async function refresh(full: boolean): Promise<void> {
   const run = runSel.value;
   if (!run) return;
@@ -51,6 +73,7 @@ async function refresh(full: boolean): Promise<void> {
     metrics = merged === m && m.steps.length < metrics.steps.length ? await api.metrics(run, WANTED, null) : merged;
   } else metrics = m;
   draw();
+  drawHealth(await api.health(run).catch(() => null));
 }
 
 async function loadRuns(): Promise<void> {
