@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from swerl.models import names
+from swerl.models.agent_tools import check_allowed_tools
 from swerl.models.run import RunOutput
 
 HUMAN = "human"
@@ -116,6 +117,16 @@ class HarborAgentSection(Section):
     """Retries for infrastructure failures only (never for a low reward)."""
     max_turns: int = Field(8, ge=1)
     """Agent turns for the agents we drive (swerl-bash); others use their own limits."""
+    allowed_tools: list[str] = []
+    """The agent's tool set; empty = the agent's default. claude-code: the built-in tools it offers the model
+    (`claude --tools`, case-sensitive: Bash, Edit, Read, Write, Glob, Grep, …; a small policy does better with
+    few). swerl-bash / mini-swe-agent have one tool: only `[Bash]`. Other agents refuse a list (at load)."""
+
+    @model_validator(mode="after")
+    def _tools(self):
+        check_allowed_tools(self.agent_name, self.allowed_tools, self.agent_import_path)
+        return self
+
     base_image: str = "swerl/base:bookworm"
     """Image task Dockerfiles build FROM (`swerl sandbox build-base` makes it from Debian packages)."""
     sandbox_egress: Literal["open", "proxy_only"] = "open"

@@ -32,7 +32,11 @@ def rows(ctx: Context) -> list[tuple[str, str]]:
         ("Epochs:", f"{t.total_epochs}  save_freq={t.save_freq}  test_freq={t.test_freq}"),
         ("Experiment:", f"project={i.experiment.project_name}  exp={i.experiment.exp_name or '<auto>'}"),
         ("wandb:", i.credentials.wandb_mode),
-        ("Agent:", f"{ha.agent_name}  timeout={ha.max_timeout_sec}s  retries={ha.max_retries}"),
+        (
+            "Agent:",
+            f"{ha.agent_name}  timeout={ha.max_timeout_sec}s  retries={ha.max_retries}  "
+            f"tools={','.join(ha.allowed_tools) or 'default'}",
+        ),
         (
             "Engine:",
             f"{t.engine} ({'GPU × ' + str(i.infrastructure.nnodes * i.infrastructure.ngpus_per_node) if i.infrastructure.ngpus_per_node else 'CPU'})",

@@ -112,6 +112,7 @@ class RolloutSettings(BaseModel):
                 top_p=i.vllm.top_p,
                 claude_binary=claude,
                 mswea_dir=mswea,
+                allowed_tools=list(ha.allowed_tools),
             ),
             run_label=run_label,
         )

@@ -1,7 +1,8 @@
 """Agent name → Harbor `AgentConfig` (+ sandbox mounts) for one trial.
 
-Names: swerl-bash (ours, host-side), claude-code (Harbor's; binary mounted read-only on PATH, so Harbor's
-network install is skipped), terminus-2 (Harbor's, host-side, tmux in the sandbox, collect_rollout_details),
+Names: swerl-bash (ours, host-side), claude-code (Harbor's + `--tools`, agents/claude_code.py; binary mounted
+read-only on PATH, so Harbor's network install is skipped), terminus-2 (Harbor's, host-side, tmux in the
+sandbox, collect_rollout_details),
 mini-swe-agent (Harbor's, with an offline install: host-unpacked wheels mounted read-only, agents/mini_swe.py),
 oracle / nop (validation). `agent_import_path` (pkg.mod:Class) overrides the name.
 """
@@ -14,9 +15,12 @@ from typing import Any
 
 from harbor.models.trial.config import AgentConfig
 
+from swerl.models.agent_tools import check_allowed_tools
+
 KNOWN = ("swerl-bash", "claude-code", "terminus-2", "mini-swe-agent", "oracle", "nop")
 SWERL_BASH = "swerl.rollout.agents.swerl_bash:SwerlBashAgent"
 MINI_SWE = "swerl.rollout.agents.mini_swe:OfflineMiniSweAgent"
+CLAUDE_CODE = "swerl.rollout.agents.claude_code:SwerlClaudeCode"
 CLAUDE_IN_SANDBOX = "/usr/local/bin/claude"
 
 
@@ -55,13 +59,17 @@ class AgentOptions:
     """Host path of the claude ELF (swerl.serve.assets.ensure_claude_binary()); mounted read-only."""
     mswea_dir: str = ""
     """Host dir of the unpacked mini-swe-agent (swerl.rollout.images.ensure_mswea()); mounted read-only."""
+    allowed_tools: list[str] = field(default_factory=list)
+    """harbor_agent.allowed_tools: the agent's tool set (empty = its default; swerl.models.agent_tools)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def agent_config(
     name: str, import_path: str, trial_id: str, ep: AgentEndpoint, opts: AgentOptions
 ) -> tuple[AgentConfig, list[dict]]:
-    """(Harbor AgentConfig, extra sandbox mounts) for one trial."""
+    """(Harbor AgentConfig, extra sandbox mounts) for one trial. ValueError when the agent cannot honour
+    `opts.allowed_tools` (a task row may name another agent than the config checked at load)."""
+    tools = check_allowed_tools(name, opts.allowed_tools, import_path)
     if import_path:
         return AgentConfig(
             import_path=import_path,
@@ -113,7 +121,10 @@ def agent_config(
             mounts.append(
                 {"type": "bind", "source": opts.claude_binary, "target": CLAUDE_IN_SANDBOX, "read_only": True}
             )
-        return AgentConfig(name="claude-code", model_name=ep.model, env=env, kwargs=dict(opts.extra)), mounts
+        kwargs = {"tools": ",".join(tools)} if tools else {}
+        return AgentConfig(
+            import_path=CLAUDE_CODE, model_name=ep.model, env=env, kwargs={**kwargs, **opts.extra}
+        ), mounts
     if name == "mini-swe-agent":
         from swerl.serve.agent_env import openai_env
 
