@@ -129,6 +129,24 @@ def test_unparseable_attempts_stay_text_and_are_counted(text, why):
     assert any(why in e for e in p.errors), p.errors
 
 
+QWEN05_FAILED_BEFORE = [  # Qwen2.5-Coder-0.5B's replies that the strict parser refused (bench/results/qwen05_cpu_bench.json)
+    '```json\n<tool_call>\n    {name: "bash", arguments: {"command": "echo hi"}}\n</tool_call>\n```',
+    '```json\n{\n  "name": "bash",\n  "arguments": {\n    "command": "echo hi"\n  }\n}\n```',
+]
+
+
+@pytest.mark.parametrize("text", QWEN05_FAILED_BEFORE)
+def test_what_qwen05_really_wrote(text):
+    p, got = calls(text, [tool("bash", command="string")])
+    assert got == [("bash", {"command": "echo hi"})] and p.tool_parse == "ok"
+    assert p.content == ""  # the fence around the call goes with it
+
+
+def test_unquoted_keys_bare():
+    assert calls('Run: {name: "Bash", arguments: {command: "ls -la"}}')[1] == [("Bash", LS)]
+    assert json.loads(repair_json('{name: "a", "b": {c: [1, 2]}}')) == {"name": "a", "b": {"c": [1, 2]}}
+
+
 def test_names_exact_casefold_or_one_close_match():
     assert calls('<tool_call>{"name": "bash", "arguments": {}}</tool_call>')[1] == [("Bash", {})]
     assert calls('<tool_call>{"name": "READ", "arguments": {}}</tool_call>')[1] == [("Read", {})]

@@ -11,8 +11,9 @@ below; they differ only in the format earlier calls are rendered back in (`FORMA
 - with no tag at all and tools in the request: a fenced ```json block or a bare JSON object holding
   `name` + `arguments`.
 
-JSON is repaired for what small models break (`repair_json`): trailing commas, single quotes, raw newlines
-or tabs inside strings, Python's True/False/None, invalid escapes, missing closing brackets at the end. An
+JSON is repaired for what small models break (`repair_json`): trailing commas, single quotes, unquoted keys,
+raw newlines or tabs inside strings, Python's True/False/None, invalid escapes, missing closing brackets at
+the end. An
 unterminated string is never completed (a command cut off by max_tokens is not run), and arguments are never
 invented: `parameters` / `input` / `args` stand in for `arguments`, `arguments` given as a JSON string is
 decoded (it must hold an object), and only a call with no arguments key at all gets `{}`.
@@ -64,6 +65,15 @@ def new_call_id() -> str:
 
 _WORDS = {"True": "true", "False": "false", "None": "null"}
 _ESCAPES = set('"\\/bfnrtu')
+
+
+def _after_open(out: list[str]) -> bool:
+    """Is the last non-blank output a `{` or `,` (so a word there is a key)?"""
+    for piece in reversed(out):
+        stripped = piece.rstrip()
+        if stripped:
+            return stripped[-1] in "{,"
+    return False
 
 
 def repair_json(s: str) -> str | None:
@@ -126,7 +136,13 @@ def repair_json(s: str) -> str | None:
             while j < n and (s[j].isalnum() or s[j] == "_"):
                 j += 1
             word = s[i:j]
-            out.append(_WORDS.get(word, word))
+            k = j
+            while k < n and s[k] in " \t":
+                k += 1
+            if k < n and s[k] == ":" and _after_open(out):  # an unquoted key: {name: "bash"}
+                out.append(f'"{word}"')
+            else:
+                out.append(_WORDS.get(word, word))
             i = j
             continue
         else:
@@ -330,8 +346,9 @@ def _xml_calls(body: str, spec: ToolSpec) -> list[ToolCall | str]:
 
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _FENCED = re.compile(r"```[\w-]*[ \t]*\n(.*?)```", re.S)
-_LOOKS_LIKE_CALL = re.compile(r"[\"']name[\"']\s*:.*[\"'](?:arguments|parameters)[\"']\s*:", re.S)
-_BARE_START = re.compile(r"\{\s*[\"'](?:name|function|arguments|parameters)[\"']\s*:")
+_LOOKS_LIKE_CALL = re.compile(r"(?<!\w)[\"']?name[\"']?\s*:.*(?<!\w)[\"']?(?:arguments|parameters)[\"']?\s*:", re.S)
+_EMPTY_FENCE = re.compile(r"```[\w-]*\s*```")
+_BARE_START = re.compile(r"\{\s*[\"']?(?:name|function|arguments|parameters)[\"']?\s*:")
 
 
 def _tagged_blocks(text: str) -> list[tuple[int, int, str]]:
@@ -422,7 +439,8 @@ def parse_tool_calls(text: str, tools: list[dict] | None = None) -> Parsed:
             keep.append(text[pos:s])
             pos = e
     keep.append(text[pos:])
-    return Parsed(content="".join(keep).strip(), tool_calls=calls, tool_parse=outcome, errors=errors)
+    content = _EMPTY_FENCE.sub("", "".join(keep)).strip()  # ```json <tool_call>…</tool_call> ```: the fence too
+    return Parsed(content=content, tool_calls=calls, tool_parse=outcome, errors=errors)
 
 
 def parse_hermes(text: str, tools: list[dict] | None = None) -> Parsed:
