@@ -57,8 +57,11 @@ def task_hash(task_dir: Path) -> str:
 
 def store_path(target: Path) -> Path:
     """Where `swerl tasks validate TARGET` keeps its results: `<dir>/.swerl-validated.json` for a task dir or
-    set, `<index>.validated.json` next to a parquet index."""
-    target = Path(target)
+    set, `<index>.validated.json` next to a parquet index; a split of either (`tasks/easy:heldout`) shares its
+    store."""
+    from swerl.models.task_split import parse_spec
+
+    target = parse_spec(target)[0]
     return target / ".swerl-validated.json" if target.is_dir() else target.with_name(target.name + ".validated.json")
 
 

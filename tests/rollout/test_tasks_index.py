@@ -11,7 +11,9 @@ from swerl.rollout.tasks import load_index, write_index
 def test_shipped_sets_are_big_enough():
     assert len(load_index("tasks/easy")) >= 20
     assert len(load_index("tasks/swe-mini")) >= 10
-    assert len(load_index("tasks")) == len(load_index("tasks/easy")) + len(load_index("tasks/swe-mini"))
+    assert len(load_index("tasks/shell-mid")) >= 15
+    sets = ("tasks/easy", "tasks/shell-mid", "tasks/swe-mini")
+    assert len(load_index("tasks")) == sum(len(load_index(s)) for s in sets)
 
 
 def test_index_round_trip_relative_paths(tmp_path):

@@ -90,13 +90,22 @@ def check_split_gguf(m: SplitGguf, r: Report, config: Path | None = None) -> Non
         )
 
 
-def check_file(ctx: Context, r: Report, key: str, value: str, required: bool) -> None:
+def check_file(ctx: Context, r: Report, key: str, value: str, required: bool, spec: bool = False) -> None:
+    """`spec`: a task index, which may name a split (`tasks/easy:heldout`, swerl.models.task_split)."""
     if not value:
         (r.empty if required else r.ok)(key, "empty — set it" if required else "not set")
         return
-    p = ctx.path(value)
+    p = shown = ctx.path(value)
+    if spec:
+        from swerl.models.task_split import parse_spec
+
+        try:
+            p = parse_spec(p)[0]
+        except ValueError as exc:
+            r.fail(key, str(exc))
+            return
     if p.exists():
-        r.ok(key, str(p))
+        r.ok(key, str(shown))
     else:
         r.missing(key, f"{p} does not exist — fix {key}")
 
@@ -104,6 +113,6 @@ def check_file(ctx: Context, r: Report, key: str, value: str, required: bool) ->
 def run(ctx: Context, r: Report) -> None:
     check_model(ctx, r)
     d, e = ctx.i.data, ctx.i.experiment
-    check_file(ctx, r, "data.train_index", d.train_index, required=True)
-    check_file(ctx, r, "data.val_index", d.val_index, required=False)
+    check_file(ctx, r, "data.train_index", d.train_index, required=True, spec=True)
+    check_file(ctx, r, "data.val_index", d.val_index, required=False, spec=True)
     check_file(ctx, r, "experiment.trajectory_logger_src", e.trajectory_logger_src, required=False)

@@ -2,7 +2,8 @@
 
 An index is a parquet file (one row per task, `extra_info.harbor_task_path`, relative paths taken against
 the parquet's dir) or a directory: a task dir itself, or a dir of task dirs. A valid task dir has
-`instruction.md`, a parseable `task.toml` and `tests/test.sh`.
+`instruction.md`, a parseable `task.toml` and `tests/test.sh`. A path may name a split (`tasks/easy:heldout`;
+none named: the train split, as the trainer loads it); sets with a split.json get a `split` line with the counts.
 """
 
 from __future__ import annotations
@@ -68,15 +69,49 @@ def task_dirs(index: Path) -> list[Path]:
     return out
 
 
+def split_dirs(r: Report, key: str, dirs: list[Path], which: str) -> list[Path]:
+    """The dirs of the named split (`PATH:heldout`; none named: train) and a `<key> split` line with the counts;
+    a held-out task in data.train_index fails (held-out tasks are never trained on)."""
+    from swerl.rollout.tasks import Splits
+
+    splits = Splits()
+    try:
+        sides = {d: splits.of(d) for d in dirs}
+    except ValueError as exc:
+        r.fail(f"{key} split", str(exc))
+        return []
+    if not any(sides.values()):
+        return dirs  # no set with a split.json: everything is train
+    keep = [d for d, s in sides.items() if which == "all" or (s or "train") == which]
+    held = [d.name for d in keep if sides[d] == "heldout"]
+    n_held = sum(1 for s in sides.values() if s == "heldout")
+    counts = f"{which} split: {len(keep)} of {len(dirs)} tasks ({len(dirs) - n_held} train / {n_held} held out)"
+    if key == "data.train_index" and held:
+        r.fail(
+            f"{key} split",
+            f"{counts}: {len(held)} held-out task(s) would be trained on ({', '.join(held[:3])}"
+            f"{' …' if len(held) > 3 else ''}) — train on the set's train split (the path without :{which}); "
+            "held-out tasks belong in data.val_index (PATH:heldout)",
+        )
+    else:
+        r.ok(f"{key} split", counts)
+    return keep
+
+
 def check_index(ctx: Context, r: Report, key: str, value: str, valid: list[Path] | None = None) -> int:
     """Check one index; the valid task dirs are appended to `valid` when given."""
     if not value:
         return 0
-    index = ctx.path(value)
+    from swerl.models.task_split import parse_spec
+
+    try:
+        index, which = parse_spec(ctx.path(value))
+    except ValueError:
+        return 0  # already reported by the input-paths check
     if not index.exists():
         return 0  # already reported by the input-paths check
     try:
-        dirs = task_dirs(index)
+        dirs = split_dirs(r, key, task_dirs(index), which or "train")
     except IndexError_ as exc:
         r.fail(f"{key} rows", str(exc))
         return 0

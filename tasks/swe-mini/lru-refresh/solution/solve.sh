@@ -1,0 +1,26 @@
+#!/bin/bash
+R="${SWERL_SANDBOX_ROOT:-}"
+set -e
+cat > "$R/app/structs/lru.py" <<'SWERL_EOF'
+from collections import OrderedDict
+
+
+class LRUCache:
+    """Keeps at most `capacity` keys; when full, the least recently used key (read or written) goes."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self._d = OrderedDict()
+
+    def get(self, key, default=None):
+        if key not in self._d:
+            return default
+        self._d.move_to_end(key)
+        return self._d[key]
+
+    def put(self, key, value):
+        self._d[key] = value
+        self._d.move_to_end(key)
+        if len(self._d) > self.capacity:
+            self._d.popitem(last=False)
+SWERL_EOF
