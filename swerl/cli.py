@@ -19,6 +19,7 @@ _LAYERS: dict[str, str] = {
     "swerl.serve.cli": "serve, health, model",
     "swerl.rollout.cli": "tasks, sandbox, rollout",
     "swerl.train.cli": "train",
+    "swerl.eval.cli": "eval",
     "swerl.run.cli": "run, status, stop, archive, clean",
     "swerl.dashboard.cli": "dashboard",
 }

@@ -275,6 +275,17 @@ class TrainingSection(Section):
     """verl: the trainer's HF attention kernel; sdpa where the flash-attn wheel is missing."""
 
 
+class ValidationSection(Section):
+    """Validation trials' sampling (`test_freq`; verl's `val_kwargs`), set per trial at the gateway; `swerl eval`'s defaults."""
+
+    temperature: float = Field(0.0, ge=0)
+    """Sampling temperature of validation trials; 0 = greedy."""
+    top_p: float = Field(1.0, gt=0, le=1)
+    """Nucleus sampling of validation trials."""
+    samples: int = Field(1, ge=1)
+    """Trials per validation task (pass@k is reported for k up to this; verl: `val_kwargs.n`)."""
+
+
 class AlgorithmSection(Section):
     adv_estimator: str = "grpo"
     """Any verl estimator: grpo | gae | rloo | reinforce_plus_plus | …"""
@@ -346,6 +357,7 @@ class InputSection(Section):
     credentials: CredentialsSection = CredentialsSection()
     vllm: VllmSection = VllmSection()
     training: TrainingSection = TrainingSection()
+    validation: ValidationSection = ValidationSection()
     algorithm: AlgorithmSection = AlgorithmSection()
 
 

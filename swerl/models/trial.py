@@ -52,6 +52,9 @@ class TokenRecord(BaseModel):
     `reused_prefix` ids. None on a new segment (and in files written before the delta format)."""
     weight_version: int = 0
     """The engine's weights version that sampled `response_ids` (async training: staleness of the sample)."""
+    temperature: float | None = None
+    """The sampling temperature the engine was called with (0 = greedy); None in files written before it."""
+    top_p: float | None = None
 
 
 DELTA_KEY = "prompt_delta"

@@ -35,6 +35,10 @@ class TrialJob(BaseModel):
     group: str
     agent_name: str = ""
     """Empty = settings.agent_name (a row's agent_name wins over the config)."""
+    temperature: float | None = None
+    """This trial's sampling temperature (0 = greedy), applied by the gateway to every call of the trial
+    (validation, `swerl eval`, verl's val_kwargs); None = the gateway's default (the training temperature)."""
+    top_p: float | None = None
 
 
 class RolloutSettings(BaseModel):
@@ -207,6 +211,29 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
                 f"trial {trial_id}: its dir {trial_dir(settings.trials_root, trial_id)} already exists — two trials "
                 "got one id (a trial dispatched twice?); ids must be unique per run"
             ) from None
+        if job.temperature is not None or job.top_p is not None:
+            from swerl.serve.gateway.client import SamplingNotSet, aset_sampling
+
+            try:  # before the agent's first call; a trial that cannot get its sampling does not run
+                await aset_sampling(
+                    endpoint.host_url,
+                    trial_id,
+                    temperature=job.temperature,
+                    top_p=job.top_p,
+                    api_key=endpoint.api_key or None,
+                )
+            except SamplingNotSet as exc:
+                return TrialOutcome(
+                    trial_id=trial_id,
+                    task_id=job.task.instance_id,
+                    group=job.group,
+                    masked=True,
+                    mask_reason="proxy_error",
+                    trial_dir=tdir,
+                    duration_s=time.time() - t0,
+                    error=str(exc)[:500],
+                    attempts=attempt,
+                )
         try:
             result = await asyncio.wait_for(_harbor_trial(job, trial_id, settings, endpoint), settings.max_timeout_sec)
         except TimeoutError:

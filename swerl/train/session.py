@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import logging
 import math
 import os
@@ -176,26 +175,31 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             return st
 
         def validate(step: int) -> dict[str, float]:
-            vs = rs.model_copy(
-                update={"agent": dataclasses.replace(rs.agent, temperature=0.0), "tail_kill_enabled": False}
-            )
-            jobs = [
-                TrialJob(
-                    trial_id=make_trial_id(step, f"val-{r.instance_id}", 0),
-                    task=r,
-                    group=r.instance_id,
-                    agent_name=r.agent_name,
+            """The eval code on the val index (validation.{samples,temperature,top_p}, applied per trial by the
+            gateway) → val/pass@1, val/reward_mean, …; its report goes to artifacts/evals/ like `swerl eval`'s."""
+            from swerl.eval.trials import build_report, run_eval_trials, val_metrics, write_report
+
+            v = i.validation
+            outs = asyncio.run(
+                run_eval_trials(
+                    val_rows, v.samples, rs, endpoint, temperature=v.temperature, top_p=v.top_p, step=step, prefix="val"
                 )
-                for r in val_rows
-            ]
-            outs = asyncio.run(run_trials(jobs, vs, endpoint))
-            rewards = [o.reward or 0.0 for o in outs if not o.masked]
-            mean = sum(rewards) / max(len(rewards), 1)
-            return {
-                "val/score/mean": mean,
-                "val-core/harbor/reward/mean@1": mean,
-                "val/masked": float(len(outs) - len(rewards)),
-            }
+            )
+            report = build_report(
+                outs,
+                val_rows,
+                v.samples,
+                name=f"{exp}-val-step{step}",
+                model=f"{i.model.model_path or 'smollm2'} (training, step {step})",
+                tasks=str(resolve(cfg, i.data.val_index)),
+                temperature=v.temperature,
+                top_p=v.top_p,
+                trials_dir=str(paths.trials_dir),
+                step=step,
+            )
+            out = write_report(report, paths.root)
+            log.info(f"validation step {step}: pass@1 {report.pass_at.get('1', 0.0):.3f} → {out}")
+            return val_metrics(report)
 
         def on_step(step: int, m: dict) -> None:
             eta = loop.eta_s()

@@ -3,6 +3,10 @@
 Per request: session plan (continuous tokens) → engine.generate(token ids) → tool-call parsing → OpenAI
 answer (JSON or SSE) → one `tokens.jsonl` line for the trial named by the `x-swerl-trial-id` header.
 
+Sampling of a call: the trial's own (`POST /swerl/trials/{trial_id}/sampling`, set by the trial runner before
+the trial starts — validation and `swerl eval` trials), else `GatewaySettings.temperature`/`top_p` (the
+training values), else the client's. The values used are in the call's token record.
+
 The CPU work of a request (chat-template rendering, tokenizing, decoding, the record line) runs in a small
 thread pool, off the event loop; a trial's session lock orders its plans and commits (its generations still
 overlap). `POST /swerl/trials/{trial_id}/end` drops a finished trial's session (`swerl.serve.gateway.client`).
@@ -25,7 +29,7 @@ from pydantic import BaseModel
 
 from swerl.serve.engines.base import Engine, EngineError
 from swerl.serve.gateway.records import RecordWriter, TokenRecord
-from swerl.serve.gateway.client import END_TRIAL_PATH
+from swerl.serve.gateway.client import END_TRIAL_PATH, SAMPLING_PATH
 from swerl.serve.gateway.render import ChatRenderer, canon
 from swerl.serve.gateway.sessions import Plan, SessionStore, TrialSession
 from swerl.serve.gateway.tool_parsers import get_parser
@@ -42,7 +46,8 @@ class GatewaySettings(BaseModel):
     max_tokens_cap: int | None = None
     """Upper bound for one reply (Claude Code asks for 32000)."""
     temperature: float | None = None
-    """When set, overrides the client's temperature (the policy's sampling settings belong to training)."""
+    """When set, overrides the client's temperature (the policy's sampling settings belong to training); a trial's
+    own sampling (`POST /swerl/trials/{id}/sampling`) overrides this."""
     top_p: float | None = None
     default_temperature: float = 1.0
     trials_root: Path | None = None
@@ -97,6 +102,24 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         """The trial is over: drop its session (now, or once its requests in flight are done)."""
         return {"trial_id": trial_id, "dropped": store.end(trial_id), "sessions": len(store.sessions)}
 
+    @app.post(SAMPLING_PATH)
+    async def set_sampling(trial_id: str, request: Request):
+        """This trial's calls sample with `{"temperature": t, "top_p": p}` (null = the gateway's default)."""
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return _error(400, 'sampling body is not JSON: send {"temperature": 0.0, "top_p": 1.0}')
+        t, p = (body or {}).get("temperature"), (body or {}).get("top_p")
+        try:
+            t = None if t is None else float(t)
+            p = None if p is None else float(p)
+        except (TypeError, ValueError):
+            return _error(400, f"temperature/top_p must be numbers or null, got {t!r}/{p!r}")
+        if (t is not None and t < 0) or (p is not None and not 0 < p <= 1):
+            return _error(400, f"temperature must be >= 0 and top_p in (0, 1], got {t}/{p}")
+        store.set_sampling(trial_id, t, p)
+        return {"trial_id": trial_id, "temperature": t, "top_p": p}
+
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         try:
@@ -150,12 +173,21 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                 ),
             )
         max_tokens = min(int(asked or room), room, settings.max_tokens_cap or room)
-        temperature = (
-            settings.temperature
-            if settings.temperature is not None
-            else body.get("temperature", settings.default_temperature)
+        temperature = next(
+            t
+            for t in (
+                session.temperature if session is not None else None,
+                settings.temperature,
+                body.get("temperature"),
+                settings.default_temperature,
+            )
+            if t is not None
         )
-        top_p = settings.top_p if settings.top_p is not None else body.get("top_p", 1.0)
+        top_p = next(
+            p
+            for p in (session.top_p if session is not None else None, settings.top_p, body.get("top_p"), 1.0)
+            if p is not None
+        )
         try:
             gen = await engine.generate(
                 prompt_ids,
@@ -218,6 +250,8 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                         litellm_call_id=request.headers.get(CALL_HEADER),
                         parent_call_id=plan.branch.call_id if plan.branch is not None else None,
                         weight_version=gen.weight_version,
+                        temperature=float(temperature),
+                        top_p=float(top_p),
                     )
                 )  # on disk before the branch is: a call continuing it finds its parent line
                 session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)

@@ -1,6 +1,8 @@
 """End a trial's gateway session once the trial is over (frees its token ids; the gateway also drops idle
 sessions by itself — `GatewaySettings.max_sessions`, `session_ttl_s` — so a missed call costs memory only
-for a while).
+for a while); and set a trial's sampling before it starts (`POST /swerl/trials/{trial_id}/sampling`
+`{"temperature": …, "top_p": …}`: every call of that trial samples with it instead of the gateway's training
+default — how a validation or eval trial gets greedy decoding).
 
 `base_url` is the gateway's root or the LiteLLM proxy's root (`AgentEndpoint.host_url`; the proxy passes
 `POST /swerl/trials/{trial_id}/end` on to its gateway and wants its key, `api_key`). Never raises: an
@@ -12,12 +14,13 @@ from __future__ import annotations
 import httpx
 
 END_TRIAL_PATH = "/swerl/trials/{trial_id}/end"
+SAMPLING_PATH = "/swerl/trials/{trial_id}/sampling"
 
 
-def _url(base_url: str, trial_id: str) -> str:
+def _url(base_url: str, trial_id: str, path: str = END_TRIAL_PATH) -> str:
     base = base_url.rstrip("/")
     base = base[: -len("/v1")] if base.endswith("/v1") else base
-    return base + END_TRIAL_PATH.format(trial_id=trial_id)
+    return base + path.format(trial_id=trial_id)
 
 
 def _headers(api_key: str | None) -> dict:
@@ -46,3 +49,30 @@ async def aend_trial(base_url: str, trial_id: str, *, api_key: str | None = None
             return _dropped(await c.post(_url(base_url, trial_id), headers=_headers(api_key)))
     except (httpx.HTTPError, OSError):
         return False
+
+
+class SamplingNotSet(RuntimeError):
+    """The gateway did not take a trial's sampling (unreachable, refused): the trial must not run on the default."""
+
+
+async def aset_sampling(
+    base_url: str,
+    trial_id: str,
+    *,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    api_key: str | None = None,
+    timeout: float = 5.0,
+) -> dict:
+    """Make every call of `trial_id` sample with `temperature`/`top_p` (None = the gateway's default) → the
+    gateway's answer `{"trial_id", "temperature", "top_p"}`. Raises SamplingNotSet with the cause: a trial that
+    asked for greedy decoding must not silently sample at the training temperature."""
+    url = _url(base_url, trial_id, SAMPLING_PATH)
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as c:
+            r = await c.post(url, headers=_headers(api_key), json={"temperature": temperature, "top_p": top_p})
+    except (httpx.HTTPError, OSError) as exc:
+        raise SamplingNotSet(f"sampling of trial {trial_id} not set: {url}: {type(exc).__name__}: {exc}") from None
+    if r.status_code != 200:
+        raise SamplingNotSet(f"sampling of trial {trial_id} not set: {url} answered {r.status_code}: {r.text[:200]}")
+    return r.json()

@@ -9,7 +9,8 @@ text after a sentinel put where the reply was, minus the end-of-turn token alrea
 Memory is bounded: a trial's session is dropped when its trial ends (`POST /swerl/trials/{id}/end`), when it
 was not used for `ttl_s`, or when more than `max_sessions` trials are held (least recently used first) —
 never while one of its requests is in flight. A dropped trial that calls again starts a new segment whose
-number continues after its old ones (a small per-trial counter outlives the session).
+number continues after its old ones (a small per-trial counter outlives the session), and so does the
+trial's sampling (`temperature`/`top_p`, set before the trial starts) unless the trial was ended.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class TrialSession:
     inflight: int = 0
     last_used: float = 0.0
     ended: bool = False
+    temperature: float | None = None
+    """This trial's sampling temperature (`POST /swerl/trials/{id}/sampling`, set by the trial runner — e.g. 0 for
+    a greedy validation trial); None = the gateway's default (the training temperature)."""
+    top_p: float | None = None
 
     def plan(self, renderer: ChatRenderer, messages: list[dict], tools: list[dict] | None) -> Plan:
         keys = [canon(m) for m in messages]
@@ -123,6 +128,8 @@ class SessionStore:
         self.max_sessions, self.ttl_s, self.clock = max(1, max_sessions), ttl_s, clock
         self._next_segment: OrderedDict[str, int] = OrderedDict()
         """Dropped trials → their next segment number (ints only; keeps 16 × max_sessions)."""
+        self._sampling: OrderedDict[str, tuple[float | None, float | None]] = OrderedDict()
+        """Trials evicted (not ended) while they had their own sampling → it, restored if they call again."""
         self.dropped = 0
 
     def get(self, trial_id: str) -> TrialSession:
@@ -130,6 +137,7 @@ class SessionStore:
         s = self.sessions.get(trial_id)
         if s is None:
             s = self.sessions[trial_id] = TrialSession(segments=self._next_segment.pop(trial_id, 0))
+            s.temperature, s.top_p = self._sampling.pop(trial_id, (None, None))
         else:
             self.sessions.move_to_end(trial_id)
         s.last_used = now
@@ -148,9 +156,16 @@ class SessionStore:
         if s.ended and not s.inflight:
             self._drop(trial_id, s)
 
+    def set_sampling(self, trial_id: str, temperature: float | None, top_p: float | None) -> TrialSession:
+        """Every later call of this trial samples with these (None = the gateway's default)."""
+        s = self.get(trial_id)
+        s.temperature, s.top_p = temperature, top_p
+        return s
+
     def end(self, trial_id: str) -> bool:
         """The trial is over: drop its session now, or when its last request in flight is done. False when the
         gateway holds no session for it."""
+        self._sampling.pop(trial_id, None)
         s = self.sessions.get(trial_id)
         if s is None:
             return False
@@ -172,6 +187,10 @@ class SessionStore:
         self._next_segment[trial_id] = s.segments
         while len(self._next_segment) > 16 * self.max_sessions:
             self._next_segment.popitem(last=False)
+        if not s.ended and (s.temperature is not None or s.top_p is not None):
+            self._sampling[trial_id] = (s.temperature, s.top_p)
+            while len(self._sampling) > 16 * self.max_sessions:
+                self._sampling.popitem(last=False)
 
     def _evict(self, now: float, keep: str) -> None:
         over = len(self.sessions) - self.max_sessions

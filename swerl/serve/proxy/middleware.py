@@ -1,8 +1,8 @@
 """ASGI middleware: `/trial/<id>/…` → `/…` plus header `x-swerl-trial-id: <id>` (the agent's base URL carries
 its trial, so no agent needs to know about custom headers); and the master-key check, answered here with a
 clean 401 (LiteLLM's own auth-failure path wants a database client we do not run); and `POST
-/swerl/trials/<id>/end` (key required) passed on to the gateway named by $SWERL_GATEWAY_URL, so whoever knows
-the proxy can end a trial's gateway session (`swerl.serve.gateway.client.end_trial`)."""
+/swerl/trials/<id>/end` and `…/sampling` (key required) passed on to the gateway named by $SWERL_GATEWAY_URL, so
+whoever knows the proxy can end a trial's gateway session or set its sampling (`swerl.serve.gateway.client`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 
 import httpx
 
-from swerl.serve.gateway.client import END_TRIAL_PATH
+from swerl.serve.gateway.client import END_TRIAL_PATH, SAMPLING_PATH
 
 TRIAL_HEADER = b"x-swerl-trial-id"
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
@@ -24,6 +24,9 @@ IDENTITY_PATH = "/swerl/identity"
 GATEWAY_ENV = "SWERL_GATEWAY_URL"
 """The gateway's root URL (set by `ProxyProcess`); the end-of-trial call is forwarded there."""
 _END = re.compile("^" + re.escape(END_TRIAL_PATH).replace(re.escape("{trial_id}"), r"([A-Za-z0-9._-]{1,200})") + "$")
+_SAMPLING = re.compile(
+    "^" + re.escape(SAMPLING_PATH).replace(re.escape("{trial_id}"), r"([A-Za-z0-9._-]{1,200})") + "$"
+)
 NONCE_ENV = "SWERL_PROXY_NONCE"
 """Each proxy start gets a random nonce in this env var; `GET /swerl/identity` answers it (and the pid), so
 the starter's readiness check proves the server on the port is the one it started."""
@@ -67,14 +70,15 @@ class TrialPrefixMiddleware:
     async def _identity(self, send) -> None:
         await _json_response(send, 200, json.dumps({"nonce": os.environ.get(NONCE_ENV, ""), "pid": os.getpid()}))
 
-    async def _end_trial(self, trial: str, send) -> None:
+    async def _to_gateway(self, trial: str, send, path: str = END_TRIAL_PATH, body: bytes = b"") -> None:
         gateway = os.environ.get(GATEWAY_ENV, "").rstrip("/")
         if not gateway:
             await _json_response(send, 503, json.dumps({"error": f"${GATEWAY_ENV} is not set: no gateway to tell"}))
             return
         try:
             async with httpx.AsyncClient(timeout=5.0) as c:
-                r = await c.post(gateway + END_TRIAL_PATH.format(trial_id=trial))
+                headers = {"content-type": "application/json"} if body else None
+                r = await c.post(gateway + path.format(trial_id=trial), content=body or None, headers=headers)
             await _json_response(send, r.status_code, r.text)
         except httpx.HTTPError as exc:
             await _json_response(send, 502, json.dumps({"error": f"gateway {gateway}: {type(exc).__name__}: {exc}"}))
@@ -106,7 +110,11 @@ class TrialPrefixMiddleware:
                 return
             m = _END.match(scope["path"]) if scope["type"] == "http" and scope.get("method") == "POST" else None
             if m:
-                await self._end_trial(m.group(1), send)
+                await self._to_gateway(m.group(1), send)
+                return
+            m = _SAMPLING.match(scope["path"]) if scope["type"] == "http" and scope.get("method") == "POST" else None
+            if m:
+                await self._to_gateway(m.group(1), send, SAMPLING_PATH, await _body(receive))
                 return
         await self.app(scope, receive, send)
 
@@ -121,3 +129,12 @@ async def _json_response(send, status: int, body: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": data})
+
+
+async def _body(receive) -> bytes:
+    data = b""
+    while True:
+        msg = await receive()
+        data += msg.get("body", b"")
+        if not msg.get("more_body"):
+            return data

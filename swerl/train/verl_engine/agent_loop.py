@@ -12,6 +12,9 @@ LiteLLM proxy and one trial scheduler per node — `node_stack.py`) and return w
 - `[]` for a masked trial (timeout, sandbox death, tail-killed, …): verl logs "Empty output" and the session
   simply does not enter the batch or its group's mean/std (a reward of 0 would pull the group down).
 
+Sampling: the trial's calls sample with verl's `sampling_params` (training: `rollout.temperature`; validation:
+`rollout.val_kwargs.temperature`), handed to the gateway per trial (`TrialJob.temperature`).
+
 `extra_fields["min/max_global_steps"]` = the weights version the trial ran on (verl's own loops get it from
 its server manager, which we bypass; the v1 trainer does `int()` on it).
 """
@@ -63,6 +66,16 @@ def trial_id_for(step: int, instance_id: str, session_id: int) -> str:
     return make_trial_id(step, instance_id, session_id)
 
 
+def trial_sampling(sampling_params: dict[str, Any] | None) -> tuple[float | None, float | None]:
+    """(temperature, top_p) of the trial from verl's sampling params: `rollout.temperature/top_p` for training
+    calls, `rollout.val_kwargs.*` for validation (verl 0.9.1's workers swap them in when `validate`), greedy
+    (temperature 0) where verl asks for no sampling. The runner hands them to the gateway for every call of the
+    trial; None (not given) = the gateway's default."""
+    sp = sampling_params or {}
+    t, p = sp.get("temperature"), sp.get("top_p")
+    return (None if t is None else float(t)), (None if p is None else float(p))
+
+
 _ACTOR: dict[str, Any] = {}
 
 
@@ -101,11 +114,14 @@ class SwerlHarborAgentLoop(AgentLoopBase):
         )
         session = kwargs.get("session_id")
         k = int(session) if session is not None else secrets.randbelow(1 << 16)  # v0 loops pass no session_id
+        temperature, top_p = trial_sampling(sampling_params)
         job = TrialJob(
             trial_id=trial_id_for(step, iid, k),
             task=task,
             group=str(kwargs.get("uid", iid)),
             agent_name=str(info.get("harbor_agent") or ""),
+            temperature=temperature,
+            top_p=top_p,
         )
         partition = "val" if info.get("split") == "val" else "train"
         t0 = time.perf_counter()

@@ -8,6 +8,8 @@ through the agent-loop config file written next to the run state).
 Also rendered, because the agent loop depends on them:
 - `rollout.prometheus.{enable,served_model_name}`: the only verl switch that makes its vLLM server answer under
   `model.served_model_name` (otherwise it serves the model PATH and `/v1/completions` 404s on our name).
+- `rollout.val_kwargs.{temperature,top_p,n,do_sample}` from `validation.*`: verl's workers put them in the
+  sampling params of validation calls, which the agent loop hands to each trial (the gateway applies them).
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"{R}.n={t.n_resp_per_prompt}",
         f"{R}.temperature={v.temperature}",
         f"{R}.top_p={v.top_p}",
+        f"{R}.val_kwargs.temperature={i.validation.temperature}",
+        f"{R}.val_kwargs.top_p={i.validation.top_p}",
+        f"{R}.val_kwargs.n={i.validation.samples}",
+        f"{R}.val_kwargs.do_sample={i.validation.temperature > 0}",
         f"{R}.prompt_length={t.max_prompt_length}",
         f"{R}.response_length={t.max_response_length}",
         f"{R}.log_prob_micro_batch_size_per_gpu={micro_lp}",

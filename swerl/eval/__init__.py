@@ -1,0 +1,1 @@
+"""Held-out evaluation (`swerl eval`) and the local trainer's validation: trials through the training stack → pass@k."""
