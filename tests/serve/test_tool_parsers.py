@@ -98,6 +98,7 @@ def calls(text: str, tools: list[dict] | None = TOOLS, parser: str = "hermes"):
         ("<function=Bash><parameter=command>ls -la</parameter>", [("Bash", LS)]),  # bare, unclosed
         ('<function=Bash>{"command": "ls -la"}</function>', [("Bash", LS)]),  # Llama-3.1 style
         ('<tool_call>{"name": "Edit"}</tool_call>', [("Edit", {})]),  # no arguments key at all: {}
+        ('```python\n{"function": "Bash", "arguments": {"command": "ls -la"}}\n```', [("Bash", LS)]),  # Qwen 0.5B
     ],
 )
 def test_broken_shapes_become_the_right_call(text, want):
@@ -121,6 +122,7 @@ def test_broken_shapes_become_the_right_call(text, want):
         ("<tool_call>\n</tool_call>", "no JSON object"),
         ('```json\n{"name": "Bash", "arguments": {"command": "echo "x""}}\n```', "not valid JSON"),
         ('{"name": "Python", "arguments": {"code": "print(1)"}}', "unknown tool 'Python'"),
+        ('```python\n{\n  "function": "Bash",\n  "arguments": {\n    "command": "ls -l', "not valid JSON"),  # cut off
     ],
 )
 def test_unparseable_attempts_stay_text_and_are_counted(text, why):

@@ -346,7 +346,9 @@ def _xml_calls(body: str, spec: ToolSpec) -> list[ToolCall | str]:
 
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _FENCED = re.compile(r"```[\w-]*[ \t]*\n(.*?)```", re.S)
-_LOOKS_LIKE_CALL = re.compile(r"(?<!\w)[\"']?name[\"']?\s*:.*(?<!\w)[\"']?(?:arguments|parameters)[\"']?\s*:", re.S)
+_LOOKS_LIKE_CALL = re.compile(
+    r"(?<!\w)[\"']?(?:name|function)[\"']?\s*:.*(?<!\w)[\"']?(?:arguments|parameters)[\"']?\s*:", re.S
+)
 _EMPTY_FENCE = re.compile(r"```[\w-]*\s*```")
 _BARE_START = re.compile(r"\{\s*[\"']?(?:name|function|arguments|parameters)[\"']?\s*:")
 
