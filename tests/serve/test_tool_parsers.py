@@ -98,6 +98,7 @@ def calls(text: str, tools: list[dict] | None = TOOLS, parser: str = "hermes"):
         ("<function=Bash><parameter=command>ls -la</parameter>", [("Bash", LS)]),  # bare, unclosed
         ('<function=Bash>{"command": "ls -la"}</function>', [("Bash", LS)]),  # Llama-3.1 style
         ('<tool_call>{"name": "Edit"}</tool_call>', [("Edit", {})]),  # no arguments key at all: {}
+        ('<tool_call>{"name": "Bash", "arguments": {"command": "ls -la"}} [then read it]</tool_call>', [("Bash", LS)]),
         ('```python\n{"function": "Bash", "arguments": {"command": "ls -la"}}\n```', [("Bash", LS)]),  # Qwen 0.5B
     ],
 )
@@ -168,6 +169,12 @@ def test_one_failed_block_marks_the_reply_failed_but_the_good_call_goes_out():
     p, got = calls(text)
     assert got == [("Bash", LS)] and p.tool_parse == "failed" and len(p.errors) == 1
     assert p.content.startswith("a") and "Nope" in p.content and "ls -la" not in p.content
+
+
+def test_a_good_call_then_a_broken_one_in_one_block():
+    text = '<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}\n{"name": "Read", "arguments": {"x": "a"b"}}</tool_call>'
+    p, got = calls(text)
+    assert got == [("Bash", {"command": "ls"})] and p.tool_parse == "failed" and p.content == text
 
 
 def test_no_attempt_is_none_and_untouched():

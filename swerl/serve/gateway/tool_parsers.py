@@ -166,7 +166,8 @@ def _decode_from(text: str) -> tuple[list[Any], bool]:
         try:
             v, i = _DECODER.raw_decode(text, m.start())
         except json.JSONDecodeError:
-            return vals, False
+            # after a value, a bracket in trailing prose ("[done]") is not a broken call
+            return vals, bool(vals) and not _LOOKS_LIKE_CALL.search(text, m.start())
         vals.append(v)
     return vals, True
 
