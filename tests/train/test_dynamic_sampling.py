@@ -6,6 +6,7 @@ the real run is test_filter_groups_embedded_default."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -204,7 +205,9 @@ def test_filter_groups_embedded_default(tmp_path):
     i["experiment"] |= {"exp_name": exp, "output_root": str(tmp_path)}
     cfg_path = tmp_path / "config.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "200"}
+    # the converted SmolLM2 of the machine's cache (built once by setup; a fresh HOME would rebuild it: +3.5 min)
+    cache = os.environ.get("SWERL_CACHE") or str(Path.home() / ".cache" / "swerl")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "200", "SWERL_CACHE": cache}
     t = subprocess.run(
         [SWERL, "train", "--config", str(cfg_path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900
     )
@@ -225,3 +228,46 @@ def test_filter_groups_embedded_default(tmp_path):
             assert m[rm.FILTERED_GROUPS] == 0
         # samples trained = trials of the informative groups (unmasked; one segment each with max_turns 1)
         assert m["train/num_samples"] <= 2 * m[rm.INFORMATIVE_GROUPS]
+
+
+def test_why_verl_is_refused_its_filter_raises_on_an_all_masked_group(monkeypatch):
+    """Pins the reason the verl engine refuses filter_groups, on verl 0.9.1's own ReplayBuffer code: its DAPO
+    classification raises for a finished group without trajectories — what a group of masked trials is (the agent
+    loop returns [] for each). `transfer_queue` (verl's v1 store) is not installed on this CPU machine: a stand-in
+    module is put in its place, never called on this path (no trajectory keys → no store read). A verl that fixes
+    this fails here: then map the key onto verl's filter instead of refusing it (verl's trainer also logs that it
+    ignores max_num_gen_batches: trainer_base._resolve_filter_groups_metric)."""
+    import sys
+    import types
+
+    from omegaconf import OmegaConf
+
+    stand_in = types.ModuleType("transfer_queue")
+    stand_in.KVBatchMeta = object
+    monkeypatch.setitem(sys.modules, "transfer_queue", stand_in)
+    monkeypatch.delitem(sys.modules, "verl.trainer.ppo.v1.replay_buffer", raising=False)
+    import importlib.util
+
+    import verl
+
+    path = Path(verl.__file__).parent / "trainer" / "ppo" / "v1" / "replay_buffer.py"
+    spec = importlib.util.spec_from_file_location("swerl_test_verl_replay_buffer", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # the module alone: verl.trainer.ppo.v1's __init__ imports the TQ agent loop
+
+    rb = mod.ReplayBuffer(
+        trainer_mode="sync",
+        trainer_config=OmegaConf.create({}),
+        max_off_policy_threshold=None,
+        max_off_policy_strategy="drop",
+        sampler_kwargs=OmegaConf.create({}),
+        refill_fn=lambda n: None,
+        filter_groups_metric="reward",
+        train_batch_size=2,
+        gen_batch_size=1,
+    )
+    rb.finished_keys["train"] = {"uid-all-masked"}  # finished (no session errored), no trajectory stored
+    with pytest.raises(RuntimeError, match="missing DAPO metric"):
+        rb._dapo_filtered_keys("train")
+    rb.finished_keys["train"] = set()  # without that group nothing is filtered and nothing raises
+    assert rb._dapo_filtered_keys("train") == (set(), mod.Counter())
