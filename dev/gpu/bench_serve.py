@@ -1,10 +1,15 @@
-"""Tokens/s of one vLLM server: direct vs through swerl's gateway (VLLMEngine) vs LiteLLM proxy + gateway.
+"""Tokens/s of one replica: direct vs through swerl's gateway vs LiteLLM proxy + gateway, side by side per level.
 
-Same chat request everywhere (sampled, temperature 1.0, max_tokens cap), N requests at concurrency C.
-The gateway and proxy are swerl's real ones; the proxy route carries a trial id, so the gateway writes
-token-level records (`tokens.jsonl`), which are checked at the end.
+The replica is a real vLLM server (`--vllm host:port`, on the GPU host) or, on a CPU host, the STAND-IN
+`dev/gpu/standin_replica.py` (`--standin`: fixed-length replies after a fixed delay, no concurrency limit, so
+what the chain adds is all that differs between routes). The gateway runs in its own process over the replica
+(`swerl.serve.gateway.process`, as the verl path runs it) and the proxy is swerl's real LiteLLM proxy with
+`--litellm-workers` workers. Same chat request on every route, C concurrent streams, 2·C requests per level.
+Each proxy request is its own trial, so the gateway writes a `tokens.jsonl` line per call; the proxy's added
+latency per call = what the client waited − the gateway's own time for it (t_end − t_start in that line).
 
-    python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:8000 --model-dir DIR --config configs/gpu-1x-smollm2.yaml
+    python dev/gpu/bench_serve.py --vllm 127.0.0.1:8000 --model-dir DIR --config configs/gpu-1x-smollm2.yaml
+    python dev/gpu/bench_serve.py --standin --model-dir DIR --config config.yaml --levels 32,128,512
 """
 
 from __future__ import annotations
@@ -12,121 +17,213 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import secrets
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 MESSAGES = [{"role": "user", "content": "Write a long story about a robot who learns to write bash scripts."}]
+HERE = Path(__file__).resolve().parent
 
 
-async def one(client: httpx.AsyncClient, url: str, model: str, max_tokens: int, headers: dict) -> int:
-    r = await client.post(
-        url, json={"model": model, "messages": MESSAGES, "max_tokens": max_tokens, "temperature": 1.0}, headers=headers
-    )
-    r.raise_for_status()
-    return int(r.json()["usage"]["completion_tokens"])
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(q * len(xs)))], 4) if xs else 0.0
 
 
 async def level(url_for, model: str, conc: int, n: int, max_tokens: int, headers: dict) -> dict:
     sem = asyncio.Semaphore(conc)
-    lat: list[float] = []
-    async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=conc + 4)) as client:
+    lat: dict[int, float] = {}
+    errors: list[str] = []
+    conn = aiohttp.TCPConnector(limit=conc + 8)
+    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=900)) as client:
+
+        async def one(i: int, tokens: int) -> int:
+            body = {"model": model, "messages": MESSAGES, "max_tokens": tokens, "temperature": 1.0}
+            async with client.post(url_for(i), json=body, headers=headers) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"HTTP {r.status}: {(await r.text())[:200]}")
+                return int((await r.json())["usage"]["completion_tokens"])
 
         async def run(i: int) -> int:
             async with sem:
                 t = time.perf_counter()
-                k = await one(client, url_for(i), model, max_tokens, headers)
-                lat.append(time.perf_counter() - t)
+                try:
+                    k = await one(i, max_tokens)
+                except Exception as exc:  # noqa: BLE001 — counted, the level goes on
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                    return 0
+                lat[i] = time.perf_counter() - t
                 return k
 
-        await one(client, url_for(-1), model, 8, headers)  # warm the path
+        await one(-1, 8)  # warm the path
         t0 = time.perf_counter()
         toks = sum(await asyncio.gather(*(run(i) for i in range(n))))
         dt = time.perf_counter() - t0
-    lat.sort()
+    vals = list(lat.values())
     return {
         "concurrency": conc,
         "requests": n,
+        "failed": len(errors),
+        "first_error": errors[0] if errors else "",
         "tokens": toks,
         "seconds": round(dt, 2),
         "tok_s": round(toks / dt, 1),
-        "p50_s": round(lat[len(lat) // 2], 2),
+        "p50_s": pct(vals, 0.5),
+        "p99_s": pct(vals, 0.99),
+        "_lat": lat,
+    }
+
+
+def proxy_added(trials_root: Path, prefix: str, lat: dict[int, float]) -> dict:
+    """Client latency − the gateway's own time, per proxy call (matched by its trial id)."""
+    from swerl.config.paths import trial_dir
+    from swerl.models.trial import TOKENS_FILE, read_token_records
+
+    added = []
+    for i, client_s in lat.items():
+        f = trial_dir(trials_root, f"{prefix}{i}") / TOKENS_FILE
+        recs = read_token_records(f) if f.is_file() else []
+        if recs:
+            added.append(client_s - (recs[-1].t_end - recs[-1].t_start))
+    return {
+        "proxy_added_p50_ms": round(1000 * pct(added, 0.5), 1),
+        "proxy_added_p99_ms": round(1000 * pct(added, 0.99), 1),
+        "matched": len(added),
     }
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vllm", required=True, help="host:port of the vLLM OpenAI server")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vllm", default="", help="host:port of the vLLM OpenAI server")
+    ap.add_argument("--standin", action="store_true", help="start the stand-in replica instead (CPU hosts)")
+    ap.add_argument("--standin-delay", type=float, default=0.5)
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--config", default="configs/gpu-1x-smollm2.yaml")
-    ap.add_argument("--levels", default="1,8,32")
+    ap.add_argument("--levels", default="32,64,128,256,512")
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--litellm-workers", type=int, default=8)
+    ap.add_argument("--routes", default="direct,gateway,proxy+gateway")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
-
-    from transformers import AutoTokenizer
+    if not a.vllm and not a.standin:
+        ap.error("give --vllm host:port or --standin")
 
     from swerl.config.load import load_config
-    from swerl.serve.engines.vllm import VLLMEngine
-    from swerl.serve.gateway import GatewayServer, create_app
-    from swerl.serve.proxy.process import ProxyProcess, master_key_for
-    from swerl.serve.stack import gateway_settings
+    from swerl.serve.gateway.process import GatewayProcess
+    from swerl.serve.proxy.process import ProxyProcess, free_port, master_key_for
 
     cfg = load_config(a.config)
     served = cfg.input.model.served_model_name
     trials_root = Path(tempfile.mkdtemp(prefix="bench-trials-"))
-    tok = AutoTokenizer.from_pretrained(a.model_dir)
-    engine = VLLMEngine([a.vllm], served)
-    settings = gateway_settings(cfg, trials_root).model_copy(update={"max_tokens_cap": a.max_tokens})
-    gw = GatewayServer(create_app(engine, tok, settings)).start()
+    standin = None
+    replica = a.vllm
+    if a.standin:
+        port = free_port()
+        standin = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "standin_replica.py"),
+                "--port",
+                str(port),
+                "--tokens",
+                str(a.max_tokens),
+                "--delay",
+                str(a.standin_delay),
+            ]
+        )
+        replica = f"127.0.0.1:{port}"
+        time.sleep(2)
+    gw = GatewayProcess(
+        a.config,
+        [replica],
+        served,
+        a.model_dir,
+        log_path=trials_root / "gateway.log",
+        trials_root=trials_root,
+        max_tokens_cap=a.max_tokens,
+    )
+    gw.start().wait_ready(180)
     key = master_key_for(cfg)
     t = time.time()
     proxy = (
         ProxyProcess(
-            cfg, gw.url, trials_root, key, port=0, state_dir=trials_root / "state", max_tokens_cap=a.max_tokens
+            cfg,
+            gw.url,
+            trials_root,
+            key,
+            port=0,
+            state_dir=trials_root / "state",
+            max_tokens_cap=a.max_tokens,
+            workers=a.litellm_workers,
         )
         .start()
-        .wait_ready(120)
+        .wait_ready(180)
     )
-    proxy_ready_s = round(time.time() - t, 1)
-    routes = {
-        "direct": (lambda i: f"http://{a.vllm}/v1/chat/completions", {}),
-        "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
-        "proxy+gateway": (
-            lambda i: f"{proxy.base_url}/trial/bench{i % 1000 + 1}-t-0-abcd/v1/chat/completions",
-            {"Authorization": f"Bearer {key}"},
-        ),
+    results: dict = {
+        "replica": f"stand-in (dev/gpu/standin_replica.py, delay {a.standin_delay:.2f}s)"
+        if a.standin
+        else f"vLLM {a.vllm}",
+        "proxy_ready_s": round(time.time() - t, 1),
+        "litellm_workers": a.litellm_workers,
+        "max_tokens": a.max_tokens,
+        "levels": [],
     }
-    results: dict = {"proxy_ready_s": proxy_ready_s, "max_tokens": a.max_tokens, "routes": {}}
+    run_tag = secrets.token_hex(3)
     try:
         for conc in [int(x) for x in a.levels.split(",")]:
             n = max(4, 2 * conc)
-            for name, (url_for, headers) in routes.items():
+            prefix = f"bench{conc}x{run_tag}-t-0-"
+            routes = {
+                "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
+                "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
+                "proxy+gateway": (
+                    lambda i, prefix=prefix: f"{proxy.base_url}/trial/{prefix}{max(i, 0)}/v1/chat/completions",
+                    {"Authorization": f"Bearer {key}"},
+                ),
+            }
+            row: dict = {"concurrency": conc}
+            for name in a.routes.split(","):
+                url_for, headers = routes[name]
                 r = asyncio.run(level(url_for, served, conc, n, a.max_tokens, headers))
-                results["routes"].setdefault(name, []).append(r)
-                print(
-                    f"{name:14s} c={conc:3d} n={n:3d} {r['tokens']:6d} tok {r['seconds']:6.2f}s "
-                    f"{r['tok_s']:8.1f} tok/s p50 {r['p50_s']:.2f}s",
-                    flush=True,
-                )
+                lat = r.pop("_lat")
+                if name == "proxy+gateway":
+                    r |= proxy_added(trials_root, prefix, lat)
+                row[name] = r
+            base = row.get("direct", {}).get("tok_s") or 0
+            for name in ("gateway", "proxy+gateway"):
+                if name in row and base:
+                    row[name]["vs_direct"] = round(row[name]["tok_s"] / base, 3)
+            results["levels"].append(row)
+            parts = [
+                f"{name} {row[name]['tok_s']:8.1f} tok/s ({row[name].get('vs_direct', 1.0):.2f}×, p50 {row[name]['p50_s']:.2f}s, failed {row[name]['failed']})"
+                for name in a.routes.split(",")
+            ]
+            extra = row.get("proxy+gateway", {})
+            print(
+                f"c={conc:4d}  "
+                + "  ".join(parts)
+                + (
+                    f"  proxy-added p50 {extra.get('proxy_added_p50_ms')} ms p99 {extra.get('proxy_added_p99_ms')} ms"
+                    if extra
+                    else ""
+                ),
+                flush=True,
+            )
     finally:
         proxy.stop()
         gw.stop()
+        if standin is not None:
+            standin.terminate()
     recs = sorted(trials_root.rglob("tokens.jsonl"))
     lines = [json.loads(ln) for f in recs for ln in f.read_text().splitlines() if ln.strip()]
-    ok = [r for r in lines if r["response_ids"] and len(r["response_ids"]) == len(r["response_logprobs"])]
+    ok = [r for r in lines if r.get("response_ids") and len(r["response_ids"]) == len(r["response_logprobs"])]
     results["token_records"] = {"files": len(recs), "lines": len(lines), "consistent": len(ok)}
-    if lines:
-        s = lines[0]
-        print(
-            f"token records: {len(recs)} trial files, {len(lines)} calls, {len(ok)} with ids==logprobs; sample: "
-            f"prompt {len(s['prompt_ids'])} ids, response {len(s['response_ids'])} ids, "
-            f"logprobs[:3]={[round(x, 3) for x in s['response_logprobs'][:3]]}"
-        )
-    else:
-        print("token records: NONE written by the gateway under", trials_root)
+    print(f"token records: {len(recs)} trial files, {len(lines)} calls, {len(ok)} with ids==logprobs")
     if a.out:
         Path(a.out).write_text(json.dumps(results, indent=1))
     return 0 if lines else 1

@@ -1,5 +1,6 @@
-"""The serving stack a trainer boots — gateway (in-process) → real LiteLLM proxy → the agents' endpoint — in one
-place for both engines (the local loop and verl's agent-loop workers)."""
+"""The serving stack a trainer boots — gateway → real LiteLLM proxy → the agents' endpoint — in one place for
+both engines: the local loop's gateway runs in-process over the trainer's engine; the verl node stack's runs in
+its own process over the vLLM replicas (`replica_gateway`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from swerl.config.schema import SwerlConfig
 @dataclass
 class Serving:
     gateway: object
-    """swerl.serve.gateway.server.GatewayServer (in this process)."""
+    """swerl.serve.gateway.server.GatewayServer (in this process) or .process.GatewayProcess (a child)."""
     proxy: object
     """swerl.serve.proxy.process.ProxyProcess (a child process under the parent watchdog)."""
     endpoint: object
@@ -34,9 +35,11 @@ def boot(
     gateway_port: int = 0,
     proxy_port: int | None = None,
     state_file: Path | None = None,
+    gateway=None,
 ) -> Serving:
-    """Start the gateway over `engine`, then the proxy (recorded in the run state with its start time before
-    it is waited for, so a crash during boot leaves nothing unaccounted); stops what it started on failure."""
+    """Start the gateway over `engine` (or take `gateway`, a started `replica_gateway`), then the proxy (each child
+    recorded in the run state with its start time before it is waited for, so a crash during boot leaves nothing
+    unaccounted); stops what it started on failure."""
     from swerl.rollout.agents.registry import AgentEndpoint
     from swerl.rollout.network import sandbox_proxy_host
     from swerl.run.procs import start_ticks
@@ -47,19 +50,24 @@ def boot(
     from swerl.serve.stack import gateway_settings
 
     i = cfg.input
-    gw = GatewayServer(
-        create_app(engine, tokenizer, gateway_settings(cfg, paths.trials_dir, max_len)), port=gateway_port
-    ).start()
+    gw = gateway
+    if gw is None:
+        gw = GatewayServer(
+            create_app(engine, tokenizer, gateway_settings(cfg, paths.trials_dir, max_len)), port=gateway_port
+        ).start()
     key = master_key_for(cfg)
     proxy = ProxyProcess(cfg, gw.url, paths.trials_dir, key, state_dir=paths.state_dir, port=proxy_port)
     try:
         proxy.start()
         if state_file is not None:
+            children = [("litellm", proxy.proc)] + ([("gateway", gw.proc)] if getattr(gw, "proc", None) else [])
             update_state(
                 state_file,
                 ports={"litellm": proxy.port, "gateway": gw.port},
-                procs=[TrackedProc(name="litellm", pid=proxy.proc.pid, start=start_ticks(proxy.proc.pid))],
+                procs=[TrackedProc(name=n, pid=p.pid, start=start_ticks(p.pid)) for n, p in children],
             )
+        if hasattr(gw, "wait_ready"):
+            gw.wait_ready()
         proxy.wait_ready()
     except BaseException:
         proxy.stop()
@@ -72,6 +80,22 @@ def boot(
         model=i.model.served_model_name,
     )
     return Serving(gw, proxy, ep)
+
+
+def replica_gateway(
+    cfg: SwerlConfig, config_path: str, replicas: list[str], model: str, model_dir: str, paths: RunPaths
+):
+    """The gateway as its own process over HTTP replicas (started, not yet waited for: `boot` records and waits)."""
+    from swerl.serve.gateway.process import GatewayProcess
+
+    return GatewayProcess(
+        config_path,
+        replicas,
+        model,
+        model_dir,
+        log_path=paths.state_dir / "gateway.log",
+        trials_root=paths.trials_dir,
+    ).start()
 
 
 def served_name(address: str, configured: str, timeout: float = 30.0) -> str:

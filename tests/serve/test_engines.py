@@ -175,3 +175,60 @@ async def test_vllm_engine_token_ids_and_sticky_replicas():
     finally:
         for s in servers:
             s.stop()
+
+
+async def test_vllm_engine_retries_transient_failures_and_raises_the_rest():
+    """A 5xx and an `abort` finish are retried (the answer is the later attempt's exact tokens), and so is a
+    connection the replica drops; a 4xx is not retried; a replica that keeps failing raises EngineError."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from swerl.serve.engines.vllm import VLLMEngine
+    from swerl.serve.gateway import GatewayServer
+
+    plan: list[str] = []
+    seen: list[str] = []
+    app = FastAPI()
+
+    @app.post("/v1/completions")
+    async def completions(body: dict):
+        mode = plan.pop(0) if plan else "ok"
+        seen.append(mode)
+        if mode in ("503", "500", "400"):
+            return JSONResponse({"error": mode}, status_code=int(mode))
+        reason = "abort" if mode == "abort" else "stop"
+        choice = {"token_ids": [9, 8], "finish_reason": reason, "logprobs": {"token_logprobs": [-0.5, -0.25]}}
+        return {"choices": [choice]}
+
+    drops = []
+
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        drops.append(await reader.read(100))
+        writer.close()  # no answer: the replica went away mid-request
+
+    dropper = await asyncio.start_server(drop, "127.0.0.1", 0)
+    drop_url = f"http://127.0.0.1:{dropper.sockets[0].getsockname()[1]}"
+    server = GatewayServer(app).start()
+    eng = VLLMEngine([server.url], "vllm_model", retries=3, backoff_s=0.01)
+    gone = VLLMEngine([drop_url], "vllm_model", retries=2, backoff_s=0.01)
+    try:
+        plan[:] = ["503", "abort", "500"]
+        g = await eng.generate([1, 2], max_tokens=4, session="s")
+        assert g.token_ids == [9, 8] and g.logprobs == [-0.5, -0.25]
+        assert seen == ["503", "abort", "500", "ok"] and eng.retried == 3
+        seen.clear()
+        plan[:] = ["400"]
+        with pytest.raises(EngineError, match="HTTP 400"):
+            await eng.generate([1], max_tokens=4)
+        assert seen == ["400"]  # not retried
+        plan[:] = ["503"] * 4
+        with pytest.raises(EngineError, match=r"HTTP 503.*after 3 retries"):
+            await eng.generate([1], max_tokens=4)
+        with pytest.raises(EngineError, match=r"Disconnected.*after 2 retries"):
+            await gone.generate([1], max_tokens=4)
+        assert len(drops) == 3 and gone.retried == 2
+    finally:
+        await eng.aclose()
+        await gone.aclose()
+        server.stop()
+        dropper.close()

@@ -54,15 +54,15 @@ def _config(tmp_path: Path, smol_dir) -> Path:
     return p
 
 
-def _proxies(tag: str) -> list[int]:
-    """Pids of LiteLLM proxy launchers whose env names this test's output root."""
+def _proxies(tag: str, module: bytes = b"swerl.serve.proxy.launch") -> list[int]:
+    """Pids of LiteLLM proxy launchers (or of another swerl module) whose env names this test's output root."""
     out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"swerl.serve.proxy.launch" in cmd and tag.encode() in Path(f"/proc/{pid}/environ").read_bytes():
+            if module in cmd and tag.encode() in Path(f"/proc/{pid}/environ").read_bytes():
                 out.append(int(pid))
         except OSError:
             continue
@@ -97,13 +97,14 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         monkeypatch.setenv(k, v)
     hello = next(r for r in load_index(ROOT / "tasks" / "easy") if r.instance_id == "create-hello")
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
-    peak = {"sandboxes": 0, "proxies": 0}
+    peak = {"sandboxes": 0, "proxies": 0, "gateways": 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.25):
             peak["sandboxes"] = max(peak["sandboxes"], sum(1 for _ in sandboxes.iterdir()))
             peak["proxies"] = max(peak["proxies"], len(_proxies(str(tmp_path))))
+            peak["gateways"] = max(peak["gateways"], len(_proxies(str(tmp_path), b"swerl.serve.gateway.main")))
 
     sampler = threading.Thread(target=sample, daemon=True)
     try:
@@ -142,15 +143,17 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         ]
         stack = ray.get_actor(stack_names[0])
         info = ray.get(stack.info.remote())
-        proxy_pid = info["proxy_pid"]
+        proxy_pid, gateway_pid = info["proxy_pid"], info["gateway_pid"]
     finally:
         stop.set()
         ray.shutdown()
 
     # one serving stack for the node, whatever the number of agent-loop workers
     assert len(stack_names) == 1 and peak["proxies"] == 1 and proxy_pid > 0
+    assert peak["gateways"] == 1 and gateway_pid > 0  # the gateway: its own process, one per node
     state = json.loads(paths.run_state_file.read_text())
     assert [p["pid"] for p in state["procs"] if p["name"] == "litellm"] == [proxy_pid]
+    assert [p["pid"] for p in state["procs"] if p["name"] == "gateway"] == [gateway_pid]
     # bounded: the scheduler's own count and the sandboxes seen on disk
     assert 0 < info["peak_concurrent"] <= WORKERS and 0 < peak["sandboxes"] <= WORKERS
     # exact: every session answered once, every trial its own dir and verdict, masked ⇔ no output
@@ -196,8 +199,9 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
     assert len(ids) == sum(len([v for v in r.values() if v]) for r in results.values())  # no duplicated trial
     assert masked_groups >= 1  # the stand-in stalls ~8 % of trials: the tail-killer masked some
     assert any(o for r in results.values() for o in r.values())
-    # the proxy goes with its parent (the stack actor died with Ray)
+    # the proxy and the gateway go with their parent (the stack actor died with Ray)
     deadline = time.time() + 20
-    while time.time() < deadline and os.path.exists(f"/proc/{proxy_pid}"):
+    while time.time() < deadline and (os.path.exists(f"/proc/{proxy_pid}") or os.path.exists(f"/proc/{gateway_pid}")):
         time.sleep(0.5)
     assert not os.path.exists(f"/proc/{proxy_pid}") or _proxies(str(tmp_path)) == []
+    assert _proxies(str(tmp_path), b"swerl.serve.gateway.main") == []

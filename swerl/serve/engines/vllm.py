@@ -2,34 +2,67 @@
 
 A trial is sticky to one replica (hash of its session id) so its growing prefix stays in that replica's
 prefix cache. Non-streamed responses carry per-choice `token_ids` (vLLM ≥0.10; seen with 0.24).
+
+HTTP goes through one aiohttp session per event loop (httpx's connection pool scans every connection per
+request: at 256 streams it took most of the gateway's event loop). Transient replica failures — a dropped
+connection, HTTP 5xx, an `abort` finish (request cancelled, replica restarting) — are retried `retries` times
+with backoff, as verl's own server client does; a retry samples afresh, and nothing of the failed attempt was
+returned, so the tokens stay exactly what was sampled. A 4xx, malformed reply or exhausted retries raise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 
-import httpx
+import aiohttp
 
 from swerl.serve.engines.base import EngineError, Generation
+
+
+class _Transient(Exception):
+    """A failure worth one more attempt."""
 
 
 class VLLMEngine:
     name = "vllm"
 
-    def __init__(self, addresses: list[str], model: str, *, timeout: float = 600.0):
+    def __init__(
+        self,
+        addresses: list[str],
+        model: str,
+        *,
+        timeout: float = 600.0,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        max_connections: int = 2048,
+    ):
         if not addresses:
             raise EngineError("vllm engine: no replica addresses — wait for discovery (swerl.serve.discovery)")
         self.urls = [a if a.startswith("http") else f"http://{a}" for a in addresses]
         self.model = model
+        self.timeout, self.retries, self.backoff_s, self.max_connections = timeout, retries, backoff_s, max_connections
         self._rr = itertools.cycle(range(len(self.urls)))
-        self._client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=1024))
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self.retried = 0
+        """Attempts repeated after a transient failure (all requests)."""
 
     def replica_for(self, session: str | None) -> str:
         if session is None:
             return self.urls[next(self._rr)]
         h = int.from_bytes(hashlib.blake2b(session.encode(), digest_size=8).digest(), "big")
         return self.urls[h % len(self.urls)]
+
+    def _client(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        c = self._sessions.get(loop)
+        if c is None or c.closed:
+            conn = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0, keepalive_timeout=60)
+            c = self._sessions[loop] = aiohttp.ClientSession(
+                connector=conn, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            )
+        return c
 
     async def generate(
         self,
@@ -54,16 +87,44 @@ class VLLMEngine:
             "stop_token_ids": stop_token_ids or [],
             "include_stop_str_in_output": True,
         }
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.retried += 1
+                await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                return await self._once(url, body)
+            except _Transient as exc:
+                last = str(exc)
+        raise EngineError(f"vllm replica {url}: {last} (after {self.retries} retries)")
+
+    async def _once(self, url: str, body: dict) -> Generation:
         try:
-            r = await self._client.post(f"{url}/v1/completions", json=body)
-        except httpx.HTTPError as exc:
-            raise EngineError(f"vllm replica {url}: {type(exc).__name__}: {exc}") from exc
-        if r.status_code != 200:
-            raise EngineError(f"vllm replica {url}: HTTP {r.status_code}: {r.text[:300]}")
-        return parse_completion(r.json())
+            async with self._client().post(f"{url}/v1/completions", json=body) as r:
+                if r.status >= 500:
+                    raise _Transient(f"HTTP {r.status}: {(await r.text())[:300]}")
+                if r.status != 200:
+                    raise EngineError(f"vllm replica {url}: HTTP {r.status}: {(await r.text())[:300]}")
+                data = await r.json(content_type=None)
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:
+            raise EngineError(f"vllm replica {url}: no answer within {self.timeout:.0f}s") from exc
+        except ValueError as exc:
+            raise EngineError(f"vllm replica {url}: reply is not JSON: {exc}") from exc
+        try:
+            return parse_completion(data)
+        except Aborted as exc:
+            raise _Transient(str(exc)) from exc
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for c in list(self._sessions.values()):
+            await c.close()
+        self._sessions.clear()
+
+
+class Aborted(EngineError):
+    """vLLM ended the generation with `abort` (cancelled, or the replica is restarting): not a policy stop."""
 
 
 def parse_completion(data: dict) -> Generation:
@@ -74,7 +135,7 @@ def parse_completion(data: dict) -> Generation:
         raise EngineError("vllm response has no token_ids — the server must support return_token_ids (vLLM ≥0.10)")
     reason = choice.get("finish_reason")
     if reason == "abort":  # cancelled / replica going away: not a policy stop — the trial is masked, not trained
-        raise EngineError("vllm aborted the generation (request cancelled or replica restarting)")
+        raise Aborted("vllm aborted the generation (request cancelled or replica restarting)")
     lps = (choice.get("logprobs") or {}).get("token_logprobs")
     if ids and not lps:
         raise EngineError(

@@ -2,7 +2,7 @@
 
 `NodeStack` runs as a named Ray actor pinned to its node (`node_stack()` gets or creates it): it discovers verl's
 vLLM replicas once (in a thread, off the event loop; a failure is kept and re-raised to every caller in one
-line), boots the gateway (in this process) and ONE LiteLLM proxy (`infrastructure.litellm_workers` workers, a
+line), boots the gateway (its own process: its interpreter lock is not shared with the trials') and ONE LiteLLM proxy (`infrastructure.litellm_workers` workers, a
 child under the parent watchdog, recorded in the run state), and runs every trial of the node through one
 `TrialScheduler`: `harbor_runtime.num_workers` concurrent trials for the whole node, paced sandbox starts
 (`harbor_runtime.max_sandbox_starts_per_sec`), the tail-killer per step. A trial's gateway session is dropped
@@ -38,7 +38,6 @@ class NodeStack:
 
     # ---- boot ------------------------------------------------------------------------------------
     def _boot(self) -> tuple:
-        from transformers import AutoTokenizer
 
         from swerl.config.load import load_config
         from swerl.config.paths import RunPaths
@@ -46,18 +45,23 @@ class NodeStack:
         from swerl.rollout.samples import SampleSettings
         from swerl.rollout.scheduler import TrialScheduler
         from swerl.serve.discovery import discover_replicas, expected_replicas
-        from swerl.serve.engines.vllm import VLLMEngine
-        from swerl.train.serving import boot, served_name
+        from swerl.train.serving import boot, replica_gateway, served_name
         from swerl.train.verl_engine.command import model_dir
 
         cfg = load_config(self.config_path)
         i = cfg.input
         paths = RunPaths.of(cfg, self.exp)
         addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
-        tok = AutoTokenizer.from_pretrained(model_dir(i.model.model_path))
-        engine = VLLMEngine(addrs, served_name(addrs[0], i.model.served_model_name))
+        mdir = model_dir(i.model.model_path)
+        gw = replica_gateway(
+            cfg, self.config_path, addrs, served_name(addrs[0], i.model.served_model_name), mdir, paths
+        )
         state = Path(self.state_file) if self.state_file else None
-        self.serving = boot(cfg, engine, tok, paths, proxy_port=0, state_file=state)
+        try:
+            self.serving = boot(cfg, None, None, paths, proxy_port=0, state_file=state, gateway=gw)
+        except BaseException:
+            gw.stop()
+            raise
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=self.exp)
         self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done)
         self._state_dir = paths.state_dir
@@ -90,6 +94,7 @@ class NodeStack:
             "pid": os.getpid(),
             "node_id": self.node_id,
             "gateway_url": getattr(getattr(s, "gateway", None), "url", ""),
+            "gateway_pid": getattr(getattr(getattr(s, "gateway", None), "proc", None), "pid", 0),
             "proxy_pid": getattr(getattr(proxy, "proc", None), "pid", 0),
             "proxy_url": getattr(proxy, "base_url", ""),
             "peak_concurrent": getattr(self.scheduler, "peak_running", 0),
