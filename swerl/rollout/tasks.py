@@ -6,7 +6,8 @@ A row (what verl's RLHFDataset reads, plus what the rollout needs):
     reward_model    {"style": "harbor_verifier", "ground_truth": ""}   (the task's tests/test.sh decides)
     extra_info      {"instance_id": <task dir name>, "harbor_task_path": <path relative to the parquet's dir, or
                      absolute>, "harbor_agent": "" (empty = harbor_agent.agent_name; a name here overrides it for
-                     this task), "index": i, "split": …}
+                     this task), "index": i, "split": the row's role ("train"/"val": verl's agent loop reads
+                     it), "task_split": the task's side in its set's split.json ("train"/"heldout"/"")}
     agent_name      "swerl_harbor" — verl reads this column as the AGENT LOOP name (swerl.train.verl_engine)
 `load_index` accepts such a parquet OR a directory of task dirs (or a dir holding task sets); relative task paths
 are resolved against the parquet's dir. Old indexes (Harbor agent in `agent_name`) still load.
@@ -133,7 +134,8 @@ def records(rows: list[TaskRow], split: str = "train", rel_to: Path | None = Non
             "extra_info": {
                 "instance_id": r.instance_id,
                 "index": n,
-                "split": r.split or split,
+                "split": split,
+                "task_split": r.split,
                 "harbor_agent": r.agent_name,
                 "harbor_task_path": os.path.relpath(r.task_path, rel_to) if rel_to else str(r.task_path),
             },
@@ -160,8 +162,8 @@ def write_index(
     dirs: list[Path], out: Path, split: str = "train", agent_name: str = "", default: Split = "train"
 ) -> tuple[int, list[Refusal]]:
     """Index every runnable task of `dirs` (each a dir spec: `tasks/easy` = its train split, `tasks/easy:heldout`,
-    `tasks/easy:all`); → (rows written, refused tasks with their reasons). `split` labels rows of sets without a
-    split.json (the others carry their own side)."""
+    `tasks/easy:all`); → (rows written, refused tasks with their reasons). `split` is the rows' role label
+    (extra_info.split); each row's side in its set's split.json goes in extra_info.task_split."""
     rows, refused = [], []
     splits = Splits()
     for d in dirs:

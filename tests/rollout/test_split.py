@@ -66,9 +66,11 @@ def test_dir_of_sets_and_parquet_indexes_honour_the_split(tmp_path):
     write_index([REPO / "tasks/easy", REPO / "tasks/swe-mini"], train_pq)
     write_index([f"{REPO / 'tasks/easy'}:heldout"], held_pq)
     write_index([f"{REPO / 'tasks/easy'}:all"], all_pq)
-    sides = set(pd.read_parquet(train_pq)["extra_info"].map(lambda e: e["split"]))
+    sides = set(pd.read_parquet(train_pq)["extra_info"].map(lambda e: e["task_split"]))
     assert sides == {"train"}
-    assert set(pd.read_parquet(held_pq)["extra_info"].map(lambda e: e["split"])) == {"heldout"}
+    info = pd.read_parquet(held_pq)["extra_info"]
+    assert set(info.map(lambda e: e["task_split"])) == {"heldout"}
+    assert set(info.map(lambda e: e["split"])) == {"train"}  # the role label verl's agent loop reads, unchanged
     easy = TaskSplit.read(REPO / "tasks/easy")
     assert names_of(load_index(held_pq, default="all")) == set(easy.heldout)
     assert names_of(load_index(f"{held_pq}:heldout")) == set(easy.heldout)
