@@ -45,7 +45,7 @@ function drawHealth(h: Health | null): void {
   const box = $("health");
   box.innerHTML = "";
   if (!h) return;
-  for (const a of h.advisories) {
+  for (const a of h.advisories ?? []) {
     const p = document.createElement("p");
     p.className = "advisory warning";
     p.dataset.id = a.id;
