@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
             "the base model (model.model_path).",
         ),
         tasks: str = typer.Option(
-            "", "--tasks", help="Task index (parquet) or task dir; empty = data.val_index, else data.train_index."
+            "",
+            "--tasks",
+            help="Task index (parquet) or task dir, optionally with a split: tasks/easy:heldout (:train, :all; "
+            "default all). Empty = data.val_index.",
         ),
         samples: int = typer.Option(1, "--samples", "-k", help="Samples (trials) per task."),
         temperature: float | None = typer.Option(
@@ -52,7 +55,7 @@ def register(app: typer.Typer) -> None:
         )
         try:
             report, out = evaluate(cfg, opts)
-        except (EvalInputError, FileNotFoundError) as exc:
+        except EvalInputError as exc:
             typer.echo(f"[eval] {exc}", err=True)
             raise typer.Exit(2) from None
         show(report, out)

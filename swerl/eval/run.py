@@ -16,7 +16,8 @@ from swerl.models.eval import EvalReport
 @dataclass
 class EvalOptions:
     tasks: str = ""
-    """Task index (parquet) or task dir; empty = data.val_index, else data.train_index."""
+    """Task index (parquet) or task dir, optionally `:heldout`/`:train`/`:all` (default all); empty =
+    data.val_index."""
     checkpoint: str = ""
     """Empty = the base model (model.model_path)."""
     samples: int = 1
@@ -33,19 +34,24 @@ def default_temperature(cfg: SwerlConfig, samples: int) -> float:
 
 
 def tasks_path(cfg: SwerlConfig, tasks: str) -> str:
-    d = cfg.input.data
-    src = tasks or d.val_index or d.train_index
-    if not src:
-        from swerl.eval.checkpoint import EvalInputError
+    """The index to evaluate: `--tasks` (relative to the cwd) or data.val_index (relative to the config); either
+    may name a split (`tasks/easy:heldout`, swerl.models.task_split), else every task of it is evaluated."""
+    if tasks:
+        return str(Path(tasks).absolute())
+    if cfg.input.data.val_index:
+        return str(resolve(cfg, cfg.input.data.val_index))
+    from swerl.eval.checkpoint import EvalInputError
 
-        raise EvalInputError("no tasks to evaluate: pass --tasks <index.parquet | task dir> or set data.val_index")
-    return str(resolve(cfg, src)) if not tasks else str(Path(tasks).resolve())
+    raise EvalInputError(
+        "no tasks to evaluate: pass --tasks <index.parquet | task dir>[:heldout|:train|:all] "
+        "(e.g. --tasks tasks/easy:heldout) or set data.val_index"
+    )
 
 
 def evaluate(cfg: SwerlConfig, opts: EvalOptions, *, engine=None, tokenizer=None, log=print) -> tuple[EvalReport, Path]:
     """Run the eval → (report, its dir). `engine`/`tokenizer` replace the loaded model (tests: the scripted
     policy); everything else — gateway, proxy, agent, sandboxes, runner — is the training stack."""
-    from swerl.eval.checkpoint import load_model, weights_dir
+    from swerl.eval.checkpoint import EvalInputError, load_model, weights_dir
     from swerl.eval.trials import build_report, run_eval_trials, write_report
     from swerl.rollout.runner import RolloutSettings
     from swerl.rollout.tasks import load_index
@@ -54,11 +60,12 @@ def evaluate(cfg: SwerlConfig, opts: EvalOptions, *, engine=None, tokenizer=None
 
     i = cfg.input
     if opts.samples < 1:
-        from swerl.eval.checkpoint import EvalInputError
-
         raise EvalInputError(f"--samples must be >= 1 (got {opts.samples})")
     src = tasks_path(cfg, opts.tasks)
-    rows = load_index(src)
+    try:
+        rows = load_index(src, default="all")
+    except (FileNotFoundError, ValueError) as exc:  # a bad index or split name: its own one-line message
+        raise EvalInputError(str(exc)) from None
     temperature = opts.temperature if opts.temperature is not None else default_temperature(cfg, opts.samples)
     top_p = opts.top_p if opts.top_p is not None else i.validation.top_p
     weights = weights_dir(opts.checkpoint) if opts.checkpoint else None
