@@ -121,6 +121,10 @@ def test_broken_shapes_become_the_right_call(text, want):
         ('<tool_call>{"name": "Shell", "arguments": {"command": "ls"}}</tool_call>', "unknown tool 'Shell'"),
         ('<tool_call>{"name": "execute_bash", "arguments": {"command": "ls"}}</tool_call>', "unknown tool"),
         ("<tool_call>\n</tool_call>", "no JSON object"),
+        (  # Qwen2.5-Coder-0.5B for claude-code: which tool did it mean? Not guessed
+            '```json\n{"name": "Bash", "function": {"name": "Edit", "parameters": {"file_path": "a"}}}\n```',
+            "two tool names",
+        ),
         ('```json\n{"name": "Bash", "arguments": {"command": "echo "x""}}\n```', "not valid JSON"),
         ('{"name": "Python", "arguments": {"code": "print(1)"}}', "unknown tool 'Python'"),
         ('```python\n{\n  "function": "Bash",\n  "arguments": {\n    "command": "ls -l', "not valid JSON"),  # cut off

@@ -290,6 +290,11 @@ def _json_calls(body: str, spec: ToolSpec) -> list[ToolCall | str]:
         if call is None:
             out.append("JSON without a tool name")
             continue
+        inner = v.get("function") if isinstance(v, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str) and isinstance(v.get("name"), str):
+            if inner["name"].casefold() != v["name"].casefold():  # {"name": "Bash", "function": {"name": "Edit"…
+                out.append(f"two tool names ({v['name'][:30]!r} and {inner['name'][:30]!r})")
+                continue
         try:
             out.append(_finish(call[0], _arguments(call[1], call[2]), spec))
         except _Failed as exc:
