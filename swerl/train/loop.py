@@ -311,7 +311,7 @@ class TrainLoop:
         if len(kept_groups) < want:
             self.log.info(
                 f"step {step}: {len(kept_groups)}/{want} informative groups after {len(rounds)} generation "
-                f"round(s) (algorithm.filter_groups.max_num_gen_batches={cap}) — training on what there is"
+                f"round(s) (algorithm.max_num_gen_batches={cap}) — training on what there is"
             )
         more_s = time.perf_counter() - t0 if len(rounds) > 1 else 0.0
         return StepResult(kept, metrics, outcomes), epoch, pos, more_s
