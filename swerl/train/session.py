@@ -95,7 +95,8 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
     t = i.training
     paths = RunPaths.of(cfg, exp)
     rows = load_index(resolve(cfg, i.data.train_index))
-    val_rows = load_index(resolve(cfg, i.data.val_index)) if i.data.val_index else []
+    # the val index as named (every task, or the split it names: tasks/easy:heldout), as `swerl eval` reads it
+    val_rows = load_index(resolve(cfg, i.data.val_index), default="all") if i.data.val_index else []
     sched = Schedule(
         n_tasks=len(rows),
         batch=t.train_batch_size,
