@@ -98,6 +98,7 @@ def calls(text: str, tools: list[dict] | None = TOOLS, parser: str = "hermes"):
         ("<function=Bash><parameter=command>ls -la</parameter>", [("Bash", LS)]),  # bare, unclosed
         ('<function=Bash>{"command": "ls -la"}</function>', [("Bash", LS)]),  # Llama-3.1 style
         ('<tool_call>{"name": "Edit"}</tool_call>', [("Edit", {})]),  # no arguments key at all: {}
+        ('{"tool_name": "Bash", "arguments": {"command": "ls -la"}}', [("Bash", LS)]),
         ('<tool_call>{"name": "Bash", "arguments": {"command": "ls -la"}} [then read it]</tool_call>', [("Bash", LS)]),
         ('```python\n{"function": "Bash", "arguments": {"command": "ls -la"}}\n```', [("Bash", LS)]),  # Qwen 0.5B
     ],
@@ -127,6 +128,7 @@ def test_broken_shapes_become_the_right_call(text, want):
         ),
         ('```json\n{"name": "Bash", "arguments": {"command": "echo "x""}}\n```', "not valid JSON"),
         ('{"name": "Python", "arguments": {"code": "print(1)"}}', "unknown tool 'Python'"),
+        ('{\n  "function_name": "SystemReminder",\n  "arguments": {"x": "y"}\n}', "unknown tool 'SystemReminder'"),
         ('```python\n{\n  "function": "Bash",\n  "arguments": {\n    "command": "ls -l', "not valid JSON"),  # cut off
     ],
 )

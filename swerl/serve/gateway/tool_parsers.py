@@ -235,6 +235,7 @@ class ToolSpec:
 # ---------------------------------------------------------------------------------------------- one call
 
 _ARG_KEYS = ("arguments", "parameters", "input", "args")
+_NAME_KEYS = ("function", "function_name", "tool_name", "tool")
 
 
 class _Failed(Exception):
@@ -248,8 +249,10 @@ def _call_of(obj: Any) -> tuple[str, Any, bool] | None:
     fn = obj.get("function")
     if isinstance(fn, dict) and ("name" in fn or any(k in fn for k in _ARG_KEYS)):
         obj = fn
-    elif isinstance(fn, str) and "name" not in obj:
-        obj = {**obj, "name": fn}
+    elif "name" not in obj:  # {"function": "Bash", …}, {"function_name": …}, {"tool_name": …}, {"tool": …}
+        alias = next((obj[k] for k in _NAME_KEYS if isinstance(obj.get(k), str)), None)
+        if alias is not None:
+            obj = {**obj, "name": alias}
     key = next((k for k in _ARG_KEYS if k in obj), None)
     if "name" not in obj:
         return None
@@ -353,10 +356,11 @@ def _xml_calls(body: str, spec: ToolSpec) -> list[ToolCall | str]:
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _FENCED = re.compile(r"```[\w-]*[ \t]*\n(.*?)```", re.S)
 _LOOKS_LIKE_CALL = re.compile(
-    r"(?<!\w)[\"']?(?:name|function)[\"']?\s*:.*(?<!\w)[\"']?(?:arguments|parameters)[\"']?\s*:", re.S
+    r"(?<!\w)[\"']?(?:name|function|function_name|tool_name|tool)[\"']?\s*:.*(?<!\w)[\"']?(?:arguments|parameters)[\"']?\s*:",
+    re.S,
 )
 _EMPTY_FENCE = re.compile(r"```[\w-]*\s*```")
-_BARE_START = re.compile(r"\{\s*[\"']?(?:name|function|arguments|parameters)[\"']?\s*:")
+_BARE_START = re.compile(r"\{\s*[\"']?(?:name|function|function_name|tool_name|tool|arguments|parameters)[\"']?\s*:")
 
 
 def _tagged_blocks(text: str) -> list[tuple[int, int, str]]:
