@@ -35,7 +35,11 @@ def pct(xs: list[float], q: float) -> float:
     return round(xs[min(len(xs) - 1, int(q * len(xs)))], 4) if xs else 0.0
 
 
-async def level(url_for, model: str, conc: int, n: int, max_tokens: int, headers: dict) -> dict:
+async def level(
+    url_for, model: str, conc: int, n: int, max_tokens: int, headers: dict, prompt_ids: list[int] | None = None
+) -> dict:
+    """One route at one concurrency. `prompt_ids`: send the gateway's own replica request instead of a chat
+    request (token-id prompt to /v1/completions with logprobs and token ids: what the replica serves per call)."""
     sem = asyncio.Semaphore(conc)
     lat: dict[int, float] = {}
     errors: list[str] = []
@@ -44,10 +48,16 @@ async def level(url_for, model: str, conc: int, n: int, max_tokens: int, headers
 
         async def one(i: int, tokens: int) -> int:
             body = {"model": model, "messages": MESSAGES, "max_tokens": tokens, "temperature": 1.0}
+            if prompt_ids is not None:
+                body = {"model": model, "prompt": prompt_ids, "max_tokens": tokens, "temperature": 1.0}
+                body |= {"logprobs": 0, "return_token_ids": True, "skip_special_tokens": False}
             async with client.post(url_for(i), json=body, headers=headers) as r:
                 if r.status != 200:
                     raise RuntimeError(f"HTTP {r.status}: {(await r.text())[:200]}")
-                return int((await r.json())["usage"]["completion_tokens"])
+                data = await r.json()
+                if prompt_ids is not None:
+                    return len(data["choices"][0]["token_ids"])
+                return int(data["usage"]["completion_tokens"])
 
         async def run(i: int) -> int:
             async with sem:
@@ -107,7 +117,11 @@ def main() -> int:
     ap.add_argument("--levels", default="32,64,128,256,512")
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--litellm-workers", type=int, default=8)
-    ap.add_argument("--routes", default="direct,gateway,proxy+gateway")
+    ap.add_argument(
+        "--routes",
+        default="direct,replica,gateway,proxy+gateway",
+        help="direct = chat to the replica; replica = the gateway's own request (token ids, logprobs) to it",
+    )
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     if not a.vllm and not a.standin:
@@ -138,6 +152,12 @@ def main() -> int:
         )
         replica = f"127.0.0.1:{port}"
         time.sleep(2)
+    from transformers import AutoTokenizer
+
+    from swerl.serve.gateway.render import ChatRenderer
+
+    renderer = ChatRenderer(AutoTokenizer.from_pretrained(a.model_dir), cfg.input.vllm.tool_call_parser)
+    prompt_ids = renderer.encode(renderer.render(MESSAGES, None))  # what the gateway sends for MESSAGES
     gw = GatewayProcess(
         a.config,
         [replica],
@@ -180,6 +200,7 @@ def main() -> int:
             prefix = f"bench{conc}x{run_tag}-t-0-"
             routes = {
                 "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
+                "replica": (lambda i: f"http://{replica}/v1/completions", {}),
                 "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
                 "proxy+gateway": (
                     lambda i, prefix=prefix: f"{proxy.base_url}/trial/{prefix}{max(i, 0)}/v1/chat/completions",
@@ -189,18 +210,22 @@ def main() -> int:
             row: dict = {"concurrency": conc}
             for name in a.routes.split(","):
                 url_for, headers = routes[name]
-                r = asyncio.run(level(url_for, served, conc, n, a.max_tokens, headers))
+                ids = prompt_ids if name == "replica" else None
+                r = asyncio.run(level(url_for, served, conc, n, a.max_tokens, headers, ids))
                 lat = r.pop("_lat")
                 if name == "proxy+gateway":
                     r |= proxy_added(trials_root, prefix, lat)
                 row[name] = r
-            base = row.get("direct", {}).get("tok_s") or 0
-            for name in ("gateway", "proxy+gateway"):
-                if name in row and base:
-                    row[name]["vs_direct"] = round(row[name]["tok_s"] / base, 3)
+            for ref in ("direct", "replica"):
+                base = row.get(ref, {}).get("tok_s") or 0
+                for name in ("gateway", "proxy+gateway"):
+                    if name in row and base:
+                        row[name][f"vs_{ref}"] = round(row[name]["tok_s"] / base, 3)
             results["levels"].append(row)
             parts = [
-                f"{name} {row[name]['tok_s']:8.1f} tok/s ({row[name].get('vs_direct', 1.0):.2f}×, p50 {row[name]['p50_s']:.2f}s, failed {row[name]['failed']})"
+                f"{name} {row[name]['tok_s']:8.1f} tok/s ("
+                + (f"{row[name]['vs_replica']:.2f}× replica, " if "vs_replica" in row[name] else "")
+                + f"p50 {row[name]['p50_s']:.2f}s, failed {row[name]['failed']})"
                 for name in a.routes.split(",")
             ]
             extra = row.get("proxy+gateway", {})
