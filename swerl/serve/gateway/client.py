@@ -62,17 +62,28 @@ async def aset_sampling(
     temperature: float | None = None,
     top_p: float | None = None,
     api_key: str | None = None,
-    timeout: float = 5.0,
+    timeout: float = 15.0,
+    attempts: int = 4,
 ) -> dict:
     """Make every call of `trial_id` sample with `temperature`/`top_p` (None = the gateway's default) → the
     gateway's answer `{"trial_id", "temperature", "top_p"}`. Raises SamplingNotSet with the cause: a trial that
     asked for greedy decoding must not silently sample at the training temperature."""
+    import asyncio
+
     url = _url(base_url, trial_id, SAMPLING_PATH)
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as c:
-            r = await c.post(url, headers=_headers(api_key), json={"temperature": temperature, "top_p": top_p})
-    except (httpx.HTTPError, OSError) as exc:
-        raise SamplingNotSet(f"sampling of trial {trial_id} not set: {url}: {type(exc).__name__}: {exc}") from None
+    for n in range(attempts):  # a busy proxy at a step's start (hundreds of trials at once) may not answer in time
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as c:
+                r = await c.post(url, headers=_headers(api_key), json={"temperature": temperature, "top_p": top_p})
+            break
+        except (httpx.TransportError, OSError) as exc:
+            if n + 1 == attempts:
+                raise SamplingNotSet(
+                    f"sampling of trial {trial_id} not set after {attempts} attempts: {url}: {type(exc).__name__}: {exc}"
+                ) from None
+            await asyncio.sleep(0.5 * 2**n)
+        except httpx.HTTPError as exc:
+            raise SamplingNotSet(f"sampling of trial {trial_id} not set: {url}: {type(exc).__name__}: {exc}") from None
     if r.status_code != 200:
         raise SamplingNotSet(f"sampling of trial {trial_id} not set: {url} answered {r.status_code}: {r.text[:200]}")
     return r.json()
