@@ -102,6 +102,31 @@ def test_an_agent_wiping_tmp_does_not_touch_the_hosts_tmp(tmp_path, mode, easy_r
     assert "mine" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
 
 
+@pytest.mark.skipif(not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`")
+def test_namespace_mode_keeps_the_hosts_dev_read_only(tmp_path, easy_rows):
+    """In namespace mode /dev is the host's, read-only: `> /dev/null` works, creating (or deleting) a node fails —
+    a model's `rm /dev/null` broke every later exec of a 256-trial step on the GPU machine. The probe only tries
+    to create a new node, so a broken sandbox cannot delete this machine's /dev/null."""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    probe = Path(f"/dev/swerl-probe-{os.getpid()}")
+    srv = ScriptedOpenAI(
+        [f"```bash\necho x > /dev/null && echo devnull-ok; touch {probe}; echo hello > /app/hello.txt\n```", "DONE"]
+    )
+    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
+    try:
+        (out,) = asyncio.run(
+            run_trials([job], settings(tmp_path, "namespace"), AgentEndpoint(host_url=srv.url, api_key="k"))
+        )
+        created = probe.exists()
+    finally:
+        srv.close()
+        probe.unlink(missing_ok=True)
+    log = (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
+    assert not created and "devnull-ok" in log and "Read-only file system" in log, log[-800:]
+    assert out.reward == 1.0 and not out.masked, out
+    assert Path("/dev/null").is_char_device()
+
+
 def test_rewrite_only_touches_sandbox_paths(tmp_path):
     env = LocalProcessEnvironment.__new__(LocalProcessEnvironment)  # just the path logic, no Harbor plumbing
     env.root = tmp_path

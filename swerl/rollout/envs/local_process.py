@@ -48,6 +48,11 @@ from swerl.rollout.envs import dockerfile
 from swerl.rollout.envs.output import emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
+DEV_READONLY = "mount --rbind /dev /dev && mount -o remount,bind,ro /dev"
+"""namespace mode: the host's /dev, read-only in the exec's namespace — device nodes still work (`> /dev/null`),
+/dev/shm and /dev/pts stay writable, but a model's `rm /dev/null` cannot delete the host's (seen on the GPU
+machine: a third of a 256-trial step failed on `No such file or directory: '/dev/null'`)."""
+
 SANDBOX_MOUNT = "/run/swerl-sandbox"
 """namespace mode: where an exec's mount namespace sees its trial root (so binds still reach it once /tmp is
 covered, even when the root itself lives under the host's /tmp)."""
@@ -84,11 +89,16 @@ def _warn_once(mode: str) -> None:
 
 @lru_cache(maxsize=1)
 def namespace_supported() -> bool:
-    """Root with a working private mount namespace (fails in unprivileged containers)."""
+    """Root with a working private mount namespace in which /dev can be made read-only (fails in unprivileged
+    containers)."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
     try:
-        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True, timeout=10)
+        r = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "bash", "-c", DEV_READONLY],
+            capture_output=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return r.returncode == 0
@@ -202,7 +212,7 @@ class LocalProcessEnvironment(BaseEnvironment):
         if self.mode == "rewrite":
             return ["bash", "-c", self.rewrite(command)]
         binds = " && ".join(
-            [f"mount --bind {shlex.quote(str(self.root))} {SANDBOX_MOUNT}"]
+            [DEV_READONLY, f"mount --bind {shlex.quote(str(self.root))} {SANDBOX_MOUNT}"]
             + [f"mount --bind {SANDBOX_MOUNT}/{shlex.quote(p.strip('/'))} {shlex.quote(p)}" for p in self._prefixes()]
         )
         setup = f'{binds} && cd {shlex.quote(cwd)} && exec bash -c "$0"'
