@@ -57,7 +57,32 @@ class RunningBatch:
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache()
         logits = self._forward(ids, mask, pos, cache)
-        nxt = mask.sum(-1)
+        self._merge(cache, mask, mask.sum(-1), logits)
+
+    def admit_cached(self, past: list[tuple[torch.Tensor, torch.Tensor]], suffix: list[int]) -> None:
+        """Append one row whose first `past` tokens are already computed (per layer keys/values of shape
+        (1, heads, n, dim), not modified): prefill only `suffix` on top of them."""
+        from transformers import DynamicCache
+
+        dev = self.model.device
+        n = int(past[0][0].shape[-2])
+        cache = DynamicCache()
+        for i, (k, v) in enumerate(past):
+            cache.update(k, v, i)
+        ids = torch.tensor([suffix], dtype=torch.long, device=dev)
+        mask = torch.ones((1, n + len(suffix)), dtype=torch.long, device=dev)
+        pos = torch.arange(n, n + len(suffix), device=dev)[None]
+        logits = self._forward(ids, mask, pos, cache)
+        self._merge(cache, mask, mask.sum(-1), logits)
+
+    def row_kv(self, i: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Row `i`'s computed tokens (its real columns), copied out of the batch: per layer (keys, values)."""
+        n = int(self.mask[i].sum())
+        return [(x.keys[i : i + 1, :, -n:].clone(), x.values[i : i + 1, :, -n:].clone()) for x in self.cache.layers]
+
+    def _merge(self, cache, mask: torch.Tensor, nxt: torch.Tensor, logits: torch.Tensor) -> None:
+        """Append prefilled rows (their cache right-aligned at their own width) to the running ones."""
+        w = int(mask.shape[1])
         if self.mask is None:
             self.cache, self.mask, self.pos, self.logits = cache, mask, nxt, logits
             return

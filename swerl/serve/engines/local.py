@@ -5,6 +5,11 @@ merged into the batch by left padding) and retires rows the moment they stop, so
 while others decode waits one step, not a whole batch. The trainer updates weights in place under
 `engine.paused()`: admission stops, the running rows finish, then the trainer holds the engine — no
 generation is in flight while paused and no request ever mixes two policies.
+
+Per-session prefix cache: when a row of a `session` finishes, the KV of its prompt + sampled tokens is kept
+(`PrefixCache`, LRU under `prefix_cache_tokens`); that session's next prompt — the gateway sends the previous
+prompt + response + new tokens — prefills only what follows the common prefix. `paused()` (every weight change
+goes through it) empties the cache, and `end_session` drops a session's entry.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import torch
 
 from swerl.serve.engines.base import EngineError, Generation
 from swerl.serve.engines.batch import RunningBatch, sample_rows
+from swerl.serve.engines.prefix_cache import PrefixCache
 
 
 @dataclass
@@ -32,6 +38,7 @@ class _Request:
     stop: set[int]
     future: asyncio.Future
     loop: asyncio.AbstractEventLoop
+    session: str | None = None
     out: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
     finish: str | None = None
@@ -41,6 +48,10 @@ DEFAULT_THREADS = 1
 """Intra-op threads for decoding. Measured on the 2-core machine shared with the proxy, agents and other
 jobs (load ≈ 5): 1 thread decodes 3–5× more tokens/s than 2 (32 streams 57–83 vs 17–20 tok/s) — two OpenMP
 threads stall on every barrier when a core is taken. Pass threads=2 on a machine of its own."""
+
+DEFAULT_PREFIX_CACHE_TOKENS = 65536
+"""Tokens of per-session prefix KV kept (SmolLM2: 46 KB a token → ~3 GB; Qwen2.5-0.5B: 12 KB a token); as many as
+the running batch may hold (`max_batch_tokens`)."""
 
 
 class LocalEngine:
@@ -55,8 +66,10 @@ class LocalEngine:
         max_batch_tokens: int = 65536,
         seed: int = 0,
         threads: int = DEFAULT_THREADS,
+        prefix_cache_tokens: int = DEFAULT_PREFIX_CACHE_TOKENS,
     ):
-        """`max_batch_tokens` bounds rows × padded width of the KV cache at admission (SmolLM2: 46 KB a token)."""
+        """`max_batch_tokens` bounds rows × padded width of the KV cache at admission (SmolLM2: 46 KB a token);
+        `prefix_cache_tokens` bounds the per-session prefix KV kept between turns (0 = off)."""
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.max_batch = max_batch
@@ -67,6 +80,7 @@ class LocalEngine:
         self.threads = max(1, threads)
         """Applied in the worker thread (OpenMP thread counts are per thread: the trainer keeps its own)."""
         self._gen = torch.Generator().manual_seed(seed)
+        self.prefix_cache = PrefixCache(prefix_cache_tokens)
         self._lock = threading.Lock()  # held by the worker while rows run, or by the trainer via paused()
         self._resume = threading.Event()  # cleared while paused() is wanted: no admission
         self._resume.set()
@@ -76,7 +90,9 @@ class LocalEngine:
         self.weight_version = 0
         """+1 per `publish` (async training swaps new weights in while trials run)."""
         self.stats = {"batches": 0, "joins": 0, "requests": 0, "tokens": 0, "steps": 0, "max_batch_seen": 0}
-        """batches: prefills (admission groups); joins: prefills merged into rows already decoding."""
+        self.stats["prefix_reused_tokens"] = 0
+        """batches: prefills (admission groups); joins: prefills merged into rows already decoding;
+        prefix_reused_tokens: prompt tokens taken from the prefix cache instead of prefilled."""
         self._thread = threading.Thread(target=self._worker, name="swerl-local-engine", daemon=True)
         self._thread.start()
 
@@ -96,6 +112,7 @@ class LocalEngine:
         """Stop admitting, wait for the running rows to finish, hold the engine while the caller changes weights."""
         self._resume.clear()
         self._lock.acquire()
+        self.prefix_cache.clear()  # the caller may change weights: no KV of the old ones is reused
         try:
             yield
         finally:
@@ -112,6 +129,10 @@ class LocalEngine:
             self.model.load_state_dict(state_dict)
             self.weight_version += 1
         return time.perf_counter() - t0
+
+    def end_session(self, session: str) -> bool:
+        """The gateway dropped this session: free its cached prefix. → whether one was cached."""
+        return self.prefix_cache.drop(session)
 
     async def generate(
         self,
@@ -138,6 +159,7 @@ class LocalEngine:
             set(stop_token_ids) if stop_token_ids else set(self.default_stop),
             loop.create_future(),
             loop,
+            session,
         )
         self._queue.put(req)
         return await req.future
@@ -177,8 +199,15 @@ class LocalEngine:
         self.stats["batches"] += 1
         self.stats["joins"] += int(bool(rows))
         self.stats["requests"] += len(take)
-        rows.extend(take)  # before the prefill, so a failure fails them too
-        batch.admit([r.prompt_ids for r in take])
+        hits = [(r, *self.prefix_cache.lookup(r.session, r.prompt_ids, self.weight_version)) for r in take]
+        fresh = [r for r, n, _ in hits if not n]
+        rows.extend(fresh + [r for r, n, _ in hits if n])  # before the prefill, so a failure fails them too
+        if fresh:
+            batch.admit([r.prompt_ids for r in fresh])
+        for r, n, past in hits:  # cached rows: one prefill each, of the suffix only
+            if n:
+                batch.admit_cached(past, r.prompt_ids[n:])
+                self.stats["prefix_reused_tokens"] += n
         self.stats["max_batch_seen"] = max(self.stats["max_batch_seen"], len(rows))
 
     def _step(self, batch: RunningBatch, rows: list[_Request]) -> list[_Request]:
@@ -192,8 +221,10 @@ class LocalEngine:
             elif len(r.out) >= r.max_tokens or r.future.cancelled():
                 r.finish = "length"
         keep = [i for i, r in enumerate(rows) if r.finish is None]
-        for r in rows:
+        for i, r in enumerate(rows):
             if r.finish is not None:
+                if r.session is not None and self.prefix_cache.max_tokens:  # its KV: prompt + out but the last
+                    self.prefix_cache.store(r.session, r.prompt_ids + r.out[:-1], batch.row_kv(i), self.weight_version)
                 self.stats["tokens"] += len(r.out)
                 g = Generation(
                     token_ids=r.out, logprobs=r.logprobs, finish_reason=r.finish, weight_version=self.weight_version

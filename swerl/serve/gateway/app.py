@@ -69,7 +69,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="swerl gateway")
     renderer = ChatRenderer(tokenizer, settings.tool_call_parser)
     parse = get_parser(settings.tool_call_parser)
-    store = SessionStore(settings.max_sessions, settings.session_ttl_s)
+    store = SessionStore(settings.max_sessions, settings.session_ttl_s, on_drop=getattr(engine, "end_session", None))
     writer = RecordWriter(settings.trials_root)
     pool = ThreadPoolExecutor(max(1, settings.render_threads), thread_name_prefix="swerl-gateway-cpu")
     stop_ids = [t for t in {tokenizer.eos_token_id} if t is not None]

@@ -122,8 +122,14 @@ class SessionStore:
     """Trial id → session, ordered by last use; bounded by `max_sessions` (LRU) and `ttl_s` since last use."""
 
     def __init__(
-        self, max_sessions: int = 4096, ttl_s: float = 7200.0, clock: Callable[[], float] = time.monotonic
+        self,
+        max_sessions: int = 4096,
+        ttl_s: float = 7200.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_drop: Callable[[str], object] | None = None,
     ) -> None:
+        """`on_drop(trial_id)` runs whenever a session is dropped (ended, evicted): the engine frees its prefix KV."""
+        self.on_drop = on_drop
         self.sessions: OrderedDict[str, TrialSession] = OrderedDict()
         self.max_sessions, self.ttl_s, self.clock = max(1, max_sessions), ttl_s, clock
         self._next_segment: OrderedDict[str, int] = OrderedDict()
@@ -184,6 +190,8 @@ class SessionStore:
             return
         del self.sessions[trial_id]
         self.dropped += 1
+        if self.on_drop is not None:
+            self.on_drop(trial_id)
         self._next_segment[trial_id] = s.segments
         while len(self._next_segment) > 16 * self.max_sessions:
             self._next_segment.popitem(last=False)
