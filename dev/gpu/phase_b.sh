@@ -22,7 +22,7 @@ stage "vllm up"
 curl -s localhost:$PORT/v1/completions -H 'content-type: application/json' \
   -d '{"model":"vllm_model","prompt":[1,9690,198],"max_tokens":6,"logprobs":0,"return_token_ids":true}' | head -c 600; echo
 stage bench
-python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:$PORT --model-dir "$MODEL" --config configs/gpu-1x-smollm2.yaml \
+python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:$PORT --model-dir "$MODEL" --config configs/gpu-1x-smollm2.yaml ${BENCH_ARGS:-} \
   --out "$OUT/gpu_bench.json" 2>&1 | grep -v -i "clean_up_tokenization\|warn" | tee "$OUT/gpu_bench.log"
 nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader | sed 's/^/gpu memory (vLLM at 0.3): /'
 kill $VP; wait $VP 2>/dev/null
