@@ -21,6 +21,8 @@ MASKED_WARN = 0.2
 """rollout/masked_fraction above this: many trials never reach the loss."""
 GRAD_NORM_ZERO = 0.0
 """actor/grad_norm equal to this: the update moved nothing (every advantage 0)."""
+TOOL_PARSE_FAIL_WARN = 0.3
+"""rollout/tool_parse_fail_rate above this: the policy's tool calls often do not parse (agents get text back)."""
 IDLE_RATIO_WARN = 0.5
 """async/idle_ratio above this: the trainer waits for rollouts most of the step."""
 
@@ -71,6 +73,14 @@ RULES = (
         ">",
         MASKED_WARN,
         "{value} of trials masked (> {threshold}) — see rollout/masked/<reason> and the trials' outcome.json",
+    ),
+    Rule(
+        "tool_parse_failures",
+        rm.TOOL_PARSE_FAIL_RATE,
+        ">",
+        TOOL_PARSE_FAIL_WARN,
+        "{value} of attempted tool calls did not parse (> {threshold}) — check vllm.tool_call_parser against the "
+        "model's chat template, or narrow harbor_agent.allowed_tools",
     ),
     Rule(
         "grad_norm_zero",

@@ -2,8 +2,8 @@
 step's trial outcomes (both engines: the local loop and the verl node scheduler), the group rule of dynamic
 sampling (zero reward variance), and the rule that merges per-node records.
 
-Data-only: outcomes are read duck-typed (`masked`, `mask_reason`, `reward`, `group`, `duration_s`, `trial_id`),
-so this module imports nothing else from swerl.
+Outcomes are read duck-typed (`masked`, `mask_reason`, `reward`, `group`, `duration_s`, `trial_id`, and
+`trial_dir` for the tool-call parse counts of its `tokens.jsonl`, through swerl.models.trial).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 P = "rollout/"
@@ -35,6 +36,13 @@ REWARD_MEAN = P + "reward_mean"
 """Mean reward of the unmasked trials."""
 MASKED_REASON = P + "masked/"
 """+ `<reason>` (`:` → `_`): masked trials per reason."""
+# ---- model calls (both engines; from the trials' token records) ----------------------------------
+TOOL_CALLS_ATTEMPTED = P + "tool_calls_attempted"
+"""Model replies that attempted a tool call (parsed or not)."""
+TOOL_PARSE_FAILED = P + "tool_parse_failed"
+"""Of those, replies whose tool call could not be parsed (they went back to the agent as text)."""
+TOOL_PARSE_FAIL_RATE = P + "tool_parse_fail_rate"
+"""tool_parse_failed / tool_calls_attempted (0 when no reply attempted one)."""
 # ---- per GRPO group (both engines) --------------------------------------------------------------
 GROUPS = P + "groups"
 """Groups (prompts) with at least one unmasked trial."""
@@ -74,6 +82,9 @@ OUTCOME_KEYS = (
     ZERO_STD_FRACTION,
     SOLVE_ALL,
     SOLVE_NONE,
+    TOOL_CALLS_ATTEMPTED,
+    TOOL_PARSE_FAILED,
+    TOOL_PARSE_FAIL_RATE,
 )
 """What `outcome_stats` returns for any step (plus `rollout/masked/<reason>`): the keys both engines emit."""
 FILTER_KEYS = (FILTERED_GROUPS, GEN_ROUNDS, INFORMATIVE_GROUPS, FILTER_SHORT)
@@ -131,6 +142,31 @@ def group_stats(groups: dict[str, list[float]]) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=16384)
+def _tool_parse(trial_dir: str) -> tuple[int, int]:
+    """(attempted, failed) of a finished trial's token records (final once its outcome exists: cached, so a node
+    scheduler that restates its step after every trial reads each file once)."""
+    from pathlib import Path
+
+    from swerl.models.trial import TOKENS_FILE, tool_parse_counts
+
+    c = tool_parse_counts(Path(trial_dir) / TOKENS_FILE)
+    return c.attempted, c.failed
+
+
+def tool_parse_stats(outcomes: Sequence[Any]) -> dict[str, float]:
+    attempted = failed = 0
+    for o in outcomes:
+        if getattr(o, "trial_dir", None):
+            a, f = _tool_parse(str(o.trial_dir))
+            attempted, failed = attempted + a, failed + f
+    return {
+        TOOL_CALLS_ATTEMPTED: float(attempted),
+        TOOL_PARSE_FAILED: float(failed),
+        TOOL_PARSE_FAIL_RATE: failed / attempted if attempted else 0.0,
+    }
+
+
 def outcome_stats(
     outcomes: Sequence[Any], *, policy_reasons: Collection[str], arrived: int | None = None
 ) -> dict[str, float]:
@@ -154,6 +190,7 @@ def outcome_stats(
         TRIAL_S_MAX: max(durs, default=0.0),
         REWARD_MEAN: sum(rewards) / len(rewards) if rewards else 0.0,
         **group_stats(group_rewards(outcomes)),
+        **tool_parse_stats(outcomes),
     }
     for reason, n in sorted(reasons.items()):
         out[MASKED_REASON + reason.replace(":", "_")] = float(n)
@@ -174,7 +211,7 @@ def merge_nodes(records: Sequence[dict[str, float]]) -> dict[str, float]:
         for k, v in rec.items():
             if k in _MAX_OVER_NODES:
                 merged[k] = max(merged.get(k, v), v)
-            elif k in _GROUP_WEIGHTED or k in (MASKED_FRACTION, REWARD_MEAN):
+            elif k in _GROUP_WEIGHTED or k in (MASKED_FRACTION, REWARD_MEAN, TOOL_PARSE_FAIL_RATE):
                 continue
             else:
                 merged[k] = merged.get(k, 0.0) + v
@@ -182,6 +219,9 @@ def merge_nodes(records: Sequence[dict[str, float]]) -> dict[str, float]:
     for k in _GROUP_WEIGHTED:
         if any(k in r for r in records):
             merged[k] = sum(r.get(k, 0.0) * r.get(GROUPS, 0.0) for r in records) / groups if groups else 0.0
+    if any(TOOL_PARSE_FAIL_RATE in r for r in records):
+        attempted = merged.get(TOOL_CALLS_ATTEMPTED, 0.0)
+        merged[TOOL_PARSE_FAIL_RATE] = merged.get(TOOL_PARSE_FAILED, 0.0) / attempted if attempted else 0.0
     done = merged.get(DONE, 0.0)
     if any(MASKED_FRACTION in r for r in records):
         merged[MASKED_FRACTION] = merged.get(MASKED, 0.0) / done if done else 0.0

@@ -35,6 +35,7 @@ def test_advisories_fire_above_their_thresholds(tmp_path):
         "actor/grad_norm": 1e-6,
         "async/idle_ratio": health.IDLE_RATIO_WARN,
         "rollout/filter_short": 0.0,
+        "rollout/tool_parse_fail_rate": health.TOOL_PARSE_FAIL_WARN,
     }
     over = {
         "rollout/zero_std_fraction": 0.75,
@@ -43,6 +44,7 @@ def test_advisories_fire_above_their_thresholds(tmp_path):
         "actor/grad_norm": 0.0,
         "async/idle_ratio": 0.6,
         "rollout/filter_short": 1.0,
+        "rollout/tool_parse_fail_rate": 0.5,
     }
     write_run(tmp_path, "at", [over, at])  # crossed at step 1, but the latest step is fine
     assert advisories(tmp_path, "at") == {}
