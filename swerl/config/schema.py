@@ -267,6 +267,9 @@ class TrainingSection(Section):
 
     device: Literal["cpu", "cuda"] = "cpu"
     """Torch device of the local engine + trainer (engine: local). `cuda` is not exercised in CI (no GPU here)."""
+    prefix_cache_tokens: int = Field(65536, ge=0)
+    """Local engine: tokens of per-trial prefix KV kept between a trial's turns, so a turn prefills only its new
+    tokens (LRU over trials; SmolLM2 45 KB a token, Qwen2.5-Coder-0.5B 24 KB); 0 = off."""
     log_prob_micro_batch_size_per_gpu: int = Field(0, ge=0)
     """verl: samples per old/ref log-prob forward; 0 = ppo_micro_batch_size_per_gpu."""
     use_remove_padding: bool = True

@@ -80,7 +80,9 @@ def evaluate(cfg: SwerlConfig, opts: EvalOptions, *, engine=None, tokenizer=None
 
         base = resolve_model_path(i.model.model_path or "smollm2")
         model, tokenizer = load_model(weights or base, base, i.training.device)
-        engine = LocalEngine(model, tokenizer, seed=i.experiment.seed)
+        engine = LocalEngine(
+            model, tokenizer, seed=i.experiment.seed, prefix_cache_tokens=i.training.prefix_cache_tokens
+        )
     max_len = min(i.vllm.max_model_length, getattr(engine, "max_model_len", 1 << 30))
     log(
         f"[eval] {name}: {model_label} on {src} ({len(rows)} tasks × {opts.samples} samples), "

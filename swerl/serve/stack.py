@@ -39,6 +39,6 @@ def build_gateway_app(cfg: SwerlConfig, *, scripted: bool = False, trials_root: 
         else:
             from swerl.serve.engines.local import LocalEngine
 
-            engine = LocalEngine.from_path(model_dir)
+            engine = LocalEngine.from_path(model_dir, prefix_cache_tokens=cfg.input.training.prefix_cache_tokens)
     max_len = min(cfg.input.vllm.max_model_length, getattr(engine, "max_model_len", 1 << 30))
     return create_app(engine, tok, gateway_settings(cfg, trials_root, max_len))

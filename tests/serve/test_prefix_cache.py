@@ -202,3 +202,19 @@ async def test_publish_invalidates_equal_to_a_fresh_engine_with_the_new_weights(
     finally:
         await engine.aclose()
         await fresh.aclose()
+
+
+async def test_config_key_sizes_the_cache_of_the_served_engine(tmp_path):
+    """`training.prefix_cache_tokens` reaches the local engine `swerl serve`'s gateway builds."""
+    from pathlib import Path
+
+    from swerl.config.load import load_config
+    from swerl.serve.stack import build_gateway_app
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "config.yaml")
+    cfg.input.training.prefix_cache_tokens = 123
+    app = build_gateway_app(cfg, trials_root=tmp_path)
+    try:
+        assert app.state.engine.prefix_cache.max_tokens == 123
+    finally:
+        await app.state.engine.aclose()

@@ -50,7 +50,7 @@ jobs (load ≈ 5): 1 thread decodes 3–5× more tokens/s than 2 (32 streams 57�
 threads stall on every barrier when a core is taken. Pass threads=2 on a machine of its own."""
 
 DEFAULT_PREFIX_CACHE_TOKENS = 65536
-"""Tokens of per-session prefix KV kept (SmolLM2: 46 KB a token → ~3 GB; Qwen2.5-0.5B: 12 KB a token); as many as
+"""Tokens of per-session prefix KV kept (SmolLM2: 45 KB a token → ~3 GB; Qwen2.5-0.5B: 24 KB a token); as many as
 the running batch may hold (`max_batch_tokens`)."""
 
 
