@@ -206,18 +206,29 @@ class TrainingSection(Section):
     engine: Literal["local", "verl"] = "local"
     """local = CPU torch update in-process (embedded default); verl = main_ppo with vLLM rollout (GPU)."""
     mode: Literal["sync", "async"] = "sync"
-    """sync: rollout → update → rollout … async (local engine): step k+1's trials run while the trainer updates
-    on step k's samples (its own copy of the model); the engine pauses only to swap the new weights in."""
+    """sync: rollout → update → rollout … async: step k+1's trials run while the trainer updates on step k's
+    samples. local engine: the trainer updates its own copy; the engine pauses only to swap the new weights in.
+    verl: its v1 `colocate_async` / `separate_async` trainer (`async_pools`); a call in flight at a weight update
+    is aborted and resumed from its exact tokens (a partial rollout; docs/design.md "When to pick async")."""
     max_staleness: int = Field(1, ge=1)
     """async: a sample whose oldest token was sampled more than this many weight versions before the policy being
-    updated is dropped (`async/dropped_stale`). One step of look-ahead keeps every sample within 1."""
+    updated is dropped (`async/dropped_stale`). One step of look-ahead keeps every sample within 1. verl: its
+    `trainer.v1.sampler.max_off_policy_threshold` = max_staleness + 1 (verl counts the versions a sample spans,
+    measured from the step its prompt was dispatched), strategy drop."""
+    async_pools: Literal["colocate", "separate"] = "colocate"
+    """verl, mode async: colocate = rollout and training share every GPU and take turns (verl's colocate_async;
+    runs on one GPU); separate = `rollout_gpus_per_node` GPUs per node serve vLLM while the rest train
+    (separate_async; weights pushed over NCCL once per step, rollout never pauses to train)."""
+    rollout_gpus_per_node: int = Field(0, ge=0)
+    """async_pools separate: GPUs per node given to vLLM (a multiple of vllm.gen_tp); the other
+    ngpus_per_node − this train."""
 
     @model_validator(mode="after")
-    def _async_engine(self):
-        if self.mode == "async" and self.engine == "verl":
+    def _async_pools(self):
+        if self.async_pools == "separate" and self.engine == "local":
             raise ValueError(
-                "training.mode=async runs on the local engine only so far (verl's colocate_async needs aborted "
-                "calls resumed across weight updates in the gateway) — use training.mode: sync with engine verl"
+                "training.async_pools=separate is verl's (separate_async); the local engine's async already "
+                "trains on its own copy — use async_pools: colocate with engine local"
             )
         return self
 
@@ -414,6 +425,26 @@ class SwerlConfig(Section):
                 "(swerl returns no output for a masked trial) and ignores max_num_gen_batches — use the local "
                 "engine, or set algorithm.filter_groups: false"
             )
+        if t.engine == "verl" and t.mode == "async" and t.async_pools == "separate":
+            n, r = i.infrastructure.ngpus_per_node, t.rollout_gpus_per_node
+            if not 0 < r < n:
+                raise ValueError(
+                    f"training.async_pools=separate splits each node's GPUs: training.rollout_gpus_per_node={r} "
+                    f"must be between 1 and infrastructure.ngpus_per_node-1={n - 1} (the rest train) — set it, or "
+                    "use async_pools: colocate (works on one GPU)"
+                )
+            if r % v.gen_tp:
+                raise ValueError(
+                    f"training.rollout_gpus_per_node={r} is not a multiple of vllm.gen_tp={v.gen_tp} (each vLLM "
+                    "replica takes gen_tp GPUs) — pick a multiple"
+                )
+            mini = t.ppo_mini_batch_size or t.train_batch_size
+            if t.train_batch_size % mini:
+                raise ValueError(
+                    f"training.async_pools=separate: train_batch_size={t.train_batch_size} must be a multiple of "
+                    f"ppo_mini_batch_size={mini} (verl's separate_async pushes weights after each step's "
+                    "train_batch_size / ppo_mini_batch_size updates) — set ppo_mini_batch_size to a divisor"
+                )
         if t.engine == "verl" and i.infrastructure.ngpus_per_node == 0:
             raise ValueError(
                 "training.engine=verl needs GPUs: set infrastructure.ngpus_per_node, or use training.engine: local"

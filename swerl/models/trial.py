@@ -51,7 +51,10 @@ class TokenRecord(BaseModel):
     """The call (same trial) this one continues: its `prompt_ids + response_ids` are this prompt's first
     `reused_prefix` ids. None on a new segment (and in files written before the delta format)."""
     weight_version: int = 0
-    """The engine's weights version that sampled `response_ids` (async training: staleness of the sample)."""
+    """The engine's weights version that sampled `response_ids` (async training: staleness of the sample); of
+    the last token when the call was resumed across weight updates (vLLM under verl's async trainers)."""
+    min_weight_version: int | None = None
+    """The version of the first token of a call resumed across weight updates; None = `weight_version`."""
     temperature: float | None = None
     """The sampling temperature the engine was called with (0 = greedy); None in files written before it."""
     top_p: float | None = None

@@ -89,6 +89,12 @@ def _segment_sample(seg: list[dict]) -> tuple[list[int], list[int], list[int], l
     return prompt, response, mask, logprobs
 
 
+def _first_version(r: dict) -> int:
+    """The weights version of a record's first sampled token (`min_weight_version` of a resumed call)."""
+    v = r.get("min_weight_version")
+    return int(r.get("weight_version") or 0) if v is None else int(v)
+
+
 def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list[dict] | None = None) -> list[Sample]:
     """Samples of one trial; [] for a masked trial or one without model calls."""
     if outcome.masked or outcome.reward is None:
@@ -123,7 +129,7 @@ def build_samples(outcome: TrialOutcome, settings: SampleSettings, records: list
                 response_mask=mask,
                 response_logprobs=logprobs,
                 segment=int(seg[0].get("segment", 0)),
-                min_weight_version=min(int(r.get("weight_version") or 0) for r in seg),
+                min_weight_version=min(_first_version(r) for r in seg),
                 max_weight_version=max(int(r.get("weight_version") or 0) for r in seg),
                 truncated=truncated,
                 num_turns=len(seg),

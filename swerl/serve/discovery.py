@@ -17,8 +17,10 @@ class DiscoveryError(RuntimeError):
 
 
 def expected_replicas(cfg: SwerlConfig) -> int:
-    i = cfg.input
-    return max(1, i.infrastructure.ngpus_per_node * i.infrastructure.nnodes // i.vllm.gen_tp)
+    i, t = cfg.input, cfg.input.training
+    separate = t.engine == "verl" and t.mode == "async" and t.async_pools == "separate"
+    gpus = t.rollout_gpus_per_node if separate else i.infrastructure.ngpus_per_node  # separate: rollout's share
+    return max(1, gpus * i.infrastructure.nnodes // i.vllm.gen_tp)
 
 
 def actor_name(i: int) -> str:

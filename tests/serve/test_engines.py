@@ -178,7 +178,7 @@ async def test_vllm_engine_token_ids_and_sticky_replicas():
 
 
 async def test_vllm_engine_retries_transient_failures_and_raises_the_rest():
-    """A 5xx and an `abort` finish are retried (the answer is the later attempt's exact tokens), and so is a
+    """A 5xx and an `abort` finish with no tokens are retried (the answer is the later attempt's exact tokens), and so is a
     connection the replica drops; a 4xx is not retried; a replica that keeps failing raises EngineError."""
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
@@ -196,8 +196,9 @@ async def test_vllm_engine_retries_transient_failures_and_raises_the_rest():
         seen.append(mode)
         if mode in ("503", "500", "400"):
             return JSONResponse({"error": mode}, status_code=int(mode))
-        reason = "abort" if mode == "abort" else "stop"
-        choice = {"token_ids": [9, 8], "finish_reason": reason, "logprobs": {"token_logprobs": [-0.5, -0.25]}}
+        if mode == "abort":  # aborted before sampling anything: nothing to resume (test_partial_rollout resumes)
+            return {"choices": [{"token_ids": [], "finish_reason": "abort", "logprobs": None}]}
+        choice = {"token_ids": [9, 8], "finish_reason": "stop", "logprobs": {"token_logprobs": [-0.5, -0.25]}}
         return {"choices": [choice]}
 
     drops = []

@@ -16,8 +16,17 @@ class Generation(BaseModel):
     """Log-probability of each sampled token under the sampling distribution (logits / temperature)."""
     finish_reason: FinishReason
     weight_version: int = 0
-    """The weights that sampled these tokens (the local engine counts its in-place swaps; a swap waits for the
-    running rows, so one generation has one version). Other engines: 0."""
+    """The weights that sampled the LAST token (the local engine counts its in-place swaps; a swap waits for the
+    running rows, so one generation has one version). vLLM: a call resumed across verl's weight updates counts
+    them from 0 (verl's HTTP server reports no version; see `VLLMEngine`)."""
+    min_weight_version: int | None = None
+    """The weights that sampled the FIRST token when a resumed call spans versions; None = `weight_version`."""
+    resumes: int = 0
+    """Times the engine aborted this call midway and it was resumed from the exact tokens sampled so far."""
+
+    @property
+    def first_version(self) -> int:
+        return self.weight_version if self.min_weight_version is None else self.min_weight_version
 
 
 class EngineError(RuntimeError):

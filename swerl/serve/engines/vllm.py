@@ -5,9 +5,22 @@ prefix cache. Non-streamed responses carry per-choice `token_ids` (vLLM ≥0.10;
 
 HTTP goes through one aiohttp session per event loop (httpx's connection pool scans every connection per
 request: at 256 streams it took most of the gateway's event loop). Transient replica failures — a dropped
-connection, HTTP 5xx, an `abort` finish (request cancelled, replica restarting) — are retried `retries` times
-with backoff, as verl's own server client does; a retry samples afresh, and nothing of the failed attempt was
-returned, so the tokens stay exactly what was sampled. A 4xx, malformed reply or exhausted retries raise.
+connection, HTTP 5xx, an `abort` finish with no tokens (request cancelled, replica restarting) — are retried
+`retries` times with backoff, as verl's own server client does; a retry samples afresh, and nothing of the
+failed attempt was returned, so the tokens stay exactly what was sampled. A 4xx, malformed reply or exhausted
+retries raise.
+
+Partial rollouts (verl's async trainers): to swap weights verl aborts every in-flight request
+(`abort_all_requests` → vLLM `pause_generation`); the HTTP client sees `finish_reason: "abort"` with the tokens
+and logprobs sampled so far, and a request sent while paused waits until verl resumes generation. An abort that
+carries tokens is RESUMED, as verl's `FullyAsyncLLMServerClient` does: prompt + the partial tokens are the new
+prompt, `max_tokens` shrinks by what was sampled, and the parts' token ids and logprobs are concatenated exactly
+as sampled. Versions: verl's vLLM HTTP server reports none (verl keeps `global_steps` on its Ray server actor and
+hands it only to its own Ray-side `generate`), and verl aborts in-flight requests only around a weight update,
+so a call's versions are counted from its first token: every abort that cut tokens is one update crossed
+(`Generation.min_weight_version` 0, `weight_version` = that count). An abort before any token is a plain retry:
+no token was sampled, and in colocate_async it is the same pause's second abort (`update_weights` aborts again).
+The agent loop takes absolute bounds from verl's server actor (`agent_loop.weights_version`).
 """
 
 from __future__ import annotations
@@ -15,14 +28,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+from typing import NamedTuple
 
 import aiohttp
 
-from swerl.serve.engines.base import EngineError, Generation
+from swerl.serve.engines.base import EngineError, FinishReason, Generation
 
 
 class _Transient(Exception):
     """A failure worth one more attempt."""
+
+
+class _Part(NamedTuple):
+    token_ids: list[int]
+    logprobs: list[float]
+    finish_reason: str
+    """stop | length | abort (aborted midway: resume)."""
 
 
 class VLLMEngine:
@@ -47,6 +68,8 @@ class VLLMEngine:
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
         self.retried = 0
         """Attempts repeated after a transient failure (all requests)."""
+        self.resumed = 0
+        """Parts sent to continue a generation aborted midway (all requests)."""
 
     def replica_for(self, session: str | None) -> str:
         if session is None:
@@ -87,6 +110,47 @@ class VLLMEngine:
             "stop_token_ids": stop_token_ids or [],
             "include_stop_str_in_output": True,
         }
+        ids: list[int] = []
+        lps: list[float] = []
+        resumes = swaps = empty = 0  # parts resumed; aborts that cut tokens (= weight updates); token-less aborts
+        while True:
+            part = await self._attempts(url, body)
+            if part.finish_reason == "abort" and not part.token_ids:  # nothing sampled: a plain retry
+                empty += 1  # (verl aborts twice per update in colocate_async: a resumed call queued in the pause
+                # is aborted again, token-less, by update_weights — the same update, so not counted)
+                if empty > self.retries:
+                    raise EngineError(
+                        f"vllm replica {url}: aborted without a token {empty} times (after {self.retries} retries)"
+                    )
+                self.retried += 1
+                await asyncio.sleep(self.backoff_s * 2 ** (empty - 1))
+                continue
+            empty = 0
+            ids += part.token_ids
+            lps += part.logprobs
+            if part.finish_reason != "abort":
+                finish = part.finish_reason
+                break
+            swaps += 1
+            if len(ids) >= max_tokens:  # aborted on its last token: the budget is spent, as a length stop
+                finish = "length"
+                break
+            resumes += 1
+            self.resumed += 1
+            # resume: the exact tokens so far extend the prompt, the budget shrinks by them
+            body = {**body, "prompt": prompt_ids + ids, "max_tokens": max_tokens - len(ids)}
+        return Generation(
+            token_ids=ids,
+            logprobs=lps,
+            finish_reason=finish,
+            weight_version=swaps,
+            min_weight_version=0 if swaps else None,
+            resumes=resumes,
+        )
+
+    async def _attempts(self, url: str, body: dict) -> _Part:
+        """One part of a generation: its exact tokens, retried on transient failures (5xx, a dropped connection);
+        `finish_reason` "abort" = aborted after sampling these tokens (none: the caller retries; else resumes)."""
         last = ""
         for attempt in range(self.retries + 1):
             if attempt:
@@ -98,7 +162,7 @@ class VLLMEngine:
                 last = str(exc)
         raise EngineError(f"vllm replica {url}: {last} (after {self.retries} retries)")
 
-    async def _once(self, url: str, body: dict) -> Generation:
+    async def _once(self, url: str, body: dict) -> _Part:
         try:
             async with self._client().post(f"{url}/v1/completions", json=body) as r:
                 if r.status >= 500:
@@ -113,9 +177,11 @@ class VLLMEngine:
         except ValueError as exc:
             raise EngineError(f"vllm replica {url}: reply is not JSON: {exc}") from exc
         try:
-            return parse_completion(data)
+            g = parse_completion(data)
         except Aborted as exc:
-            raise _Transient(str(exc)) from exc
+            part = exc.partial
+            return _Part(part.token_ids, part.logprobs, "abort") if part is not None else _Part([], [], "abort")
+        return _Part(g.token_ids, g.logprobs, g.finish_reason)
 
     async def aclose(self) -> None:
         for c in list(self._sessions.values()):
@@ -124,7 +190,12 @@ class VLLMEngine:
 
 
 class Aborted(EngineError):
-    """vLLM ended the generation with `abort` (cancelled, or the replica is restarting): not a policy stop."""
+    """vLLM ended the generation with `abort` (cancelled, or verl pausing for a weight update): not a policy
+    stop. `partial`: the tokens sampled before the abort (exact ids + logprobs), None when the reply had none."""
+
+    def __init__(self, msg: str, partial: Generation | None = None):
+        super().__init__(msg)
+        self.partial = partial
 
 
 def parse_completion(data: dict) -> Generation:
@@ -134,9 +205,14 @@ def parse_completion(data: dict) -> Generation:
     if ids is None:
         raise EngineError("vllm response has no token_ids — the server must support return_token_ids (vLLM ≥0.10)")
     reason = choice.get("finish_reason")
-    if reason == "abort":  # cancelled / replica going away: not a policy stop — the trial is masked, not trained
-        raise Aborted("vllm aborted the generation (request cancelled or replica restarting)")
     lps = (choice.get("logprobs") or {}).get("token_logprobs")
+    if reason == "abort":  # cancelled / weights being swapped: not a policy stop — resumed or retried
+        partial = _checked(ids, lps, "stop") if ids else None
+        raise Aborted("vllm aborted the generation (request cancelled or replica restarting)", partial)
+    return _checked(ids, lps, "length" if reason == "length" else "stop")
+
+
+def _checked(ids: list, lps: list | None, finish: FinishReason) -> Generation:
     if ids and not lps:
         raise EngineError(
             f"vllm returned {len(ids)} tokens without logprobs — the request asks for them "
@@ -147,5 +223,4 @@ def parse_completion(data: dict) -> Generation:
         raise EngineError(f"vllm response: {len(ids)} token ids but {len(lps)} logprobs")
     if any(x is None for x in lps):
         raise EngineError(f"vllm response: a sampled token has no logprob (position {lps.index(None)})")
-    finish = "length" if reason == "length" else "stop"
     return Generation(token_ids=list(ids), logprobs=[float(x) for x in lps], finish_reason=finish)

@@ -250,6 +250,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                         litellm_call_id=request.headers.get(CALL_HEADER),
                         parent_call_id=plan.branch.call_id if plan.branch is not None else None,
                         weight_version=gen.weight_version,
+                        min_weight_version=gen.min_weight_version,
                         temperature=float(temperature),
                         top_p=float(top_p),
                     )

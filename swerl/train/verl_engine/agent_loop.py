@@ -15,12 +15,17 @@ LiteLLM proxy and one trial scheduler per node — `node_stack.py`) and return w
 Sampling: the trial's calls sample with verl's `sampling_params` (training: `rollout.temperature`; validation:
 `rollout.val_kwargs.temperature`), handed to the gateway per trial (`TrialJob.temperature`).
 
-`extra_fields["min/max_global_steps"]` = the weights version the trial ran on (verl's own loops get it from
-its server manager, which we bypass; the v1 trainer does `int()` on it).
+`extra_fields["min/max_global_steps"]` = the weights versions the trial's tokens were sampled with (verl's own
+loops get them from its Ray server client, which we bypass; the v1 trainer does `int()` on them and logs the
+span and staleness). Our source: the `global_steps` verl sets on its vLLM server actor at every weight update
+(`weights_version`), read when the trial starts and when it ends — the tokens were sampled between the two.
+Without it (no actor): the sync rule `global_steps − 1`, widened by the most weight updates one call of the
+trial was resumed across (the gateway's records; see swerl.serve.engines.vllm).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from pathlib import Path
@@ -31,11 +36,44 @@ from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetr
 from swerl.train.verl_engine.command import AGENT_NAME
 
 
-def outputs_from(outcome, samples: list, gen_s: float = 0.0, *, weights_version: int = 0) -> list[AgentLoopOutput]:
-    """The trial's AgentLoopOutputs: one per sample (segment), [] when the trial is masked or has no sample."""
+def global_steps_bounds(start: int | None, end: int | None, sample, fallback: int) -> tuple[int, int]:
+    """(min, max) weights versions of a sample: the server actor's version at the trial's start and end when
+    read; else `fallback` widened by the sample's own span (calls resumed across updates count them)."""
+    if start is not None:
+        return start, max(start, end if end is not None else start)
+    span = max(0, int(sample.max_weight_version) - int(sample.min_weight_version))
+    return fallback, fallback + span
+
+
+def weights_version(replica: int = 0) -> int | None:
+    """verl's weights version now: `global_steps` on its vLLM server actor (`vllm_server_{replica}_0`, set by
+    verl at each weight update; every replica gets each update), None when there is no such actor or value."""
+    try:
+        import ray
+
+        from swerl.serve.discovery import actor_name
+
+        actor = ray.get_actor(actor_name(replica))
+        v = ray.get(actor.__ray_call__.remote(lambda server: getattr(server, "global_steps", None)), timeout=30)
+    except Exception:  # noqa: BLE001 — no Ray / no actor / old Ray: the fallback rule applies
+        return None
+    return None if v is None else int(v)
+
+
+def outputs_from(
+    outcome,
+    samples: list,
+    gen_s: float = 0.0,
+    *,
+    weights_version: int = 0,
+    versions: tuple[int | None, int | None] = (None, None),
+) -> list[AgentLoopOutput]:
+    """The trial's AgentLoopOutputs: one per sample (segment), [] when the trial is masked or has no sample.
+    `versions`: the server's weights version at the trial's start and end (None = unknown → `weights_version`)."""
     if outcome.masked or outcome.reward is None or not samples:
         return []
     n = len(samples)
+    bounds = [global_steps_bounds(*versions, s, weights_version) for s in samples]
     return [
         AgentLoopOutput(
             prompt_ids=list(s.prompt_ids),
@@ -51,8 +89,8 @@ def outputs_from(outcome, samples: list, gen_s: float = 0.0, *, weights_version:
                 "swerl_segments": n,
                 "swerl_truncated": bool(s.truncated),
                 "swerl_trial_s": float(outcome.duration_s),
-                "min_global_steps": weights_version,
-                "max_global_steps": weights_version,
+                "min_global_steps": bounds[k][0],
+                "max_global_steps": bounds[k][1],
             },
         )
         for k, s in enumerate(samples)
@@ -125,6 +163,10 @@ class SwerlHarborAgentLoop(AgentLoopBase):
         )
         partition = "val" if info.get("split") == "val" else "train"
         t0 = time.perf_counter()
+        v0 = await asyncio.to_thread(weights_version)
         outcome, samples = await _node_stack().run_trial.remote(job, step, partition)
-        # sync trainer: step N generates with the weights pushed after step N-1 (verl tags them N-1)
-        return outputs_from(outcome, samples, time.perf_counter() - t0, weights_version=max(step - 1, 0))
+        v1 = await asyncio.to_thread(weights_version) if v0 is not None else None
+        # no version read: sync trainer rule — step N generates with the weights pushed after step N-1 (tagged N-1)
+        return outputs_from(
+            outcome, samples, time.perf_counter() - t0, weights_version=max(step - 1, 0), versions=(v0, v1)
+        )

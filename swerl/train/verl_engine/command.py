@@ -10,6 +10,7 @@ Also rendered, because the agent loop depends on them:
   `model.served_model_name` (otherwise it serves the model PATH and `/v1/completions` 404s on our name).
 - `rollout.val_kwargs.{temperature,top_p,n,do_sample}` from `validation.*`: verl's workers put them in the
   sampling params of validation calls, which the agent loop hands to each trial (the gateway applies them).
+- `training.mode: async` → `trainer.v1.trainer_mode` colocate_async | separate_async (`async_overrides`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,48 @@ def model_dir(model_path: str) -> str:
     if model_path in ALIASES or model_path.endswith(".gguf"):
         return str(resolve_model_path(model_path))
     return model_path  # a dir (perhaps only on the GPU nodes): verl reports a bad one itself
+
+
+def trainer_gpus_lent(cfg: SwerlConfig) -> int:
+    """GPUs per node the trainer does NOT get: separate pools' rollout share (0 otherwise)."""
+    t = cfg.input.training
+    separate = t.engine == "verl" and t.mode == "async" and t.async_pools == "separate"
+    return t.rollout_gpus_per_node if separate else 0
+
+
+def async_overrides(cfg: SwerlConfig) -> list[str]:
+    """`training.mode: async` → verl's v1 trainer mode, its staleness bound, and (separate) the GPU split.
+
+    - colocate: `trainer_mode=colocate_async` — rollout and training take turns on every GPU; at each weight
+      update verl aborts the calls in flight (the gateway resumes them from their exact tokens) and one batch
+      of prompts is kept in flight ahead of the trainer (`num_warmup_batches` 1).
+    - separate: `separate_async` on `rollout_gpus_per_node` GPUs of each node (`hybrid_engine=False`: none of
+      the trainer's GPUs serve), weights over NCCL after every `train_batch_size / ppo_mini_batch_size`
+      mini-batch updates (= once a step; verl asserts that product).
+    - `max_off_policy_threshold` = max_staleness + 1: verl drops a finished group whose prompt was dispatched
+      at step g when it would train at a step G with G − g + 1 > threshold (it counts spanned versions).
+    """
+    t, inf = cfg.input.training, cfg.input.infrastructure
+    if t.mode != "async":
+        return []
+    V, R = "trainer.v1", "actor_rollout_ref.rollout"
+    ov = [
+        f"{V}.sampler.max_off_policy_threshold={t.max_staleness + 1}",
+        f"{V}.sampler.max_off_policy_strategy=drop",
+    ]
+    if t.async_pools == "colocate":
+        return [f"{V}.trainer_mode=colocate_async", f"{V}.colocate_async.num_warmup_batches=1", *ov]
+    mini = t.ppo_mini_batch_size or t.train_batch_size
+    return [
+        f"{V}.trainer_mode=separate_async",
+        f"{V}.separate_async.num_warmup_batches=1",
+        f"{V}.separate_async.parameter_sync_step={t.train_batch_size // mini}",
+        "actor_rollout_ref.hybrid_engine=False",
+        f"{R}.nnodes={inf.nnodes}",
+        f"{R}.n_gpus_per_node={t.rollout_gpus_per_node}",
+        f"{R}.checkpoint_engine.backend=nccl",
+        *ov,
+    ]
 
 
 def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[str]:
@@ -130,7 +173,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.experiment_name={exp}",
         f"trainer.logger={logger}",
         f"trainer.nnodes={inf.nnodes}",
-        f"trainer.n_gpus_per_node={inf.ngpus_per_node}",
+        f"trainer.n_gpus_per_node={inf.ngpus_per_node - trainer_gpus_lent(cfg)}",
         f"trainer.save_freq={t.save_freq}",
         f"trainer.test_freq={t.test_freq}",
         f"trainer.total_epochs={t.total_epochs}",
@@ -139,6 +182,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.default_local_dir={paths.checkpoints_dir}",
         f"trainer.val_before_train={bool(i.data.val_index) and t.test_freq > 0}",
         *total,
+        *async_overrides(cfg),
     ]
     # training.verl_overrides last: hydra takes the last value of a key, so the user's word wins
     return [*ov, *t.verl_overrides]

@@ -1,0 +1,183 @@
+"""`training.mode: async` with engine verl: the main_ppo overrides composed against verl's own hydra config
+(colocate_async / separate_async), the GPU-split errors, verl's real replay buffer dropping what exceeds our
+staleness bound, and the agent loop's min/max_global_steps from verl's server actor (a stand-in Ray actor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from swerl.config.load import parse_config
+
+ROOT = Path(__file__).parents[2]
+
+
+def _cfg(tmp_path: Path, *, gpus: int = 1, gen_tp: int = 1, **training):
+    d = yaml.safe_load(ROOT.joinpath("config.yaml").read_text())
+    i = d["runtime_info"]["input"]
+    i["model"]["model_path"] = "/models/Qwen2.5-Coder-7B"
+    i["infrastructure"]["ngpus_per_node"] = gpus
+    i["vllm"].update(gen_tp=gen_tp, max_model_length=8192)
+    i["training"].update({"engine": "verl", "mode": "async", "max_prompt_length": 4096, "max_response_length": 2048})
+    i["training"].update(training)
+    i["experiment"]["output_root"] = str(tmp_path)
+    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
+    return parse_config(d)
+
+
+def _compose(cfg):
+    from hydra import compose, initialize_config_dir
+
+    import verl.trainer.main_ppo as mp
+    from swerl.train.verl_engine.command import main_ppo_command
+
+    ov = main_ppo_command(cfg, "exp1", python="python")[3:]
+    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
+        return compose(config_name="ppo_trainer", overrides=ov)  # an unknown key would raise here
+
+
+def test_colocate_async_on_one_gpu(tmp_path):
+    c = _compose(_cfg(tmp_path, max_staleness=2))
+    v1 = c.trainer.v1
+    assert c.trainer.use_v1 and v1.trainer_mode == "colocate_async" and v1.colocate_async.num_warmup_batches == 1
+    assert (v1.sampler.max_off_policy_threshold, v1.sampler.max_off_policy_strategy) == (3, "drop")
+    assert c.trainer.n_gpus_per_node == 1 and c.actor_rollout_ref.hybrid_engine is True
+    assert c.actor_rollout_ref.rollout.nnodes == 0  # no standalone pool
+
+
+def test_separate_async_splits_the_gpus_and_passes_verls_checks(tmp_path):
+    from swerl.serve.discovery import expected_replicas
+
+    cfg = _cfg(tmp_path, gpus=8, gen_tp=2, rollout_gpus_per_node=6, async_pools="separate", train_batch_size=64)
+    cfg.input.training.ppo_mini_batch_size = 16
+    c = _compose(cfg)
+    v1, r = c.trainer.v1, c.actor_rollout_ref.rollout
+    assert v1.trainer_mode == "separate_async" and v1.sampler.max_off_policy_threshold == 2
+    assert (c.trainer.n_gpus_per_node, r.n_gpus_per_node, r.nnodes) == (2, 6, 1)
+    assert c.actor_rollout_ref.hybrid_engine is False and r.checkpoint_engine.backend == "nccl"
+    # PPOTrainerSeparateAsync.__init__'s own asserts
+    assert (
+        c.data.train_batch_size == v1.separate_async.parameter_sync_step * c.actor_rollout_ref.actor.ppo_mini_batch_size
+    )
+    assert v1.separate_async.parameter_sync_step == 4
+    assert expected_replicas(cfg) == 3  # the gateway waits for the rollout pool's replicas only
+
+
+def test_sync_renders_no_async_keys(tmp_path):
+    c = _compose(_cfg(tmp_path, gpus=2, mode="sync", async_pools="separate"))  # pools only matter for async
+    assert c.trainer.v1.trainer_mode == "sync" and c.trainer.n_gpus_per_node == 2
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        (dict(gpus=8, async_pools="separate"), "rollout_gpus_per_node=0 must be between 1 and"),
+        (dict(gpus=8, async_pools="separate", rollout_gpus_per_node=8), r"ngpus_per_node-1=7"),
+        (dict(gpus=1, async_pools="separate", rollout_gpus_per_node=1), "use async_pools: colocate"),
+        (dict(gpus=8, gen_tp=2, async_pools="separate", rollout_gpus_per_node=3), "not a multiple of vllm.gen_tp"),
+        (
+            dict(gpus=8, async_pools="separate", rollout_gpus_per_node=4, train_batch_size=6, ppo_mini_batch_size=4),
+            "train_batch_size=6 must be a multiple of ppo_mini_batch_size=4",
+        ),
+        (dict(gpus=0, engine="local", async_pools="separate"), "async_pools=separate is verl's"),
+    ],
+)
+def test_bad_async_splits_are_one_line_errors(tmp_path, kw, words):
+    from swerl.config.load import ConfigError
+
+    with pytest.raises(ConfigError, match=words) as e:
+        _cfg(tmp_path, **kw)
+    assert "\n" not in str(e.value) and "— " in str(e.value)  # one line, with the fix after the dash
+
+
+def _verl_replay_buffer(monkeypatch):
+    """verl 0.9.1's own `replay_buffer.py`, loaded from its file. It imports TransferQueue (`transfer_queue`, not
+    installed on this CPU machine; the staleness rule under test never calls it): a STAND-IN module satisfies
+    the import only."""
+    import importlib.util
+    import sys
+    import types
+
+    import verl
+
+    tq = types.ModuleType("transfer_queue")
+    tq.KVBatchMeta = object
+    monkeypatch.setitem(sys.modules, "transfer_queue", tq)
+    path = Path(verl.__file__).parent / "trainer" / "ppo" / "v1" / "replay_buffer.py"
+    spec = importlib.util.spec_from_file_location("verl_v1_replay_buffer", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("max_staleness", [1, 2])
+def test_verls_replay_buffer_drops_what_exceeds_max_staleness(tmp_path, monkeypatch, max_staleness):
+    """verl's own ReplayBufferAsync, built as its trainer builds it from the composed config: a group whose
+    prompt was dispatched `max_staleness` steps before the step it trains in is kept, one step older dropped."""
+    ReplayBufferAsync = _verl_replay_buffer(monkeypatch).ReplayBufferAsync
+
+    c = _compose(_cfg(tmp_path, max_staleness=max_staleness))
+    s = c.trainer.v1.sampler
+    rb = ReplayBufferAsync(
+        trainer_mode=c.trainer.v1.trainer_mode,
+        trainer_config=c.trainer.v1.colocate_async,
+        max_off_policy_threshold=s.max_off_policy_threshold,
+        max_off_policy_strategy=s.max_off_policy_strategy,
+        sampler_kwargs=s.sampler_kwargs,
+    )
+    step = 10
+    ages = {f"u{a}": a for a in range(0, 4)}  # prompt dispatched `a` steps before the training step
+    rb.prompt_global_steps["train"].update({uid: step - a for uid, a in ages.items()})
+    rb.finished_keys["train"].update(ages)
+    dropped = rb._stale_terminal_keys(step, "train")
+    assert dropped == {uid for uid, a in ages.items() if a > max_staleness}
+
+
+def test_global_steps_from_the_server_actor_and_the_fallback(tmp_path):
+    """min/max_global_steps: verl's server actor's `global_steps` at the trial's start and end (read through a
+    STAND-IN Ray actor under verl's replica name: no GPU here); without one, the sync rule widened by the
+    sample's own span (a call resumed across updates)."""
+    import ray
+
+    from swerl.rollout.outcome import TrialOutcome
+    from swerl.rollout.samples import Sample
+    from swerl.train.verl_engine.agent_loop import outputs_from, weights_version
+
+    s = Sample(
+        trial_id="step3-t-0-abc",
+        group="t",
+        reward=1.0,
+        prompt_ids=[1],
+        response_ids=[2, 3],
+        response_mask=[1, 1],
+        response_logprobs=[-0.1, -0.2],
+        min_weight_version=0,
+        max_weight_version=2,
+    )
+    ok = TrialOutcome(trial_id=s.trial_id, task_id="t", group="t", reward=1.0, trial_dir=tmp_path)
+    (o,) = outputs_from(ok, [s], weights_version=4)
+    assert (o.extra_fields["min_global_steps"], o.extra_fields["max_global_steps"]) == (4, 6)
+    (o,) = outputs_from(ok, [s], weights_version=4, versions=(5, 7))
+    assert (o.extra_fields["min_global_steps"], o.extra_fields["max_global_steps"]) == (5, 7)
+
+    @ray.remote(num_cpus=0)
+    class StandInServer:
+        """STAND-IN for verl's vLLMHttpServer actor: holds `global_steps` like it (set at weight updates)."""
+
+        def __init__(self):
+            self.global_steps = None
+
+        async def set_global_steps(self, v: int) -> None:
+            self.global_steps = v
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        assert weights_version() is None  # no replica actor
+        server = StandInServer.options(name="vllm_server_0_0").remote()
+        assert weights_version() is None  # no update yet
+        ray.get(server.set_global_steps.remote(7))
+        assert weights_version() == 7
+    finally:
+        ray.shutdown()
