@@ -15,8 +15,8 @@ class StandInReplica:
     """STAND-IN for one of verl's vLLM replicas (no GPU here): an OpenAI `/v1/completions` server whose "model"
     emits `script` in order, continuing from wherever the prompt leaves off (tokens after the first prompt it saw
     are taken as already generated). `aborts` plans the next requests: an int k = answer the first k tokens with
-    finish_reason "abort" and, when k > 0, bump the weights `version` (verl: abort → weight update → resume);
-    None = serve normally. Each token's logprob depends on its position AND the version that sampled it."""
+    finish_reason "abort" and then bump the weights `version` (verl: abort → weight update → resume, one abort per
+    update); None = serve normally. Each token's logprob depends on its position AND the version that sampled it."""
 
     def __init__(self, script: list[int]):
         self.script, self.version = script, 0
@@ -43,8 +43,8 @@ class StandInReplica:
             ids, reason = ids[:plan], "abort"
         lps = [self.logprob(done + j) for j in range(len(ids))]
         self.answers.append((ids, lps, reason))
-        if plan:  # the weights are swapped in the pause that cut these tokens (a token-less abort is the same
-            self.version += 1  # pause's second abort: verl's update_weights aborts again what queued meanwhile)
+        if plan is not None:
+            self.version += 1  # verl swaps the weights in the pause that followed this abort
         return {"choices": [{"token_ids": ids, "finish_reason": reason, "logprobs": {"token_logprobs": lps}}]}
 
 
@@ -60,30 +60,35 @@ async def test_abort_with_tokens_is_resumed_exactly_and_versions_recorded(replic
     rep, url = replica
     eng = VLLMEngine([url], "m", retries=2, backoff_s=0.01)
     try:
-        rep.aborts[:] = [7, 0, 5]  # abort after 7 tokens; the resume is aborted before any; then after 5 more
+        rep.aborts[:] = [0, 7, 0, 5]  # queued at an abort; abort after 7; the resume aborted before any; after 5
         g = await eng.generate([1, 2, 3], max_tokens=40, session="t")
     finally:
         await eng.aclose()
-    # what was sent: the resumes carry the exact partial tokens, the budget shrinks by them
+    # what was sent: a retry of the untouched prompt; then the resumes carry the exact partial tokens, the budget
+    # shrinks by them
     assert (
         [r["prompt"] for r in rep.requests]
         == [
             [1, 2, 3],
+            [1, 2, 3],  # aborted while queued, before any token: a plain retry
             [1, 2, 3, *rep.script[:7]],
-            [1, 2, 3, *rep.script[:7]],  # the empty abort: a plain retry of the same part
+            [1, 2, 3, *rep.script[:7]],  # the resumed part aborted before its first token: retried as it was
             [1, 2, 3, *rep.script[:12]],
         ]
     )
-    assert [r["max_tokens"] for r in rep.requests] == [40, 33, 33, 28]
+    assert [r["max_tokens"] for r in rep.requests] == [40, 40, 33, 33, 28]
     # the result is exactly the concatenation of what the replica answered, logprobs included
     assert g.token_ids == [t for ids, _, _ in rep.answers for t in ids] == rep.script
     assert g.logprobs == [lp for _, lps, _ in rep.answers for lp in lps]
-    # each token's logprob is from the weights that sampled it: 7 at version 0, 5 at 1, the rest at 2 — and the
-    # engine's range is the replica's: first token 0, last token 2
-    assert [-round(lp + 0.01 * (p + 1)) for p, lp in enumerate(g.logprobs)] == [0] * 7 + [1] * 5 + [2] * 18
     assert g.finish_reason == "stop"
-    assert (g.min_weight_version, g.weight_version, g.resumes) == (0, rep.version, 2) and g.first_version == 0
-    assert (eng.resumed, eng.retried) == (2, 1)
+    # each token's logprob is from the weights that sampled it: 7 at version 1, 5 at 3 (the resumed part waited
+    # through another update), the rest at 4 ...
+    per_token = [-round(lp + 0.01 * (p + 1)) for p, lp in enumerate(g.logprobs)]
+    assert per_token == [1] * 7 + [3] * 5 + [4] * 18
+    # ... and the engine's versions, counted from the call's first token, span exactly those
+    assert (g.min_weight_version, g.weight_version) == (0, per_token[-1] - per_token[0])
+    assert g.resumes == 2 and g.first_version == 0
+    assert (eng.resumed, eng.retried) == (2, 2)
 
 
 async def test_abort_at_the_budget_is_a_length_stop_and_a_plain_call_has_one_version(replica):

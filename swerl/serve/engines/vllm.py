@@ -17,9 +17,10 @@ carries tokens is RESUMED, as verl's `FullyAsyncLLMServerClient` does: prompt + 
 prompt, `max_tokens` shrinks by what was sampled, and the parts' token ids and logprobs are concatenated exactly
 as sampled. Versions: verl's vLLM HTTP server reports none (verl keeps `global_steps` on its Ray server actor and
 hands it only to its own Ray-side `generate`), and verl aborts in-flight requests only around a weight update,
-so a call's versions are counted from its first token: every abort that cut tokens is one update crossed
-(`Generation.min_weight_version` 0, `weight_version` = that count). An abort before any token is a plain retry:
-no token was sampled, and in colocate_async it is the same pause's second abort (`update_weights` aborts again).
+so a call's versions are counted from its first token: each abort after it is one update crossed (verl 0.9.1
+aborts once per update: colocate_async at the end of sampling, before it trains and pushes weights with the naive
+backend, which does not abort again; separate_async inside the NCCL `update_weights`). `Generation.min_weight_version`
+0, `weight_version` = that count. An abort before any token is a plain retry (nothing sampled yet).
 The agent loop takes absolute bounds from verl's server actor (`agent_loop.weights_version`).
 """
 
@@ -112,12 +113,12 @@ class VLLMEngine:
         }
         ids: list[int] = []
         lps: list[float] = []
-        resumes = swaps = empty = 0  # parts resumed; aborts that cut tokens (= weight updates); token-less aborts
+        resumes = swaps = empty = 0  # parts resumed; aborts after the first token (= weight updates); token-less
         while True:
             part = await self._attempts(url, body)
             if part.finish_reason == "abort" and not part.token_ids:  # nothing sampled: a plain retry
-                empty += 1  # (verl aborts twice per update in colocate_async: a resumed call queued in the pause
-                # is aborted again, token-less, by update_weights — the same update, so not counted)
+                empty += 1
+                swaps += bool(ids)  # a resumed part still queued at the next update's abort: that update is crossed
                 if empty > self.retries:
                     raise EngineError(
                         f"vllm replica {url}: aborted without a token {empty} times (after {self.retries} retries)"
