@@ -143,7 +143,7 @@ def test_global_steps_from_the_server_actor_and_the_fallback(tmp_path):
 
     from swerl.rollout.outcome import TrialOutcome
     from swerl.rollout.samples import Sample
-    from swerl.train.verl_engine.agent_loop import outputs_from, weights_version
+    from swerl.train.verl_engine.agent_loop import outputs_from, server_weights_version
 
     s = Sample(
         trial_id="step3-t-0-abc",
@@ -172,12 +172,12 @@ def test_global_steps_from_the_server_actor_and_the_fallback(tmp_path):
         async def set_global_steps(self, v: int) -> None:
             self.global_steps = v
 
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)  # our own, not a cluster
     try:
-        assert weights_version() is None  # no replica actor
+        assert server_weights_version() is None  # no replica actor
         server = StandInServer.options(name="vllm_server_0_0").remote()
-        assert weights_version() is None  # no update yet
+        assert server_weights_version() is None  # no update yet
         ray.get(server.set_global_steps.remote(7))
-        assert weights_version() == 7
+        assert server_weights_version() == 7
     finally:
         ray.shutdown()

@@ -21,7 +21,7 @@ so a call's versions are counted from its first token: each abort after it is on
 aborts once per update: colocate_async at the end of sampling, before it trains and pushes weights with the naive
 backend, which does not abort again; separate_async inside the NCCL `update_weights`). `Generation.min_weight_version`
 0, `weight_version` = that count. An abort before any token is a plain retry (nothing sampled yet).
-The agent loop takes absolute bounds from verl's server actor (`agent_loop.weights_version`).
+The agent loop takes absolute bounds from verl's server actor (`agent_loop.server_weights_version`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Sampling: the trial's calls sample with verl's `sampling_params` (training: `rol
 `extra_fields["min/max_global_steps"]` = the weights versions the trial's tokens were sampled with (verl's own
 loops get them from its Ray server client, which we bypass; the v1 trainer does `int()` on them and logs the
 span and staleness). Our source: the `global_steps` verl sets on its vLLM server actor at every weight update
-(`weights_version`), read when the trial starts and when it ends — the tokens were sampled between the two.
+(`server_weights_version`), read when the trial starts and when it ends — the tokens were sampled between the two.
 Without it (no actor): the sync rule `global_steps − 1`, widened by the most weight updates one call of the
 trial was resumed across (the gateway's records; see swerl.serve.engines.vllm).
 """
@@ -45,7 +45,7 @@ def global_steps_bounds(start: int | None, end: int | None, sample, fallback: in
     return fallback, fallback + span
 
 
-def weights_version(replica: int = 0) -> int | None:
+def server_weights_version(replica: int = 0) -> int | None:
     """verl's weights version now: `global_steps` on its vLLM server actor (`vllm_server_{replica}_0`, set by
     verl at each weight update; every replica gets each update), None when there is no such actor or value."""
     try:
@@ -163,9 +163,9 @@ class SwerlHarborAgentLoop(AgentLoopBase):
         )
         partition = "val" if info.get("split") == "val" else "train"
         t0 = time.perf_counter()
-        v0 = await asyncio.to_thread(weights_version)
+        v0 = await asyncio.to_thread(server_weights_version)
         outcome, samples = await _node_stack().run_trial.remote(job, step, partition)
-        v1 = await asyncio.to_thread(weights_version) if v0 is not None else None
+        v1 = await asyncio.to_thread(server_weights_version) if v0 is not None else None
         # no version read: sync trainer rule — step N generates with the weights pushed after step N-1 (tagged N-1)
         return outputs_from(
             outcome, samples, time.perf_counter() - t0, weights_version=max(step - 1, 0), versions=(v0, v1)
