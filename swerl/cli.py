@@ -21,6 +21,7 @@ _LAYERS: dict[str, str] = {
     "swerl.train.cli": "train",
     "swerl.eval.cli": "eval",
     "swerl.run.cli": "run, status, stop, archive, clean",
+    "swerl.run.node": "node head, node join",
     "swerl.dashboard.cli": "dashboard",
 }
 

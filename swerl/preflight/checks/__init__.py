@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from swerl.preflight.checks import (
     backend,
+    cluster,
     dashboard,
     gpu,
     inputs,
@@ -33,6 +34,7 @@ FAMILIES: list[tuple[str, Callable]] = [
     ("Output dirs", outputs.run),
     ("WANDB", wandb.run),
     ("GPU", gpu.run),
+    ("Multi-node cluster", cluster.run),
     ("Disk", outputs.run_disk),
     ("Cache/temp residue", residue.run),
     ("KV-head divisibility", model.run),

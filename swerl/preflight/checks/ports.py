@@ -40,6 +40,13 @@ def run(ctx: Context, r: Report) -> None:
             )
         elif key.startswith("ray") and not ctx.uses_ray:
             r.warn(label, f"infrastructure.{key} in use by {who} (not used by the local engine)", mine=False, **facts)
+        elif key.startswith("ray") and ctx.i.infrastructure.nnodes > 1:  # `swerl node head`: the cluster we join
+            r.warn(
+                label,
+                f"infrastructure.{key} in use by {who}: the head's Ray, joined by this multi-node run",
+                mine=False,
+                **facts,
+            )
         else:
             fix = f"stop it (kill {owner.pid}) or bash scripts/clean.sh" if owner.pid else "free it"
             r.fail(
