@@ -223,6 +223,11 @@ class TrainingSection(Section):
     """async_pools separate: GPUs per node given to vLLM (a multiple of vllm.gen_tp); the other
     ngpus_per_node − this train."""
 
+    @property
+    def separate_pools(self) -> bool:
+        """verl's separate_async is on: vLLM gets `rollout_gpus_per_node` of each node, the trainer the rest."""
+        return self.engine == "verl" and self.mode == "async" and self.async_pools == "separate"
+
     @model_validator(mode="after")
     def _async_pools(self):
         if self.async_pools == "separate" and self.engine == "local":
@@ -425,7 +430,7 @@ class SwerlConfig(Section):
                 "(swerl returns no output for a masked trial) and ignores max_num_gen_batches — use the local "
                 "engine, or set algorithm.filter_groups: false"
             )
-        if t.engine == "verl" and t.mode == "async" and t.async_pools == "separate":
+        if t.separate_pools:
             n, r = i.infrastructure.ngpus_per_node, t.rollout_gpus_per_node
             if not 0 < r < n:
                 raise ValueError(

@@ -18,8 +18,7 @@ class DiscoveryError(RuntimeError):
 
 def expected_replicas(cfg: SwerlConfig) -> int:
     i, t = cfg.input, cfg.input.training
-    separate = t.engine == "verl" and t.mode == "async" and t.async_pools == "separate"
-    gpus = t.rollout_gpus_per_node if separate else i.infrastructure.ngpus_per_node  # separate: rollout's share
+    gpus = t.rollout_gpus_per_node if t.separate_pools else i.infrastructure.ngpus_per_node  # rollout's share
     return max(1, gpus * i.infrastructure.nnodes // i.vllm.gen_tp)
 
 

@@ -61,8 +61,7 @@ def model_dir(model_path: str) -> str:
 def trainer_gpus_lent(cfg: SwerlConfig) -> int:
     """GPUs per node the trainer does NOT get: separate pools' rollout share (0 otherwise)."""
     t = cfg.input.training
-    separate = t.engine == "verl" and t.mode == "async" and t.async_pools == "separate"
-    return t.rollout_gpus_per_node if separate else 0
+    return t.rollout_gpus_per_node if t.separate_pools else 0
 
 
 def async_overrides(cfg: SwerlConfig) -> list[str]:
