@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,17 +53,21 @@ def head_command(port: int, dashboard_port: int, *, num_gpus: int | None = None,
 
 
 def _run(cmd: list[str], dry_run: bool) -> None:
+    """Run `ray start …` in the foreground; Ctrl-C reaches it too (it leaves the cluster), SIGTERM is passed on."""
     typer.echo(" ".join(cmd))
     if dry_run:
         return
     try:
-        rc = subprocess.call(cmd, env=os.environ.copy())
+        proc = subprocess.Popen(cmd, env=os.environ.copy())
     except FileNotFoundError:
         err.print(f"{cmd[0]} not found: install Ray in this environment (bash scripts/setup_env.sh)", markup=False)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        rc = 0
-    raise typer.Exit(rc)
+    signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGINT))  # ray start --block: SIGINT = leave
+    while True:
+        try:
+            raise typer.Exit(proc.wait())
+        except KeyboardInterrupt:
+            continue  # the terminal's Ctrl-C reached `ray start` as well: wait until it has left
 
 
 @node_app.command()
