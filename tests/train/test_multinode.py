@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +29,19 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
 PROMPTS, N = 2, 4  # per node
+_PREFLIGHT = """
+import io, json, sys
+from pathlib import Path
+from swerl.config.load import load_config
+from swerl.preflight.checks import cluster
+from swerl.preflight.context import Context
+from swerl.preflight.report import Report
+cfg = load_config(sys.argv[1])
+cfg.input.infrastructure.ngpus_per_node = 0  # the raylets have no GPU: count the nodes, not their GPUs
+r = Report(out=io.StringIO())
+cluster.run(Context(cfg, Path(sys.argv[1])), r)
+print(json.dumps([[ln.status.value, ln.label, ln.detail] for ln in r.lines]))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +113,7 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir, monkeypatch
     from swerl.config.load import load_config
     from swerl.config.paths import RunPaths
     from swerl.preflight.checks import cluster as mn
-    from swerl.preflight.context import Context
-    from swerl.preflight.report import Report, Status
+    from swerl.preflight.report import Status
     from swerl.rollout.tasks import load_index
     from swerl.train.verl_engine.node_stack import ACTOR_PREFIX, read_step_stats, step_records
     from tests.train.verl_standin import StandInAgentLoopWorker, StandInReplica
@@ -171,13 +184,17 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir, monkeypatch
             if a["name"].startswith(ACTOR_PREFIX)
         }
         infos = {name: ray.get(s.info.remote()) for name, s in stacks.items()}
-        # the preflight from the head, on this live cluster: both nodes alive, output root seen from both
-        r = Report(out=open(os.devnull, "w"))
-        r.section("Multi-node cluster")
-        cfg_cpu = cfg.model_copy(deep=True)
-        cfg_cpu.input.infrastructure.ngpus_per_node = 0  # the raylets have no GPU: count nodes, not GPUs
-        mn.run(Context(cfg_cpu, cfg_path), r)
-        pre = [(ln.status, ln.label) for ln in r.lines]
+        # the preflight from the head, in its own process as `swerl check` runs it: it finds the cluster by
+        # $RAY_ADDRESS, connects, lists both nodes and has each read the probe file the head wrote
+        pre_run = subprocess.run(
+            [sys.executable, "-c", _PREFLIGHT, str(cfg_path)],
+            env={**os.environ, "RAY_ADDRESS": cluster.address},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert pre_run.returncode == 0, pre_run.stderr[-2000:]
+        pre = [(Status(s), label) for s, label, _ in json.loads(pre_run.stdout.strip().splitlines()[-1])]
         # a node that cannot see the file: the probe says so (file removed before the read)
         lost = mn.shared_fs(
             [tmp_path], [mn.NodeView(node_ids[1], "worker", True, 0)], probe=lambda f, t, ids: {ids[0]: False}

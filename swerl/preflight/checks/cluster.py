@@ -76,8 +76,8 @@ def reachable(address: str, timeout: float = 1.0) -> bool:
 
 def join_hint(address: str, port: int) -> str:
     return (
-        f"no Ray cluster at {address}: on the head run `ray start --head --port={port}`, then on each worker "
-        f"`swerl node join {address}`"
+        f"no Ray cluster at {address}: on the head run `swerl node head` (= `ray start --head --port={port}`), "
+        f"then on each worker `swerl node join {address}`"
     )
 
 
