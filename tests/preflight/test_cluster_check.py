@@ -109,3 +109,25 @@ def test_node_head_cli(make_config):
     cfg = make_config({"infrastructure.ray_port": 6390})
     out = CliRunner().invoke(app, ["node", "head", "-c", str(cfg), "--dry-run"])
     assert out.exit_code == 0 and "--head --port=6390" in out.output and "swerl node join" in out.output
+
+
+def test_ray_port_held_by_the_heads_ray_warns_only_when_multi_node(make_config):
+    from swerl.preflight.checks import ports
+
+    held = socket.socket()
+    held.bind(("0.0.0.0", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    try:
+        got = {}
+        for nnodes in (1, 2):
+            cfg = make_config(
+                {"infrastructure.nnodes": nnodes, "infrastructure.ngpus_per_node": 1, "infrastructure.ray_port": port}
+            )
+            r = Report(out=io.StringIO())
+            ports.run(Context(load_config(cfg), cfg), r)
+            got[nnodes] = next(ln for ln in r.lines if ln.label == f"port {port}")
+    finally:
+        held.close()
+    assert got[1].status is Status.FAIL  # one node: a foreign Ray on the port breaks the run
+    assert got[2].status is Status.WARN and "the head's Ray" in got[2].detail
