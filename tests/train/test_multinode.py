@@ -105,7 +105,7 @@ def _prompts(hello, tag: str) -> list[dict]:
     ]
 
 
-def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir, monkeypatch):
+def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir):
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -133,8 +133,9 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir, monkeypatch
         "HARBOR_TELEMETRY": "0",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
+    # not exported here: the raylets (the head's and `swerl node join`'s) start WITHOUT swerl's env, as on
+    # worker hosts; it reaches every worker of the job only through the driver's runtime_env
+    assert not any(k in os.environ for k in env if k.startswith("SWERL_"))
     hello = next(r for r in load_index(ROOT / "tasks" / "easy") if r.instance_id == "create-hello")
     t_start = time.time()
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
