@@ -348,3 +348,25 @@ def test_masked_guard_stops_main_ppo_on_an_infra_masked_step(tmp_path):
         assert "sandbox_failed:OSError: docker: no space left" in guard.error
     finally:
         victim.kill()
+
+
+def test_multi_node_workers_get_the_agent_loop_env_through_ray(tmp_path, monkeypatch):
+    """nnodes > 1: SWERL_CONFIG / SWERL_EXP / SWERL_RUN_STATE reach every node's workers through verl's
+    ray_init.runtime_env (a worker raylet started by `swerl node join` has none of them); one node adds nothing."""
+    from hydra import compose, initialize_config_dir
+
+    import verl.trainer.main_ppo as mp
+    from swerl.config.load import load_config
+    from swerl.train.verl_engine.command import main_ppo_command
+
+    _, p = _gpu_cfg(tmp_path)
+    cfg = load_config(p)
+    assert not [o for o in main_ppo_command(cfg, "e", python="python") if "runtime_env" in o]
+    cfg.input.infrastructure.nnodes = 2
+    monkeypatch.setenv("SWERL_RUN_STATE", str(tmp_path / "state.json"))
+    ov = main_ppo_command(cfg, "e", python="python")[3:]
+    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
+        c = compose(config_name="ppo_trainer", overrides=ov)
+    env = c.ray_kwargs.ray_init.runtime_env.env_vars
+    assert env.SWERL_CONFIG == str(p.resolve()) and env.SWERL_EXP == "e"
+    assert env.SWERL_RUN_STATE == str(tmp_path / "state.json") and c.trainer.nnodes == 2

@@ -182,9 +182,27 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.val_before_train={bool(i.data.val_index) and t.test_freq > 0}",
         *total,
         *async_overrides(cfg),
+        *worker_env(cfg, exp),
     ]
     # training.verl_overrides last: hydra takes the last value of a key, so the user's word wins
     return [*ov, *t.verl_overrides]
+
+
+def worker_env(cfg: SwerlConfig, exp: str) -> list[str]:
+    """nnodes > 1: what the agent loop reads from its environment (`SWERL_CONFIG`, `SWERL_EXP`, `SWERL_RUN_STATE`),
+    passed through verl's `ray_kwargs.ray_init.runtime_env` (verl merges it into its own) — a worker node's raylet
+    was started by `swerl node join`, not under `swerl train`, so its workers inherit none of it. One node: Ray
+    starts under `swerl train`'s environment and nothing is added."""
+    import os
+
+    if cfg.input.infrastructure.nnodes <= 1:
+        return []
+    env = {
+        "SWERL_CONFIG": str(cfg._source) if cfg._source else "",
+        "SWERL_EXP": exp,
+        "SWERL_RUN_STATE": os.environ.get("SWERL_RUN_STATE") or str(RunPaths.of(cfg, exp).run_state_file),
+    }
+    return [f"++ray_kwargs.ray_init.runtime_env.env_vars.{k}={v}" for k, v in env.items() if v]
 
 
 def main_ppo_command(cfg: SwerlConfig, exp: str, python: str | None = None) -> list[str]:
