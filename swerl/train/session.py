@@ -119,7 +119,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(t.device)
-    engine = LocalEngine(model, tok, seed=i.experiment.seed)
+    engine = LocalEngine(model, tok, seed=i.experiment.seed, prefix_cache_tokens=t.prefix_cache_tokens)
     asynchronous = t.mode == "async"
     # async: the trainer updates its own copy while the engine keeps generating on the published weights
     train_model = copy.deepcopy(model) if asynchronous else model
