@@ -52,9 +52,10 @@ class InfrastructureSection(Section):
     litellm_host: str = "127.0.0.1"
     """Where the proxy listens. Loopback by default; set the sandbox bridge address (or 0.0.0.0 on an
     isolated host) when sandboxes run on another network."""
-    litellm_workers: int = Field(1, ge=1)
-    """LiteLLM worker processes of the node's one proxy (one saturates at ~13 req/s on the Anthropic streamed route
-    on 2 cores; ~8 for 512 concurrent trials on a GPU host)."""
+    litellm_workers: int = Field(1, ge=0)
+    """LiteLLM worker processes of the node's one proxy; 0 = auto: one per 2 CPU cores of the node, 1–16 (one
+    worker saturates at ~13 req/s on the Anthropic streamed route on 2 cores; 8 on the 16-core H200 host served
+    512 concurrent streams at ~85 calls/s)."""
     agent_loop_workers: int = Field(8, ge=1)
     """verl agent-loop worker actors (`rollout.agent.num_workers`). They only hand trials to the node's serving
     stack and scheduler, so a few suffice; trial concurrency is harbor_runtime.num_workers."""

@@ -29,6 +29,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def auto_workers() -> int:
+    """`infrastructure.litellm_workers: 0`: one LiteLLM worker per 2 CPU cores this process may use, 1–16."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 2
+    return max(1, min(16, cores // 2))
+
+
 def master_key_for(cfg: SwerlConfig) -> str:
     """The proxy key from the env var the config names; generated (and exported there) when unset."""
     env = cfg.input.credentials.proxy_master_key_env
@@ -57,7 +66,7 @@ class ProxyProcess:
         self.cfg, self.gateway_url, self.trials_root, self.master_key = cfg, gateway_url, Path(trials_root), master_key
         self.host = infra.litellm_host
         self.port = port if port is not None else infra.litellm_port
-        self.workers = workers or infra.litellm_workers
+        self.workers = workers or infra.litellm_workers or auto_workers()
         self.max_tokens_cap = max_tokens_cap if max_tokens_cap is not None else cfg.input.training.max_tokens_per_turn
         self.state_dir = Path(state_dir) if state_dir else RunPaths.of(cfg).state_dir
         self.proc: subprocess.Popen | None = None
