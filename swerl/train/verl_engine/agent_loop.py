@@ -53,6 +53,8 @@ def server_weights_version(replica: int = 0) -> int | None:
 
         from swerl.serve.discovery import actor_name
 
+        if not ray.is_initialized():  # outside verl's workers: never start a Ray instance just to ask
+            return None
         actor = ray.get_actor(actor_name(replica))
         v = ray.get(actor.__ray_call__.remote(lambda server: getattr(server, "global_steps", None)), timeout=30)
     except Exception:  # noqa: BLE001 — no Ray / no actor / old Ray: the fallback rule applies
