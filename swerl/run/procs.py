@@ -156,6 +156,23 @@ def signal_group(pgid: int, sig: signal.Signals) -> bool:
         return False
 
 
+def stop_child_group(proc, timeout: float = 15.0) -> None:
+    """Stop a child started with start_new_session (a `subprocess.Popen`): SIGTERM its group, SIGKILL after
+    `timeout`; a child already gone is fine."""
+    import subprocess
+
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    except ProcessLookupError:
+        pass
+
+
 def signal_pid(pid: int, ticks: int | None, sig: signal.Signals) -> bool:
     """Signal `pid` only if it is still the process we recorded (same start time)."""
     if not alive(pid, ticks):

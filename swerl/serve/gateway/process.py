@@ -6,8 +6,6 @@ engine shares the trainer's weights, so its gateway stays in-process (`swerl.ser
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from swerl.run.orphan import child_env
+from swerl.run.procs import stop_child_group
 
 
 class GatewayError(RuntimeError):
@@ -91,13 +90,4 @@ class GatewayProcess:
         raise GatewayError(f"gateway not ready on {self.url} after {timeout:.0f}s — see {self.log_path}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
-        except ProcessLookupError:
-            pass
+        stop_child_group(self.proc, timeout)

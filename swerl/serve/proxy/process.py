@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import httpx
 
 from swerl.config.schema import SwerlConfig
 from swerl.run.orphan import child_env
+from swerl.run.procs import stop_child_group
 from swerl.serve.proxy.middleware import GATEWAY_ENV, IDENTITY_PATH, NONCE_ENV
 from swerl.serve.proxy.config import CALLBACK, install_user_callback, proxy_config, write_proxy_config
 
@@ -171,16 +171,7 @@ class ProxyProcess:
         raise ProxyError(f"LiteLLM proxy not ready on {self.base_url} after {timeout:.0f}s — see {self.log_path}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
-        except ProcessLookupError:
-            pass
+        stop_child_group(self.proc, timeout)
 
     def __enter__(self) -> "ProxyProcess":
         return self.start().wait_ready()
