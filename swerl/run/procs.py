@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,11 @@ def _stat_fields(pid: int) -> list[str] | None:
         return None
     # comm (field 2) may hold spaces and parens: the fields after it start past the last ')'.
     return raw[raw.rfind(")") + 2 :].split()
+
+
+def this_host() -> str:
+    """The name a process record carries for the host it runs on (multi-node runs share one run.json)."""
+    return socket.gethostname()
 
 
 def start_ticks(pid: int) -> int | None:

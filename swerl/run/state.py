@@ -17,11 +17,23 @@ from swerl.run.fsio import atomic_write, locked
 
 
 class TrackedProc(BaseModel):
-    """A helper process the run started (proxy, gateway, engine): signalled only if pid + start match."""
+    """A helper process the run started (proxy, gateway, engine): signalled only if pid + start match, and only
+    from the host it runs on (a multi-node run's nodes record their stacks into the one shared run.json)."""
 
     name: str
     pid: int
     start: int | None = None
+    host: str = ""
+    """`procs.this_host()` where it was started; "" (older records) = this host."""
+
+    @classmethod
+    def of(cls, name: str, pid: int) -> TrackedProc:
+        """The record of a process just started here: its start time and this host."""
+        return cls(name=name, pid=pid, start=procs.start_ticks(pid), host=procs.this_host())
+
+    @property
+    def local(self) -> bool:
+        return self.host in ("", procs.this_host())
 
 
 class RunState(BaseModel):
@@ -53,6 +65,24 @@ class RunState(BaseModel):
     """Files this run generated (proxy configs …) — clean removes exactly these."""
     finished_at: str = ""
     status: str = ""
+
+    def local_procs(self) -> list[TrackedProc]:
+        return [p for p in self.procs if p.local]
+
+    def remote_procs(self) -> list[TrackedProc]:
+        """Recorded by another node of a multi-node run: never signalled from here (that pid is not ours)."""
+        return [p for p in self.procs if not p.local]
+
+    def remote_note(self) -> str:
+        """One line for what other nodes recorded ("" if nothing), said by stop and clean, which leave it alone."""
+        remote = self.remote_procs()
+        if not remote:
+            return ""
+        hosts = ", ".join(sorted({p.host for p in remote}))
+        return (
+            f"{len(remote)} helper(s) recorded by other nodes ({hosts}) left to them: they end with their node's "
+            "NodeStack actor when the trainer's Ray job ends; `bash scripts/clean.sh` on that host removes leftovers"
+        )
 
     def launcher_alive(self) -> bool:
         return procs.alive(self.pid, self.pid_start)

@@ -66,8 +66,10 @@ def stop(
             log(f"still running after {term_timeout:.0f}s more — SIGKILL")
             _signal_run(st, signal.SIGKILL, groups=True)
             _wait_gone(st, 5)
-    for p in st.procs:  # helpers the run registered (proxy, gateway) that outlived it
+    for p in st.local_procs():  # helpers the run registered (proxy, gateway) that outlived it
         procs.signal_pid(p.pid, p.start, signal.SIGTERM)
+    if note := st.remote_note():
+        log(note)
     row = None
     if st.run_id:
         rows = {r.id: r for r in read_index(paths.index_file)}

@@ -42,7 +42,6 @@ def boot(
     unaccounted); stops what it started on failure."""
     from swerl.rollout.agents.registry import AgentEndpoint
     from swerl.rollout.network import sandbox_proxy_host
-    from swerl.run.procs import start_ticks
     from swerl.run.state import TrackedProc, update_state
     from swerl.serve.gateway import create_app
     from swerl.serve.gateway.server import GatewayServer
@@ -64,7 +63,7 @@ def boot(
             update_state(
                 state_file,
                 ports={"litellm": proxy.port, "gateway": gw.port},
-                procs=[TrackedProc(name=n, pid=p.pid, start=start_ticks(p.pid)) for n, p in children],
+                procs=[TrackedProc.of(n, p.pid) for n, p in children],
             )
         if hasattr(gw, "wait_ready"):
             gw.wait_ready()

@@ -6,6 +6,7 @@ Containers are real (local Docker daemon, image swerl/base:bookworm). The Kubern
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import uuid
@@ -26,11 +27,13 @@ def _dead_pid() -> int:
 
 @pytest.fixture
 def finished_run(run_env, tmp_path):
-    """A finished run's record: dead launcher, an orphaned helper of ours, a pid-reused 'helper', files."""
+    """A finished run's record: dead launcher, an orphaned helper of ours, a pid-reused 'helper', a helper another
+    node recorded (its pid + start happen to match a process here: still not ours to signal), files."""
     out = tmp_path / "out"
     exp = f"test-clean-{uuid.uuid4().hex[:8]}"
     orphan = subprocess.Popen(["sleep", "120"])
     stranger = subprocess.Popen(["sleep", "120"])
+    elsewhere = subprocess.Popen(["sleep", "120"])
     foreign = subprocess.Popen(["bash", "-c", f'exec -a "train_1node_cc {tmp_path}" sleep 120'])
     gen = out / ".swerl" / "litellm_8002.yaml"
     gen.parent.mkdir(parents=True)
@@ -48,11 +51,14 @@ def finished_run(run_env, tmp_path):
         procs=[
             TrackedProc(name="proxy", pid=orphan.pid, start=procs.start_ticks(orphan.pid)),
             TrackedProc(name="gateway", pid=stranger.pid, start=(procs.start_ticks(stranger.pid) or 0) + 7),
+            TrackedProc(name="litellm", pid=elsewhere.pid, start=procs.start_ticks(elsewhere.pid), host="node-b"),
         ],
     )
     time.sleep(0.2)
-    yield SimpleNamespace(cfg=run_env, out=out, exp=exp, orphan=orphan, stranger=stranger, foreign=foreign, gen=gen)
-    for p in (orphan, stranger, foreign):
+    yield SimpleNamespace(
+        cfg=run_env, out=out, exp=exp, orphan=orphan, stranger=stranger, foreign=foreign, elsewhere=elsewhere, gen=gen
+    )
+    for p in (orphan, stranger, foreign, elsewhere):
         p.kill()
         p.wait()
 
@@ -66,6 +72,15 @@ def test_dry_run_lists_and_changes_nothing(finished_run, cli):
     assert f"process {finished_run.foreign.pid}" in r.output and "left alone" in r.output
     assert finished_run.orphan.poll() is None and finished_run.gen.exists()
     assert (finished_run.out / ".swerl" / "run.json").exists()
+    assert f"{finished_run.elsewhere.pid} (litellm)" not in r.output
+    assert "1 helper(s) recorded by other nodes (node-b) left to them" in " ".join(r.output.split())
+
+
+def test_a_record_knows_its_host():
+    here = TrackedProc.of("gateway", os.getpid())
+    assert here.host == procs.this_host() and here.local and here.start == procs.start_ticks(os.getpid())
+    assert TrackedProc(name="old", pid=1).local  # records written before hosts were: this host
+    assert not TrackedProc(name="x", pid=1, host="node-b").local
 
 
 @pytest.mark.integration
@@ -84,6 +99,7 @@ def test_clean_removes_only_ours(finished_run, cli):
         assert ours.id not in left and {theirs.id, plain.id} <= left
         assert finished_run.orphan.wait(timeout=15) is not None  # our orphaned helper was stopped
         assert finished_run.stranger.poll() is None and finished_run.foreign.poll() is None
+        assert finished_run.elsewhere.poll() is None  # another node's record: never signalled from here
         assert not finished_run.gen.exists() and not (finished_run.out / ".swerl" / "run.json").exists()
         assert (finished_run.out / ".swerl" / "dashboard.pid").exists()  # unknown file: kept
         assert (finished_run.out / "checkpoints").is_dir() and (finished_run.out / "logs" / "launch_x.log").exists()

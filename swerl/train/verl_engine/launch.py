@@ -83,7 +83,6 @@ def parse_step_line(line: str) -> tuple[int, dict[str, float], str] | None:
 def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, config_path: Path) -> int:
     """Run main_ppo to the end; returns its exit code (130 when stopped by a signal)."""
     from swerl.run.orphan import child_env
-    from swerl.run.procs import start_ticks
     from swerl.run.state import TrackedProc, update_state
     from swerl.train.session import _state_file, _write_outputs
 
@@ -122,7 +121,7 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
         exp_log=str(paths.exp_log),
         train_pid=os.getpid(),
         train_pgid=os.getpgid(0),
-        procs=[TrackedProc(name="main_ppo", pid=proc.pid, start=start_ticks(proc.pid))],
+        procs=[TrackedProc.of("main_ppo", proc.pid)],
     )
     stopped = []
 
