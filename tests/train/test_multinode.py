@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 pytestmark = pytest.mark.integration
 
@@ -51,60 +50,6 @@ def smol_dir():
     return resolve_model_path("smollm2")
 
 
-def _config(tmp_path: Path, smol_dir) -> Path:
-    d = yaml.safe_load((ROOT / "configs" / "gpu-1x-smollm2.yaml").read_text())
-    i = d["runtime_info"]["input"]
-    i["model"]["model_path"] = str(smol_dir)
-    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
-    i["infrastructure"].update(nnodes=2, ngpus_per_node=1)
-    i["harbor_agent"].update(
-        environment_import_path="swerl.rollout.envs.local_process:LocalProcessEnvironment",
-        max_timeout_sec=120,
-        max_retries=0,
-    )
-    i["harbor_runtime"].update(num_workers=8, tail_kill_enabled=False, max_sandbox_starts_per_sec=20)
-    i["training"].update(train_batch_size=2 * PROMPTS, n_resp_per_prompt=N)
-    i["experiment"].update(output_root=str(tmp_path), exp_name="mn")
-    p = tmp_path / "config.yaml"
-    p.write_text(yaml.safe_dump(d, sort_keys=False))
-    return p
-
-
-def _procs(tag: str, module: bytes) -> list[int]:
-    """Pids of a swerl module (proxy launcher / gateway) whose env names this test's output root."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if module in cmd and tag.encode() in Path(f"/proc/{pid}/environ").read_bytes():
-                out.append(int(pid))
-        except OSError:
-            continue
-    return out
-
-
-def _prompts(hello, tag: str) -> list[dict]:
-    return [
-        {
-            "uid": f"{tag}x{j}",
-            "global_steps": 1,
-            "index": j,
-            "data_source": "harbor",
-            "raw_prompt": [{"role": "user", "content": hello.instruction}],
-            "extra_info": {
-                "instance_id": hello.instance_id,
-                "index": j,
-                "split": "train",
-                "harbor_agent": "",
-                "harbor_task_path": str(hello.task_path),
-            },
-        }
-        for j in range(PROMPTS)
-    ]
-
-
 def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir):
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
@@ -116,23 +61,30 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir):
     from swerl.preflight.report import Status
     from swerl.rollout.tasks import load_index
     from swerl.train.verl_engine.node_stack import ACTOR_PREFIX, read_step_stats, step_records
-    from tests.train.verl_standin import StandInAgentLoopWorker, StandInReplica
+    from tests.train.verl_standin import (
+        GATEWAY_MODULE,
+        PROXY_MODULE,
+        StandInAgentLoopWorker,
+        StandInReplica,
+        hello_prompts,
+        run_env,
+        standin_config,
+        swerl_procs,
+    )
 
-    cfg_path = _config(tmp_path, smol_dir)
+    cfg_path = standin_config(
+        tmp_path,
+        smol_dir,
+        "mn",
+        infrastructure=dict(nnodes=2, ngpus_per_node=1),
+        harbor_runtime=dict(num_workers=8, tail_kill_enabled=False, max_sandbox_starts_per_sec=20),
+        training=dict(train_batch_size=2 * PROMPTS, n_resp_per_prompt=N),
+    )
     cfg = load_config(cfg_path)
     paths = RunPaths.of(cfg, "mn")
     sandboxes = tmp_path / "sandboxes"
     sandboxes.mkdir()
-    env = {
-        "SWERL_CONFIG": str(cfg_path),
-        "SWERL_EXP": "mn",
-        "SWERL_RUN_STATE": str(paths.run_state_file),
-        "SWERL_LOCAL_SANDBOX_DIR": str(sandboxes),
-        "SWERL_TEST_TAG": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "HARBOR_TELEMETRY": "0",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    }
+    env = run_env(cfg_path, "mn", paths.run_state_file, sandboxes, tmp_path)
     # not exported here: the raylets (the head's and `swerl node join`'s) start WITHOUT swerl's env, as on
     # worker hosts; it reaches every worker of the job only through the driver's runtime_env
     assert not any(k in os.environ for k in env if k.startswith("SWERL_"))
@@ -176,7 +128,10 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir):
         warmers = [ray.remote(num_cpus=0)(_Warmer).options(scheduling_strategy=on(nid)).remote() for nid in node_ids]
         warm = [w.boot.remote(str(cfg_path), "mn", str(paths.run_state_file)) for w in warmers]
         ray.get([r.get_server_address.remote() for r in replicas])
-        parts = ray.get([w.run_prompts.remote(_prompts(hello, f"n{k}"), N) for k, w in enumerate(workers)], timeout=600)
+        parts = ray.get(
+            [w.run_prompts.remote(hello_prompts(hello, f"n{k}", PROMPTS), N) for k, w in enumerate(workers)],
+            timeout=600,
+        )
         print(f"\nphase: cluster up {t0 - t_start:.1f}s, step {time.time() - t0:.1f}s", flush=True)
         warmed = ray.get(warm, timeout=300)
         stacks = {
@@ -253,7 +208,7 @@ def test_two_nodes_two_stacks_each_its_own_proxy(tmp_path, smol_dir):
     deadline = time.time() + 30
 
     def left() -> list[int]:
-        return _procs(str(tmp_path), b"swerl.serve.proxy.launch") + _procs(str(tmp_path), b"swerl.serve.gateway.main")
+        return swerl_procs(str(tmp_path), PROXY_MODULE) + swerl_procs(str(tmp_path), GATEWAY_MODULE)
 
     while time.time() < deadline and left():
         time.sleep(0.5)

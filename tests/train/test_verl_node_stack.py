@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 pytestmark = pytest.mark.integration
 
@@ -34,41 +33,6 @@ def smol_dir():
     return resolve_model_path("smollm2")
 
 
-def _config(tmp_path: Path, smol_dir) -> Path:
-    d = yaml.safe_load((ROOT / "configs" / "gpu-1x-smollm2.yaml").read_text())
-    i = d["runtime_info"]["input"]
-    i["model"]["model_path"] = str(smol_dir)
-    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
-    i["harbor_agent"].update(
-        environment_import_path="swerl.rollout.envs.local_process:LocalProcessEnvironment",
-        max_timeout_sec=120,
-        max_retries=0,
-    )
-    i["harbor_runtime"].update(
-        num_workers=WORKERS, tail_kill_fraction=0.9, tail_kill_grace_sec=4, max_sandbox_starts_per_sec=20
-    )
-    i["training"].update(train_batch_size=PROMPTS, n_resp_per_prompt=N)
-    i["experiment"].update(output_root=str(tmp_path), exp_name="scale")
-    p = tmp_path / "config.yaml"
-    p.write_text(yaml.safe_dump(d, sort_keys=False))
-    return p
-
-
-def _proxies(tag: str, module: bytes = b"swerl.serve.proxy.launch") -> list[int]:
-    """Pids of LiteLLM proxy launchers (or of another swerl module) whose env names this test's output root."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if module in cmd and tag.encode() in Path(f"/proc/{pid}/environ").read_bytes():
-                out.append(int(pid))
-        except OSError:
-            continue
-    return out
-
-
 def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, monkeypatch):
     ray = pytest.importorskip("ray")
     from swerl.config.load import load_config
@@ -76,23 +40,30 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
     from swerl.rollout.tasks import load_index
     from swerl.train import algos
     from swerl.train.verl_engine.node_stack import ACTOR_PREFIX, read_step_stats
-    from tests.train.verl_standin import StandInAgentLoopWorker, StandInReplica
+    from tests.train.verl_standin import (
+        GATEWAY_MODULE,
+        StandInAgentLoopWorker,
+        StandInReplica,
+        hello_prompts,
+        run_env,
+        standin_config,
+        swerl_procs,
+    )
 
-    cfg_path = _config(tmp_path, smol_dir)
+    cfg_path = standin_config(
+        tmp_path,
+        smol_dir,
+        "scale",
+        harbor_runtime=dict(
+            num_workers=WORKERS, tail_kill_fraction=0.9, tail_kill_grace_sec=4, max_sandbox_starts_per_sec=20
+        ),
+        training=dict(train_batch_size=PROMPTS, n_resp_per_prompt=N),
+    )
     cfg = load_config(cfg_path)
     paths = RunPaths.of(cfg, "scale")
     sandboxes = tmp_path / "sandboxes"
     sandboxes.mkdir()
-    env = {
-        "SWERL_CONFIG": str(cfg_path),
-        "SWERL_EXP": "scale",
-        "SWERL_RUN_STATE": str(paths.run_state_file),
-        "SWERL_LOCAL_SANDBOX_DIR": str(sandboxes),
-        "SWERL_TEST_TAG": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "HARBOR_TELEMETRY": "0",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    }
+    env = run_env(cfg_path, "scale", paths.run_state_file, sandboxes, tmp_path)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     hello = next(r for r in load_index(ROOT / "tasks" / "easy") if r.instance_id == "create-hello")
@@ -103,8 +74,8 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
     def sample() -> None:
         while not stop.wait(0.25):
             peak["sandboxes"] = max(peak["sandboxes"], sum(1 for _ in sandboxes.iterdir()))
-            peak["proxies"] = max(peak["proxies"], len(_proxies(str(tmp_path))))
-            peak["gateways"] = max(peak["gateways"], len(_proxies(str(tmp_path), b"swerl.serve.gateway.main")))
+            peak["proxies"] = max(peak["proxies"], len(swerl_procs(str(tmp_path))))
+            peak["gateways"] = max(peak["gateways"], len(swerl_procs(str(tmp_path), GATEWAY_MODULE)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     try:
@@ -114,23 +85,7 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         sampler.start()
         results: dict[int, dict[str, list]] = {}
         for step in range(1, STEPS + 1):
-            prompts = [
-                {
-                    "uid": f"u{step}x{j}",
-                    "global_steps": step,
-                    "index": j,
-                    "data_source": "harbor",
-                    "raw_prompt": [{"role": "user", "content": hello.instruction}],
-                    "extra_info": {
-                        "instance_id": hello.instance_id,
-                        "index": j,
-                        "split": "train",
-                        "harbor_agent": "",
-                        "harbor_task_path": str(hello.task_path),
-                    },
-                }
-                for j in range(PROMPTS)
-            ]
+            prompts = hello_prompts(hello, f"u{step}", PROMPTS, global_steps=step)
             half = PROMPTS // 2
             parts = ray.get(
                 [workers[0].run_prompts.remote(prompts[:half], N), workers[1].run_prompts.remote(prompts[half:], N)],
@@ -203,5 +158,5 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
     deadline = time.time() + 20
     while time.time() < deadline and (os.path.exists(f"/proc/{proxy_pid}") or os.path.exists(f"/proc/{gateway_pid}")):
         time.sleep(0.5)
-    assert not os.path.exists(f"/proc/{proxy_pid}") or _proxies(str(tmp_path)) == []
-    assert _proxies(str(tmp_path), b"swerl.serve.gateway.main") == []
+    assert not os.path.exists(f"/proc/{proxy_pid}") or swerl_procs(str(tmp_path)) == []
+    assert swerl_procs(str(tmp_path), GATEWAY_MODULE) == []

@@ -12,12 +12,18 @@ answer (reward 1), `bad` writes a wrong one (reward 0), `slow` stalls for a minu
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
 import threading
 import time
+from pathlib import Path
 
 import ray
+import yaml
+
+ROOT = Path(__file__).parents[2]
+PROXY_MODULE, GATEWAY_MODULE = b"swerl.serve.proxy.launch", b"swerl.serve.gateway.main"
 
 GOOD = "```bash\necho hello > hello.txt\n```"
 BAD = "```bash\necho nope > hello.txt\n```"
@@ -29,6 +35,77 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def standin_config(tmp_path: Path, smol_dir, exp: str, **sections: dict) -> Path:
+    """configs/gpu-1x-smollm2.yaml for a CPU host: the resolved SmolLM2 dir, tasks/easy, local-process sandboxes,
+    outputs under tmp_path; `sections` update the config's sections (e.g. `training={...}`)."""
+    d = yaml.safe_load((ROOT / "configs" / "gpu-1x-smollm2.yaml").read_text())
+    i = d["runtime_info"]["input"]
+    i["model"]["model_path"] = str(smol_dir)
+    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
+    i["harbor_agent"].update(
+        environment_import_path="swerl.rollout.envs.local_process:LocalProcessEnvironment",
+        max_timeout_sec=120,
+        max_retries=0,
+    )
+    i["experiment"].update(output_root=str(tmp_path), exp_name=exp)
+    for name, values in sections.items():
+        i[name].update(values)
+    p = tmp_path / "config.yaml"
+    p.write_text(yaml.safe_dump(d, sort_keys=False))
+    return p
+
+
+def run_env(cfg_path: Path, exp: str, run_state_file: Path, sandboxes: Path, tag: Path) -> dict[str, str]:
+    """What `swerl train` hands every worker of the run (through Ray's runtime_env); `SWERL_TEST_TAG` marks this
+    test's processes for `swerl_procs`."""
+    return {
+        "SWERL_CONFIG": str(cfg_path),
+        "SWERL_EXP": exp,
+        "SWERL_RUN_STATE": str(run_state_file),
+        "SWERL_LOCAL_SANDBOX_DIR": str(sandboxes),
+        "SWERL_TEST_TAG": str(tag),
+        "PYTHONPATH": str(ROOT),
+        "HARBOR_TELEMETRY": "0",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
+
+
+def swerl_procs(tag: str, module: bytes = PROXY_MODULE) -> list[int]:
+    """Pids of a swerl module (the proxy launcher, the gateway) whose env names this test's output root."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if module in cmd and tag.encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                out.append(int(pid))
+        except OSError:
+            continue
+    return out
+
+
+def hello_prompts(hello, uid_prefix: str, count: int, global_steps: int = 1) -> list[dict]:
+    """`count` verl prompts of the create-hello task row, as verl's v1 worker passes them to `run()`."""
+    return [
+        {
+            "uid": f"{uid_prefix}x{j}",
+            "global_steps": global_steps,
+            "index": j,
+            "data_source": "harbor",
+            "raw_prompt": [{"role": "user", "content": hello.instruction}],
+            "extra_info": {
+                "instance_id": hello.instance_id,
+                "index": j,
+                "split": "train",
+                "harbor_agent": "",
+                "harbor_task_path": str(hello.task_path),
+            },
+        }
+        for j in range(count)
+    ]
 
 
 @ray.remote(num_cpus=0)
