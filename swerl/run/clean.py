@@ -19,6 +19,7 @@ from pathlib import Path
 from swerl.config.paths import RunPaths
 from swerl.config.schema import SwerlConfig
 from swerl.run import index, live, procs
+from swerl.run.state import read_state
 
 RAY_TMP = Path("/tmp/ray")
 GENERATED_PREFIXES = ("litellm", "proxy", "gateway")
@@ -272,6 +273,23 @@ def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bo
     if trials and (paths.root / "trials").exists():
         p.actions.append(Action("dir", str(paths.root / "trials"), "--trials", _rm(paths.root / "trials")))
     p.kept.append(f"checkpoints ({paths.root / 'checkpoints'}) and wandb — always kept")
+    return p
+
+
+def node_plan(cfg: SwerlConfig) -> Plan:
+    """What a multi-node run left on THIS worker node (`swerl clean --nodes` runs it on every other node through
+    Ray): the helpers this host recorded in the shared run.json, processes started with our output root in their
+    environment, our labelled containers on this node's Docker daemon. Shared files (run state, ledger, logs,
+    trials) are the head's `plan` to remove, after this; the node's own Ray is live (it runs this), so kept."""
+    paths = RunPaths.of(cfg, "")
+    p = Plan()
+    st = read_state(paths.run_state_file)
+    here = procs.this_host()
+    planned = _recorded(
+        p, [(t.name, t.pid, t.start) for t in (st.procs if st else []) if t.host == here], f"recorded by {here}"
+    )
+    _by_env(p, paths.root, planned)
+    _containers(_our_exps(paths, st.exp if st else ""), cfg.input.harbor_agent.docker_host, p)
     return p
 
 

@@ -18,6 +18,33 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ConfigOpt = typer.Option("config.yaml", "--config", "-c", help="Config file.")
 
 
+def _clean_other_nodes(cfg, config: str, dry_run: bool) -> None:
+    """`swerl clean --nodes`: `swerl clean --this-node` on every other node (refused while our run is live, as
+    here); each node's lines come back prefixed with its host. A node that fails stops nothing else."""
+    from swerl.run import live
+    from swerl.run.fanout import FanoutError, on_other_nodes
+
+    if (lv := live.check(RunPaths.of(cfg, "").run_state_file)).ours:
+        err.print(
+            f"clean: refused — run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first", markup=False
+        )
+        raise typer.Exit(1)
+    try:
+        replies = on_other_nodes(
+            ["clean", "--config", str(Path(config).resolve()), "--this-node", *(["--dry-run"] if dry_run else [])]
+        )
+    except FanoutError as exc:
+        err.print(f"clean --nodes: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    if not replies:
+        console.print("no other node in the cluster", markup=False)
+    for r in replies:
+        for line in r.output.splitlines() or ["(no output)"]:
+            console.print(f"[{r.host} {r.node_id[:8]}] {line}", markup=False)
+        if r.rc != 0:
+            err.print(f"clean on {r.host} ({r.node_id[:8]}) exited {r.rc}", markup=False)
+
+
 def _load(config: str):
     try:
         return load_config(config)
@@ -249,14 +276,27 @@ def register(app: typer.Typer) -> None:
             False, "--containers", hidden=True, help="No-op: every ledger run's containers are always included."
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="List what would go; change nothing."),
+        nodes: bool = typer.Option(
+            False,
+            "--nodes",
+            help="Multi-node runs: first clean every other node of the live Ray cluster ($RAY_ADDRESS, else this "
+            "host's Ray) — each node's recorded helpers, processes of our output root, labelled containers — then "
+            "this one.",
+        ),
+        this_node: bool = typer.Option(False, "--this-node", hidden=True, help="What --nodes runs on each node."),
     ) -> None:
         """Remove leftovers of OUR finished runs (processes, generated configs, Ray tmp, labelled sandboxes).
         Keeps checkpoints and wandb; never touches what run.json or our labels do not name."""
         from swerl.run import clean as c
 
         cfg = _load(config)
+        if nodes:
+            _clean_other_nodes(cfg, config, dry_run)
         try:
-            plan = c.plan(cfg, logs=logs, trials=trials, pods=pods)  # --containers: kept as a no-op flag
+            if this_node:
+                plan = c.node_plan(cfg)
+            else:
+                plan = c.plan(cfg, logs=logs, trials=trials, pods=pods)  # --containers: kept as a no-op flag
         except c.CleanRefused as exc:
             err.print(f"clean: refused — {exc}", markup=False)
             raise typer.Exit(1) from None
