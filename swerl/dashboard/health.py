@@ -26,11 +26,8 @@ TOOL_PARSE_FAIL_WARN = 0.3
 IDLE_RATIO_WARN = 0.5
 """async/idle_ratio above this: the trainer waits for rollouts most of the step."""
 
-IDLE = "timing_s/trainer_idle"
-IDLE_RATIO = "async/idle_ratio"
-STALENESS_MEAN = "async/staleness_mean"
-STALENESS_MAX = "async/staleness_max"
-DROPPED_STALE = "async/dropped_stale"
+IDLE, IDLE_RATIO = rm.TRAINER_IDLE, rm.IDLE_RATIO
+STALENESS_MEAN, STALENESS_MAX, DROPPED_STALE = rm.STALENESS_MEAN, rm.STALENESS_MAX, rm.DROPPED_STALE
 STEP_TIME = "timing_s/step"
 GRAD_NORM = "actor/grad_norm"
 CLIP_RATIO = "response_length/clip_ratio"

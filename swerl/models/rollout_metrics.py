@@ -43,6 +43,8 @@ TOOL_PARSE_FAILED = P + "tool_parse_failed"
 """Of those, replies whose tool call could not be parsed (they went back to the agent as text)."""
 TOOL_PARSE_FAIL_RATE = P + "tool_parse_fail_rate"
 """tool_parse_failed / tool_calls_attempted (0 when no reply attempted one)."""
+PARTIAL = P + "partial"
+"""Trials with a model call resumed across a weight update (a partial rollout: its tokens span versions)."""
 # ---- per GRPO group (both engines) --------------------------------------------------------------
 GROUPS = P + "groups"
 """Groups (prompts) with at least one unmasked trial."""
@@ -64,6 +66,23 @@ FILTER_SHORT = P + "filter_short"
 # ---- measured by a node scheduler (verl engine) -------------------------------------------------
 PEAK_CONCURRENT = P + "peak_concurrent"
 WALL_S = P + "wall_s"
+# ---- async training (both engines; `training.mode: async`) --------------------------------------
+TRAINER_IDLE = "timing_s/trainer_idle"
+"""Seconds the trainer waited for the step's samples (verl: its `timing_s/gen`)."""
+IDLE_RATIO = "async/idle_ratio"
+"""trainer_idle / timing_s/step."""
+STALENESS_MEAN = "async/staleness_mean"
+STALENESS_MAX = "async/staleness_max"
+"""Weight versions between a sample's oldest token and the policy it trains (verl: its
+`training/off_policy/trajectory_staleness/{mean,max}`)."""
+DROPPED_STALE = "async/dropped_stale"
+WEIGHT_VERSION = "async/weight_version"
+VERL_ASYNC = {
+    "timing_s/gen": TRAINER_IDLE,
+    "training/off_policy/trajectory_staleness/mean": STALENESS_MEAN,
+    "training/off_policy/trajectory_staleness/max": STALENESS_MAX,
+}
+"""verl v1 step-line names → this vocabulary's (`async_metrics`)."""
 
 OUTCOME_KEYS = (
     TRIALS,
@@ -85,6 +104,7 @@ OUTCOME_KEYS = (
     TOOL_CALLS_ATTEMPTED,
     TOOL_PARSE_FAILED,
     TOOL_PARSE_FAIL_RATE,
+    PARTIAL,
 )
 """What `outcome_stats` returns for any step (plus `rollout/masked/<reason>`): the keys both engines emit."""
 FILTER_KEYS = (FILTERED_GROUPS, GEN_ROUNDS, INFORMATIVE_GROUPS, FILTER_SHORT)
@@ -97,6 +117,19 @@ LEGACY = {
     "rollout/reward_mean_all": REWARD_MEAN,
 }
 """Names the local engine wrote before this vocabulary (old logs still carry them; readers may fall back)."""
+
+
+def async_metrics(verl_metrics: dict[str, float]) -> dict[str, float]:
+    """The async/* metrics of a verl v1 step line (an async trainer's `timing_s/gen` is the time it waited for
+    the batch): trainer idle, idle ratio, staleness; {} when the line has no step time."""
+    step = verl_metrics.get("timing_s/step", 0.0)
+    if not step:
+        return {}
+    out = {ours: float(verl_metrics[theirs]) for theirs, ours in VERL_ASYNC.items() if theirs in verl_metrics}
+    if TRAINER_IDLE in out:
+        out[IDLE_RATIO] = out[TRAINER_IDLE] / step
+    return out
+
 
 _ERROR_REASONS = frozenset({"sandbox_died", "sandbox_build", "sandbox_start", "verifier_error", "proxy_error"})
 
@@ -154,6 +187,20 @@ def _tool_parse(trial_dir: str) -> tuple[int, int]:
     return c.attempted, c.failed
 
 
+@lru_cache(maxsize=16384)
+def _resumed(trial_dir: str) -> int:
+    """Calls of a finished trial resumed across a weight update (cached like `_tool_parse`)."""
+    from pathlib import Path
+
+    from swerl.models.trial import TOKENS_FILE, resumed_calls
+
+    return resumed_calls(Path(trial_dir) / TOKENS_FILE)
+
+
+def partial_stats(outcomes: Sequence[Any]) -> dict[str, float]:
+    return {PARTIAL: float(sum(bool(_resumed(str(o.trial_dir))) for o in outcomes if getattr(o, "trial_dir", None)))}
+
+
 def tool_parse_stats(outcomes: Sequence[Any]) -> dict[str, float]:
     attempted = failed = 0
     for o in outcomes:
@@ -191,6 +238,7 @@ def outcome_stats(
         REWARD_MEAN: sum(rewards) / len(rewards) if rewards else 0.0,
         **group_stats(group_rewards(outcomes)),
         **tool_parse_stats(outcomes),
+        **partial_stats(outcomes),
     }
     for reason, n in sorted(reasons.items()):
         out[MASKED_REASON + reason.replace(":", "_")] = float(n)

@@ -188,6 +188,22 @@ class ToolParseCounts(BaseModel):
         return ToolParseCounts(**{k: getattr(self, k) + getattr(other, k) for k in type(self).model_fields})
 
 
+_VERSIONS = re.compile(rb'"weight_version":(\d+),"min_weight_version":(\d+|null)')
+
+
+def resumed_calls(path: Path) -> int:
+    """Calls of a `tokens.jsonl` resumed across a weight update (`min_weight_version` below `weight_version`: a
+    partial rollout), read from each line's last bytes like `tool_parse_counts`; 0 when absent."""
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    n = 0
+    for line in path.read_bytes().splitlines():
+        m = _VERSIONS.search(line[-1024:])
+        n += bool(m and m.group(2) != b"null" and int(m.group(2)) < int(m.group(1)))
+    return n
+
+
 def tool_parse_counts(path: Path) -> ToolParseCounts:
     """A `tokens.jsonl`'s calls by `tool_parse` (all zero when absent), read from each complete line's last
     bytes like `token_counts` (other lines are parsed, with the torn-last-line rule of `read_token_records`)."""

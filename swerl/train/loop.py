@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from swerl.models import rollout_metrics as rm
 from swerl.train.checkpoint import CheckpointManager
 from swerl.train.metrics import StepLogger
 
@@ -231,8 +232,8 @@ class TrainLoop:
             metrics["timing_s/testing"] = time.perf_counter() - tv
         dt = time.perf_counter() - t0
         metrics["timing_s/step"] = dt
-        if "timing_s/trainer_idle" in metrics:
-            metrics["async/idle_ratio"] = metrics["timing_s/trainer_idle"] / dt if dt > 0 else 0.0
+        if rm.TRAINER_IDLE in metrics:
+            metrics[rm.IDLE_RATIO] = metrics[rm.TRAINER_IDLE] / dt if dt > 0 else 0.0
         tokens = metrics.get("perf/total_num_tokens", 0.0)
         metrics["perf/time_per_step"] = dt
         metrics["perf/throughput"] = tokens / dt if dt > 0 else 0.0
@@ -263,12 +264,12 @@ class TrainLoop:
         stale = [policy - int(getattr(x, "min_weight_version", policy)) for x in res.samples]
         keep = [x for x, st in zip(res.samples, stale) if st <= self.max_staleness]
         extra = {
-            "timing_s/trainer_idle": idle,
+            rm.TRAINER_IDLE: idle,
             "_gen": cur.t1 - cur.t0 + more_s,
-            "async/staleness_mean": sum(stale) / len(stale) if stale else 0.0,
-            "async/staleness_max": float(max(stale, default=0)),
-            "async/dropped_stale": float(len(res.samples) - len(keep)),
-            "async/weight_version": float(policy),
+            rm.STALENESS_MEAN: sum(stale) / len(stale) if stale else 0.0,
+            rm.STALENESS_MAX: float(max(stale, default=0)),
+            rm.DROPPED_STALE: float(len(res.samples) - len(keep)),
+            rm.WEIGHT_VERSION: float(policy),
         }
         return StepResult(keep, res.metrics), epoch, pos, extra
 
@@ -277,7 +278,6 @@ class TrainLoop:
         groups are in and the round cap allows, roll out the next `batch` prompts (as more rounds of this step).
         A surplus is cut (the first groups win). → (result, epoch, pos after the prompts used, seconds the extra
         rounds took)."""
-        from swerl.models import rollout_metrics as rm
         from swerl.train.algos import filter_groups
         from swerl.train.metrics import rollout_metrics
 

@@ -136,3 +136,53 @@ def test_tool_parse_fail_rate_from_the_trials_token_records(tmp_path):
     assert s[rm.TOOL_PARSE_FAIL_RATE] == pytest.approx(3 / 5)
     merged = rm.merge_nodes([rollout_metrics(outs[:1]), rollout_metrics(outs[1:])])
     assert merged[rm.TOOL_PARSE_FAIL_RATE] == pytest.approx(3 / 5) and merged[rm.TOOL_CALLS_ATTEMPTED] == 5
+
+
+def test_partial_rollouts_counted_from_the_token_records(tmp_path):
+    """`rollout/partial`: trials with a call whose first token was sampled by an older weight version than its
+    last (resumed across an update); a call sampled by one version, or a file written before versions, is not."""
+    from swerl.models.trial import TOKENS_FILE, TokenRecord, dump_line
+
+    def trial(name: str, versions: list[tuple[int, int | None]]) -> TrialOutcome:
+        d = tmp_path / name
+        d.mkdir()
+        recs = [
+            TokenRecord(
+                call_id=f"{name}-{k}",
+                segment=0,
+                new_segment=k == 0,
+                finish_reason="stop",
+                trial_id=name,
+                prompt_ids=[1, 2, 3],
+                response_ids=[4],
+                response_logprobs=[-0.1],
+                weight_version=last,
+                min_weight_version=first,
+            )
+            for k, (last, first) in enumerate(versions)
+        ]
+        (d / TOKENS_FILE).write_text("".join(dump_line(r) for r in recs))
+        return TrialOutcome(trial_id=name, task_id="t", group="g", reward=0.0, trial_dir=d, duration_s=1.0)
+
+    outs = [
+        trial("resumed", [(1, None), (2, 1)]),  # its second call spans versions 1 → 2
+        trial("whole", [(2, None), (3, 3)]),
+        trial("none", []),
+    ]
+    assert rollout_metrics(outs)[rm.PARTIAL] == 1
+    assert rm.merge_nodes([rollout_metrics(outs[:1]), rollout_metrics(outs[1:])])[rm.PARTIAL] == 1
+
+
+def test_verl_async_step_lines_map_to_the_async_names():
+    """A real colocate_async step line of the H200 run (bench/results): verl's wait for the batch is the
+    trainer's idle time; its trajectory staleness is ours."""
+    from swerl.models.logline import parse_step_line
+
+    line = (ROOT / "bench/results/gpu_async_colocate_steps.log").read_text().splitlines()[3]
+    step, m = parse_step_line(line)
+    a = rm.async_metrics(m)
+    assert step == 4
+    assert a[rm.TRAINER_IDLE] == pytest.approx(m["timing_s/gen"]) and a[rm.TRAINER_IDLE] > 30
+    assert a[rm.IDLE_RATIO] == pytest.approx(m["timing_s/gen"] / m["timing_s/step"])
+    assert a[rm.STALENESS_MEAN] == pytest.approx(0.046875) and a[rm.STALENESS_MAX] == 1
+    assert rm.async_metrics({"timing_s/gen": 3.0}) == {}  # no step time: nothing derived

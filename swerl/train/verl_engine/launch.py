@@ -18,6 +18,7 @@ from swerl.config.paths import RunPaths
 from swerl.models import logline
 from swerl.config.schema import SwerlConfig
 from swerl.train.metrics import StepLogger
+from swerl.models import rollout_metrics as rm
 from swerl.train.verl_engine.node_stack import read_step_stats, step_records
 
 
@@ -142,6 +143,8 @@ def run_main_ppo(cfg: SwerlConfig, exp: str, cmd: list[str], log: StepLogger, co
             if parsed:
                 step, metrics, clean = parsed
                 extra = read_step_stats(paths.state_dir, step)  # the node stacks' rollout/* metrics of that step
+                if cfg.input.training.mode == "async":  # verl's own names → async/* (idle ratio, staleness)
+                    extra = {**rm.async_metrics(metrics), **extra}
                 if extra:
                     metrics = {**metrics, **extra}
                     clean = logline.format_step(step, metrics)
