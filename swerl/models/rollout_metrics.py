@@ -43,6 +43,10 @@ TOOL_PARSE_FAILED = P + "tool_parse_failed"
 """Of those, replies whose tool call could not be parsed (they went back to the agent as text)."""
 TOOL_PARSE_FAIL_RATE = P + "tool_parse_fail_rate"
 """tool_parse_failed / tool_calls_attempted (0 when no reply attempted one)."""
+LITELLM_MS_P50 = P + "litellm_ms_p50"
+LITELLM_MS_P95 = P + "litellm_ms_p95"
+"""LiteLLM's own time per model call beyond the gateway's, ms (`swerl.models.trial.litellm_overheads`): what the
+proxy adds inside LiteLLM's clock (its HTTP receive, key check and response write are outside it)."""
 PARTIAL = P + "partial"
 """Trials with a model call resumed across a weight update (a partial rollout: its tokens span versions)."""
 # ---- per GRPO group (both engines) --------------------------------------------------------------
@@ -105,6 +109,8 @@ OUTCOME_KEYS = (
     TOOL_PARSE_FAILED,
     TOOL_PARSE_FAIL_RATE,
     PARTIAL,
+    LITELLM_MS_P50,
+    LITELLM_MS_P95,
 )
 """What `outcome_stats` returns for any step (plus `rollout/masked/<reason>`): the keys both engines emit."""
 FILTER_KEYS = (FILTERED_GROUPS, GEN_ROUNDS, INFORMATIVE_GROUPS, FILTER_SHORT)
@@ -197,6 +203,20 @@ def _resumed(trial_dir: str) -> int:
     return resumed_calls(Path(trial_dir) / TOKENS_FILE)
 
 
+@lru_cache(maxsize=16384)
+def _litellm(trial_dir: str) -> tuple[float, ...]:
+    from pathlib import Path
+
+    from swerl.models.trial import litellm_overheads
+
+    return tuple(litellm_overheads(Path(trial_dir)))
+
+
+def litellm_stats(outcomes: Sequence[Any]) -> dict[str, float]:
+    xs = [x for o in outcomes if getattr(o, "trial_dir", None) for x in _litellm(str(o.trial_dir))]
+    return {LITELLM_MS_P50: 1000 * percentile(xs, 0.5), LITELLM_MS_P95: 1000 * percentile(xs, 0.95)}
+
+
 def partial_stats(outcomes: Sequence[Any]) -> dict[str, float]:
     return {PARTIAL: float(sum(bool(_resumed(str(o.trial_dir))) for o in outcomes if getattr(o, "trial_dir", None)))}
 
@@ -239,13 +259,14 @@ def outcome_stats(
         **group_stats(group_rewards(outcomes)),
         **tool_parse_stats(outcomes),
         **partial_stats(outcomes),
+        **litellm_stats(outcomes),
     }
     for reason, n in sorted(reasons.items()):
         out[MASKED_REASON + reason.replace(":", "_")] = float(n)
     return out
 
 
-_MAX_OVER_NODES = (TRIAL_S_P50, TRIAL_S_P95, TRIAL_S_MAX, WALL_S, PEAK_CONCURRENT)
+_MAX_OVER_NODES = (TRIAL_S_P50, TRIAL_S_P95, TRIAL_S_MAX, WALL_S, PEAK_CONCURRENT, LITELLM_MS_P50, LITELLM_MS_P95)
 _GROUP_WEIGHTED = (ZERO_STD_FRACTION, SOLVE_ALL, SOLVE_NONE)
 
 

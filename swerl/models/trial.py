@@ -204,6 +204,26 @@ def resumed_calls(path: Path) -> int:
     return n
 
 
+def litellm_overheads(trial_dir: Path) -> list[float]:
+    """Per model call of a trial: seconds LiteLLM spent around the gateway's work — its logged call time (the
+    `litellm-trajectory.jsonl` line's t_end − t_start) minus the gateway's (the `tokens.jsonl` record's), joined
+    by `litellm_call_id`. Calls missing either side (failed, or files written before the join key) are skipped.
+    The proxy's HTTP receive, key check and response write fall outside LiteLLM's own clock."""
+    trial_dir = Path(trial_dir)
+    gw: dict[str, float] = {}
+    for _n, _last, obj in _lines(trial_dir / TOKENS_FILE):
+        if isinstance(obj, dict) and obj.get("litellm_call_id"):
+            gw[str(obj["litellm_call_id"])] = float(obj.get("t_end") or 0) - float(obj.get("t_start") or 0)
+    out = []
+    for _n, _last, obj in _lines(trial_dir / TRAJECTORY_FILE) if gw else ():
+        if not isinstance(obj, dict) or str(obj.get("litellm_call_id")) not in gw or obj.get("error"):
+            continue
+        t0, t1 = obj.get("t_start"), obj.get("t_end")
+        if isinstance(t0, (int, float)) and isinstance(t1, (int, float)):
+            out.append(max(0.0, t1 - t0 - gw[str(obj["litellm_call_id"])]))
+    return out
+
+
 def tool_parse_counts(path: Path) -> ToolParseCounts:
     """A `tokens.jsonl`'s calls by `tool_parse` (all zero when absent), read from each complete line's last
     bytes like `token_counts` (other lines are parsed, with the torn-last-line rule of `read_token_records`)."""

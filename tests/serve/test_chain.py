@@ -19,6 +19,7 @@ from swerl.serve.agent_env import claude_code_env, openai_env
 from swerl.serve.gateway import GatewayServer, GatewaySettings, create_app
 from swerl.serve.gateway.records import read_records
 from swerl.config.paths import trial_dir
+from swerl.models.trial import litellm_overheads
 
 pytestmark = pytest.mark.integration
 KEY = "sk-swerl-test-" + os.urandom(6).hex()
@@ -192,6 +193,10 @@ async def test_32_concurrent_trials_streamed_and_not_both_routes(chain):
         assert len(recs) == 1 and recs[0].trial_id == t and f"trial {t}" in tok.decode(recs[0].prompt_ids)
         lines = [json.loads(x) for x in (d / "litellm-trajectory.jsonl").read_text().splitlines()]
         assert len(lines) == 1 and lines[0]["trial_id"] == t and t in json.dumps(lines[0]["request"])
+        # LiteLLM's own time beyond the gateway's: both files joined by litellm_call_id on every route (streamed
+        # Anthropic calls included), the gateway's part taken off
+        (ov,) = litellm_overheads(d)
+        assert 0 <= ov < lines[0]["t_end"] - lines[0]["t_start"], (t, ov)
 
 
 def test_no_key_no_entry_and_no_key_in_files(chain):
