@@ -6,6 +6,11 @@ steps), mean step time, and the fraction of the step spent in rollout (timing_s/
 
     python bench/bench_learning.py --steps 30 --seeds 0 1 2 [--batch 4 --n 4] [--save bench/results/learning_cpu.txt]
     python bench/bench_learning.py --filter-groups [--max-gen-rounds 4]   # dynamic sampling (algorithm.filter_groups)
+    python bench/bench_learning.py --eval [--eval-tasks tasks/easy:heldout -k 1]   # + held-out pass@1 before/after
+
+With --eval: `swerl eval` on the held-out split for the base model (once: the seeds share it) and for each seed's
+final checkpoint (saved at the last step), same sampling (greedy for k = 1); the table adds base and final pass@1
+per seed and the mean ± spread (max − min) over seeds.
 
 With --filter-groups each seed's line adds the mean zero-variance fraction of the groups generated
 (rollout/zero_std_fraction), the mean generation rounds per step (rollout/gen_rounds) and how many steps the
@@ -61,7 +66,7 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
         total_training_steps=args.steps,
         train_batch_size=args.batch,
         n_resp_per_prompt=args.n,
-        save_freq=-1,
+        save_freq=args.steps if args.eval else -1,
         resume_mode="disable",
         total_epochs=1000,
     )
@@ -79,7 +84,28 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
         )
     if rc != 0:
         print(f"seed {seed}: swerl train exited {rc} — see {log}", file=sys.stderr)
+    if args.eval:
+        ck = str(out / "checkpoints" / "swerl" / f"bench-seed{seed}")
+        args.final[seed] = run_eval(cfg, out, f"seed{seed}-final", args, ck) if rc == 0 else float("nan")
+        if "base" not in args.__dict__:
+            args.base = run_eval(cfg, out, "base", args)
     return parse_steps(log)
+
+
+def run_eval(cfg: Path, out: Path, name: str, args, checkpoint: str = "") -> float:
+    """pass@1 of `swerl eval` on args.eval_tasks (its report.json), nan if it failed."""
+    cmd = [sys.executable, "-m", "swerl.cli", "eval", "--config", str(cfg), "--tasks", str(ROOT / args.eval_tasks)]
+    cmd += ["-k", str(args.k), "--name", name] + (["--checkpoint", checkpoint] if checkpoint else [])
+    log = out / f"eval-{name}.log"
+    with open(log, "w") as f:
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=out)
+    m = re.search(r"report: (\S+)/report\.json", log.read_text())
+    if rc != 0 or not m:
+        print(f"eval {name}: exited {rc} — see {log}", file=sys.stderr)
+        return float("nan")
+    import json
+
+    return float(json.loads((Path(m.group(1)) / "report.json").read_text())["pass_at"]["1"])
 
 
 def mean(xs) -> float:
@@ -119,7 +145,11 @@ def main() -> None:
     ap.add_argument("--save", default="", help="Also write the table to this file.")
     ap.add_argument("--filter-groups", action="store_true", help="Dynamic sampling (algorithm.filter_groups).")
     ap.add_argument("--max-gen-rounds", type=int, default=4, help="algorithm.max_num_gen_batches (0 = no cap).")
+    ap.add_argument("--eval", action="store_true", help="Held-out pass@1: base model and each seed's final step.")
+    ap.add_argument("--eval-tasks", default="tasks/easy:heldout")
+    ap.add_argument("-k", type=int, default=1, help="Eval samples per task (1 = greedy).")
     args = ap.parse_args()
+    args.final = {}
     out = Path(args.out or tempfile.mkdtemp(prefix="swerl-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     k = max(1, min(5, args.steps // 2))
@@ -141,6 +171,13 @@ def main() -> None:
         f"{'update':>8}" + (f" {'zero_std':>8} {'rounds':>7} {'short':>6}" if args.filter_groups else ""),
         *lines,
     ]
+    if args.eval:
+        finals = [v for v in args.final.values() if v == v]
+        report.append(
+            f"\nheld-out pass@1 ({args.eval_tasks}, k={args.k}): base {args.base:.3f}; final per seed "
+            + " ".join(f"{s}:{v:.3f}" for s, v in args.final.items())
+            + (f"; mean {mean(finals):.3f} ± {(max(finals) - min(finals)) / 2:.3f} (half the spread)" if finals else "")
+        )
     n = max((len(r) for r in runs.values()), default=0)
     curve = [mean(score(r[i]) for r in runs.values() if len(r) > i) for i in range(n)]
     report.append("\nmean reward per step (over seeds): " + " ".join(f"{c:.2f}" for c in curve))
