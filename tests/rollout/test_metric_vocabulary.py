@@ -103,32 +103,36 @@ def test_no_reader_or_writer_uses_a_legacy_name():
     assert not hits, hits
 
 
+def _token_trial(root: Path, name: str, calls: list[dict]) -> TrialOutcome:
+    """A finished trial whose `tokens.jsonl` holds one record per entry of `calls` (extra TokenRecord fields)."""
+    from swerl.models.trial import TOKENS_FILE, TokenRecord, dump_line
+
+    d = root / name
+    d.mkdir()
+    recs = [
+        TokenRecord(
+            call_id=f"{name}-{k}",
+            segment=0,
+            new_segment=k == 0,
+            finish_reason="stop",
+            trial_id=name,
+            prompt_ids=[1],
+            response_ids=[2],
+            response_logprobs=[-0.1],
+            **extra,
+        )
+        for k, extra in enumerate(calls)
+    ]
+    (d / TOKENS_FILE).write_text("".join(dump_line(r) for r in recs))
+    return TrialOutcome(trial_id=name, task_id="t", group="g", reward=0.0, trial_dir=d, duration_s=1.0)
+
+
 def test_tool_parse_fail_rate_from_the_trials_token_records(tmp_path):
     """`rollout/tool_parse_fail_rate` = failed / attempted over the step's trials' `tokens.jsonl` lines (a reply
     without a tool call does not count), summed over nodes by `merge_nodes`."""
-    from swerl.models.trial import TOKENS_FILE, TokenRecord, dump_line
 
     def trial(name: str, parses: list[str]) -> TrialOutcome:
-        d = tmp_path / name
-        d.mkdir()
-        lines = [
-            dump_line(
-                TokenRecord(
-                    call_id=f"{name}-{k}",
-                    segment=0,
-                    new_segment=k == 0,
-                    finish_reason="stop",
-                    trial_id=name,
-                    prompt_ids=[1],
-                    response_ids=[2],
-                    response_logprobs=[-0.1],
-                    tool_parse=p,
-                )
-            )
-            for k, p in enumerate(parses)
-        ]
-        (d / TOKENS_FILE).write_text("".join(ln if ln.endswith("\n") else ln + "\n" for ln in lines))
-        return TrialOutcome(trial_id=name, task_id="t", group="g", reward=0.0, trial_dir=d, duration_s=1.0)
+        return _token_trial(tmp_path, name, [{"tool_parse": p} for p in parses])
 
     outs = [trial("a", ["ok", "failed", "none"]), trial("b", ["failed", "failed", "ok", "none"])]
     s = rollout_metrics(outs)
@@ -141,28 +145,10 @@ def test_tool_parse_fail_rate_from_the_trials_token_records(tmp_path):
 def test_partial_rollouts_counted_from_the_token_records(tmp_path):
     """`rollout/partial`: trials with a call whose first token was sampled by an older weight version than its
     last (resumed across an update); a call sampled by one version, or a file written before versions, is not."""
-    from swerl.models.trial import TOKENS_FILE, TokenRecord, dump_line
 
     def trial(name: str, versions: list[tuple[int, int | None]]) -> TrialOutcome:
-        d = tmp_path / name
-        d.mkdir()
-        recs = [
-            TokenRecord(
-                call_id=f"{name}-{k}",
-                segment=0,
-                new_segment=k == 0,
-                finish_reason="stop",
-                trial_id=name,
-                prompt_ids=[1, 2, 3],
-                response_ids=[4],
-                response_logprobs=[-0.1],
-                weight_version=last,
-                min_weight_version=first,
-            )
-            for k, (last, first) in enumerate(versions)
-        ]
-        (d / TOKENS_FILE).write_text("".join(dump_line(r) for r in recs))
-        return TrialOutcome(trial_id=name, task_id="t", group="g", reward=0.0, trial_dir=d, duration_s=1.0)
+        calls = [{"weight_version": last, "min_weight_version": first} for last, first in versions]
+        return _token_trial(tmp_path, name, calls)
 
     outs = [
         trial("resumed", [(1, None), (2, 1)]),  # its second call spans versions 1 → 2
