@@ -87,8 +87,6 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
     if args.eval:
         ck = str(out / "checkpoints" / "swerl" / f"bench-seed{seed}")
         args.final[seed] = run_eval(cfg, out, f"seed{seed}-final", args, ck) if rc == 0 else float("nan")
-        if "base" not in args.__dict__:
-            args.base = run_eval(cfg, out, "base", args)
     return parse_steps(log)
 
 
@@ -99,13 +97,14 @@ def run_eval(cfg: Path, out: Path, name: str, args, checkpoint: str = "") -> flo
     log = out / f"eval-{name}.log"
     with open(log, "w") as f:
         rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=out)
-    m = re.search(r"report: (\S+)/report\.json", log.read_text())
-    if rc != 0 or not m:
+    from swerl.models.eval import EVALS_DIR, REPORT_JSON, EvalReport
+
+    # the config's output_root is `out`: its reports are `artifacts/evals/<utc>_<name>/` (newest last)
+    reports = sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
+    if rc != 0 or not reports:
         print(f"eval {name}: exited {rc} — see {log}", file=sys.stderr)
         return float("nan")
-    import json
-
-    return float(json.loads((Path(m.group(1)) / "report.json").read_text())["pass_at"]["1"])
+    return EvalReport.model_validate_json(reports[-1].read_text()).pass_at["1"]
 
 
 def mean(xs) -> float:
@@ -159,6 +158,8 @@ def main() -> None:
         runs[seed] = run_seed(seed, args, out)
         lines.append(summarize(seed, runs[seed], k))
         print(lines[-1], flush=True)
+    if args.eval:  # the base model, once: the seeds share it (any seed's config names it)
+        args.base = run_eval(out / f"config-seed{args.seeds[0]}.yaml", out, "base", args)
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["runtime_info"]["input"]
     report = [
         f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -181,56 +182,43 @@ def group_stats(groups: dict[str, list[float]]) -> dict[str, float]:
     }
 
 
-@lru_cache(maxsize=16384)
-def _tool_parse(trial_dir: str) -> tuple[int, int]:
-    """(attempted, failed) of a finished trial's token records (final once its outcome exists: cached, so a node
-    scheduler that restates its step after every trial reads each file once)."""
-    from pathlib import Path
-
-    from swerl.models.trial import TOKENS_FILE, tool_parse_counts
-
-    c = tool_parse_counts(Path(trial_dir) / TOKENS_FILE)
-    return c.attempted, c.failed
-
-
-@lru_cache(maxsize=16384)
-def _resumed(trial_dir: str) -> int:
-    """Calls of a finished trial resumed across a weight update (cached like `_tool_parse`)."""
-    from pathlib import Path
-
-    from swerl.models.trial import TOKENS_FILE, resumed_calls
-
-    return resumed_calls(Path(trial_dir) / TOKENS_FILE)
+@dataclass(frozen=True)
+class _TrialCalls:
+    attempted: int
+    """Replies that attempted a tool call."""
+    failed: int
+    """Of those, unparsable ones."""
+    resumed: int
+    """Calls resumed across a weight update."""
+    litellm_s: tuple[float, ...]
+    """LiteLLM's own seconds per call beyond the gateway's."""
 
 
 @lru_cache(maxsize=16384)
-def _litellm(trial_dir: str) -> tuple[float, ...]:
+def _trial_calls(trial_dir: str) -> _TrialCalls:
+    """What a finished trial's call records say (final once its outcome exists: cached, so a node scheduler that
+    restates its step after every trial reads each trial's files once)."""
     from pathlib import Path
 
-    from swerl.models.trial import litellm_overheads
+    from swerl.models.trial import TOKENS_FILE, litellm_overheads, resumed_calls, tool_parse_counts
 
-    return tuple(litellm_overheads(Path(trial_dir)))
-
-
-def litellm_stats(outcomes: Sequence[Any]) -> dict[str, float]:
-    xs = [x for o in outcomes if getattr(o, "trial_dir", None) for x in _litellm(str(o.trial_dir))]
-    return {LITELLM_MS_P50: 1000 * percentile(xs, 0.5), LITELLM_MS_P95: 1000 * percentile(xs, 0.95)}
+    d = Path(trial_dir)
+    c = tool_parse_counts(d / TOKENS_FILE)
+    return _TrialCalls(c.attempted, c.failed, resumed_calls(d / TOKENS_FILE), tuple(litellm_overheads(d)))
 
 
-def partial_stats(outcomes: Sequence[Any]) -> dict[str, float]:
-    return {PARTIAL: float(sum(bool(_resumed(str(o.trial_dir))) for o in outcomes if getattr(o, "trial_dir", None)))}
-
-
-def tool_parse_stats(outcomes: Sequence[Any]) -> dict[str, float]:
-    attempted = failed = 0
-    for o in outcomes:
-        if getattr(o, "trial_dir", None):
-            a, f = _tool_parse(str(o.trial_dir))
-            attempted, failed = attempted + a, failed + f
+def call_stats(outcomes: Sequence[Any]) -> dict[str, float]:
+    """The step's metrics from its trials' call records: tool-call parsing, partial rollouts, LiteLLM's time."""
+    calls = [_trial_calls(str(o.trial_dir)) for o in outcomes if getattr(o, "trial_dir", None)]
+    attempted, failed = sum(c.attempted for c in calls), sum(c.failed for c in calls)
+    xs = [x for c in calls for x in c.litellm_s]
     return {
         TOOL_CALLS_ATTEMPTED: float(attempted),
         TOOL_PARSE_FAILED: float(failed),
         TOOL_PARSE_FAIL_RATE: failed / attempted if attempted else 0.0,
+        PARTIAL: float(sum(c.resumed > 0 for c in calls)),
+        LITELLM_MS_P50: 1000 * percentile(xs, 0.5),
+        LITELLM_MS_P95: 1000 * percentile(xs, 0.95),
     }
 
 
@@ -257,9 +245,7 @@ def outcome_stats(
         TRIAL_S_MAX: max(durs, default=0.0),
         REWARD_MEAN: sum(rewards) / len(rewards) if rewards else 0.0,
         **group_stats(group_rewards(outcomes)),
-        **tool_parse_stats(outcomes),
-        **partial_stats(outcomes),
-        **litellm_stats(outcomes),
+        **call_stats(outcomes),
     }
     for reason, n in sorted(reasons.items()):
         out[MASKED_REASON + reason.replace(":", "_")] = float(n)

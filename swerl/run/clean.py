@@ -188,13 +188,19 @@ def _gpu_pids() -> list[int]:
     return [int(x) for x in r.stdout.split() if x.strip().isdigit()]
 
 
-def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bool = False, core_api=None) -> Plan:
-    paths = RunPaths.of(cfg, "")
+def refuse_if_live(paths: RunPaths) -> live.Liveness:
+    """CleanRefused while our run is live (nothing of a live run is cleaned, on any node); else what is live."""
     lv = live.check(paths.run_state_file)
     if lv.ours:
         raise CleanRefused(
             f"run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first (swerl stop), then clean"
         )
+    return lv
+
+
+def plan(cfg: SwerlConfig, *, logs: bool = False, trials: bool = False, pods: bool = False, core_api=None) -> Plan:
+    paths = RunPaths.of(cfg, "")
+    lv = refuse_if_live(paths)
     p = Plan()
     st = lv.last
     if lv.others:

@@ -21,14 +21,14 @@ ConfigOpt = typer.Option("config.yaml", "--config", "-c", help="Config file.")
 def _clean_other_nodes(cfg, config: str, dry_run: bool) -> None:
     """`swerl clean --nodes`: `swerl clean --this-node` on every other node (refused while our run is live, as
     here); each node's lines come back prefixed with its host. A node that fails stops nothing else."""
-    from swerl.run import live
+    from swerl.run import clean as c
     from swerl.run.fanout import FanoutError, on_other_nodes
 
-    if (lv := live.check(RunPaths.of(cfg, "").run_state_file)).ours:
-        err.print(
-            f"clean: refused — run {lv.ours.run_id or ''} (pid {lv.ours.pid}) is live — stop it first", markup=False
-        )
-        raise typer.Exit(1)
+    try:
+        c.refuse_if_live(RunPaths.of(cfg, ""))
+    except c.CleanRefused as exc:
+        err.print(f"clean: refused — {exc}", markup=False)
+        raise typer.Exit(1) from None
     try:
         replies = on_other_nodes(
             ["clean", "--config", str(Path(config).resolve()), "--this-node", *(["--dry-run"] if dry_run else [])]
