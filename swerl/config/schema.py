@@ -223,6 +223,10 @@ class TrainingSection(Section):
     rollout_gpus_per_node: int = Field(0, ge=0)
     """async_pools separate: GPUs per node given to vLLM (a multiple of vllm.gen_tp); the other
     ngpus_per_node − this train."""
+    rollout_nodes: int = Field(0, ge=0)
+    """async_pools separate: whole nodes given to vLLM — a dedicated rollout node (the large-MoE lever: trainer
+    and vLLM do not co-fit on one node); the other nnodes − this train on all their GPUs. 0 = split every node
+    by rollout_gpus_per_node instead."""
 
     @property
     def separate_pools(self) -> bool:
@@ -293,6 +297,21 @@ class TrainingSection(Section):
     """verl: pack sequences without padding (needs flash-attn); false on machines without it."""
     attn_implementation: Literal["flash_attention_2", "sdpa", "eager"] = "flash_attention_2"
     """verl: the trainer's HF attention kernel; sdpa where the flash-attn wheel is missing."""
+    strategy: Literal["fsdp", "veomni"] = "fsdp"
+    """verl: the trainer engine (verl's `model_engine`). fsdp = verl's FSDP engine (dense models); veomni = the
+    VeOmni engine (MoE policies: experts split over `expert_parallel_size` GPUs; needs the `veomni` package in
+    the venv of every GPU node)."""
+    expert_parallel_size: int = Field(1, ge=1)
+    """veomni: GPUs one layer's experts are split over; divides the trainer GPUs (nnodes × trainer GPUs per node)
+    and the model's expert count. 1 = every GPU holds every expert."""
+    sequence_parallel_size: int = Field(1, ge=1)
+    """verl: Ulysses sequence parallelism (the long-context lever), one sample's tokens split over this many GPUs;
+    divides the trainer GPUs per node and the model's attention heads (fsdp: ulysses_sequence_parallel_size,
+    veomni: ulysses_parallel_size)."""
+    param_offload: bool = False
+    """verl: keep the trainer's parameters in CPU memory between uses (fits a bigger model, slower update)."""
+    optimizer_offload: bool = False
+    """verl: keep the optimizer state in CPU memory (Adam's two moments: 2× the parameters)."""
 
 
 class ValidationSection(Section):
@@ -409,6 +428,31 @@ class SwerlConfig(Section):
     def input(self) -> InputSection:
         return self.runtime_info.input
 
+    @property
+    def trainer_pool(self) -> tuple[int, int]:
+        """(nodes, GPUs per node) of the verl trainer: every GPU, less separate pools' rollout share (some GPUs
+        of each node, or whole rollout nodes)."""
+        i = self.runtime_info.input
+        t, n, g = i.training, i.infrastructure.nnodes, i.infrastructure.ngpus_per_node
+        if not t.separate_pools:
+            return n, g
+        return (n - t.rollout_nodes, g) if t.rollout_nodes else (n, g - t.rollout_gpus_per_node)
+
+    @property
+    def rollout_pool(self) -> tuple[int, int]:
+        """(nodes, GPUs per node) serving vLLM: the trainer's own GPUs unless separate pools split them off."""
+        i = self.runtime_info.input
+        t, n, g = i.training, i.infrastructure.nnodes, i.infrastructure.ngpus_per_node
+        if not t.separate_pools:
+            return n, g
+        return (t.rollout_nodes, g) if t.rollout_nodes else (n, t.rollout_gpus_per_node)
+
+    @property
+    def vllm_replicas(self) -> int:
+        """verl's vLLM replicas (DP): the rollout pool's GPUs / gen_tp."""
+        nodes, gpus = self.rollout_pool
+        return max(1, gpus * nodes // self.runtime_info.input.vllm.gen_tp)
+
     @model_validator(mode="after")
     def _cross_field(self) -> "SwerlConfig":
         i = self.runtime_info.input
@@ -431,31 +475,84 @@ class SwerlConfig(Section):
                 "(swerl returns no output for a masked trial) and ignores max_num_gen_batches — use the local "
                 "engine, or set algorithm.filter_groups: false"
             )
-        if t.separate_pools:
+        self._check_pools()
+        self._check_layout()
+        if t.engine == "verl" and i.infrastructure.ngpus_per_node == 0:
+            raise ValueError(
+                "training.engine=verl needs GPUs: set infrastructure.ngpus_per_node, or use training.engine: local"
+            )
+        return self
+
+    def _check_pools(self) -> None:
+        """verl separate_async: the rollout / trainer split of the GPUs (part of every node, or whole nodes)."""
+        i = self.runtime_info.input
+        t, v = i.training, i.vllm
+        if t.rollout_nodes and not t.separate_pools:
+            raise ValueError(
+                f"training.rollout_nodes={t.rollout_nodes} gives vLLM whole nodes, which only verl's separate_async "
+                "does — set training.engine: verl, mode: async, async_pools: separate (or rollout_nodes: 0)"
+            )
+        if not t.separate_pools:
+            return
+        if t.rollout_nodes:
+            if not t.rollout_nodes < i.infrastructure.nnodes:
+                raise ValueError(
+                    f"training.rollout_nodes={t.rollout_nodes} leaves no node to train on "
+                    f"(infrastructure.nnodes={i.infrastructure.nnodes}) — use at most nnodes-1 rollout nodes"
+                )
+            if t.rollout_gpus_per_node:
+                raise ValueError(
+                    "training.rollout_nodes and rollout_gpus_per_node are two ways to split the GPUs — set one "
+                    "(rollout_nodes: whole nodes serve vLLM; rollout_gpus_per_node: part of every node)"
+                )
+        else:
             n, r = i.infrastructure.ngpus_per_node, t.rollout_gpus_per_node
             if not 0 < r < n:
                 raise ValueError(
                     f"training.async_pools=separate splits each node's GPUs: training.rollout_gpus_per_node={r} "
                     f"must be between 1 and infrastructure.ngpus_per_node-1={n - 1} (the rest train) — set it, or "
-                    "use async_pools: colocate (works on one GPU)"
+                    "give vLLM whole nodes (rollout_nodes), or use async_pools: colocate (works on one GPU)"
                 )
             if r % v.gen_tp:
                 raise ValueError(
                     f"training.rollout_gpus_per_node={r} is not a multiple of vllm.gen_tp={v.gen_tp} (each vLLM "
                     "replica takes gen_tp GPUs) — pick a multiple"
                 )
-            mini = t.ppo_mini_batch_size or t.train_batch_size
-            if t.train_batch_size % mini:
-                raise ValueError(
-                    f"training.async_pools=separate: train_batch_size={t.train_batch_size} must be a multiple of "
-                    f"ppo_mini_batch_size={mini} (verl's separate_async pushes weights after each step's "
-                    "train_batch_size / ppo_mini_batch_size updates) — set ppo_mini_batch_size to a divisor"
-                )
-        if t.engine == "verl" and i.infrastructure.ngpus_per_node == 0:
+        mini = t.ppo_mini_batch_size or t.train_batch_size
+        if t.train_batch_size % mini:
             raise ValueError(
-                "training.engine=verl needs GPUs: set infrastructure.ngpus_per_node, or use training.engine: local"
+                f"training.async_pools=separate: train_batch_size={t.train_batch_size} must be a multiple of "
+                f"ppo_mini_batch_size={mini} (verl's separate_async pushes weights after each step's "
+                "train_batch_size / ppo_mini_batch_size updates) — set ppo_mini_batch_size to a divisor"
             )
-        return self
+
+    def _check_layout(self) -> None:
+        """verl's trainer layout: engine, expert / sequence parallel sizes against the trainer's GPUs."""
+        i = self.runtime_info.input
+        t = i.training
+        if t.engine == "local" and (t.strategy != "fsdp" or t.expert_parallel_size > 1 or t.sequence_parallel_size > 1):
+            raise ValueError(
+                "training.strategy / expert_parallel_size / sequence_parallel_size are verl's trainer layout; "
+                "the local engine trains one process — set training.engine: verl, or leave them at fsdp / 1 / 1"
+            )
+        if t.expert_parallel_size > 1 and t.strategy != "veomni":
+            raise ValueError(
+                f"training.expert_parallel_size={t.expert_parallel_size} needs training.strategy: veomni (verl's "
+                "FSDP engine has no expert parallelism) — set strategy: veomni, or expert_parallel_size: 1"
+            )
+        if t.engine != "verl" or not i.infrastructure.ngpus_per_node:
+            return
+        nodes, per_node = self.trainer_pool
+        if per_node % t.sequence_parallel_size:
+            raise ValueError(
+                f"training.sequence_parallel_size={t.sequence_parallel_size} does not divide the {per_node} "
+                "trainer GPU(s) per node (a sample's sequence-parallel group stays on one node) — pick a divisor"
+            )
+        if (nodes * per_node) % t.expert_parallel_size:
+            raise ValueError(
+                f"training.expert_parallel_size={t.expert_parallel_size} does not divide the {nodes * per_node} "
+                f"trainer GPU(s) ({nodes} node(s) × {per_node}) — pick a divisor"
+            )
 
     def human_fields(self) -> list[str]:
         """Dotted keys still holding the must-fill marker `human`."""

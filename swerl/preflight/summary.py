@@ -37,11 +37,28 @@ def rows(ctx: Context) -> list[tuple[str, str]]:
             f"{ha.agent_name}  timeout={ha.max_timeout_sec}s  retries={ha.max_retries}  "
             f"tools={','.join(ha.allowed_tools) or 'default'}",
         ),
-        (
-            "Engine:",
-            f"{t.engine} ({'GPU × ' + str(i.infrastructure.nnodes * i.infrastructure.ngpus_per_node) if i.infrastructure.ngpus_per_node else 'CPU'})",
-        ),
+        ("Engine:", engine(ctx)),
     ]
+
+
+def engine(ctx: Context) -> str:
+    """`verl (GPU × 24) veomni EP=8 async/separate (rollout 4/node)` — what trains, on what, in which layout."""
+    i = ctx.i
+    t, inf = i.training, i.infrastructure
+    out = f"{t.engine} ({'GPU × ' + str(inf.nnodes * inf.ngpus_per_node) if inf.ngpus_per_node else 'CPU'})"
+    if t.engine != "verl":
+        return out + (f"  {t.mode}" if t.mode != "sync" else "")
+    out += f"  {t.strategy}"
+    if t.strategy == "veomni":
+        out += f" EP={t.expert_parallel_size}"
+    if t.sequence_parallel_size > 1:
+        out += f" SP={t.sequence_parallel_size}"
+    if t.mode == "async":
+        out += f"  async/{t.async_pools}"
+        if t.separate_pools:
+            (rn, rg), (tn, tg) = ctx.cfg.rollout_pool, ctx.cfg.trainer_pool
+            out += f" (rollout {rn}×{rg} GPU, train {tn}×{tg} GPU)"
+    return out
 
 
 def render(ctx: Context) -> str:

@@ -17,9 +17,7 @@ class DiscoveryError(RuntimeError):
 
 
 def expected_replicas(cfg: SwerlConfig) -> int:
-    i, t = cfg.input, cfg.input.training
-    gpus = t.rollout_gpus_per_node if t.separate_pools else i.infrastructure.ngpus_per_node  # rollout's share
-    return max(1, gpus * i.infrastructure.nnodes // i.vllm.gen_tp)
+    return cfg.vllm_replicas  # separate pools: the rollout share only
 
 
 def actor_name(i: int) -> str:

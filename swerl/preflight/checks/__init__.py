@@ -13,6 +13,7 @@ from swerl.preflight.checks import (
     dashboard,
     gpu,
     inputs,
+    layout,
     model,
     outputs,
     plan,
@@ -38,6 +39,7 @@ FAMILIES: list[tuple[str, Callable]] = [
     ("Disk", outputs.run_disk),
     ("Cache/temp residue", residue.run),
     ("KV-head divisibility", model.run),
+    ("Trainer layout (engine, EP/SP)", layout.run),
     ("Run plan (context, TP/DP, batch)", plan.run),
     ("Dashboard (non-blocking)", dashboard.run),
 ]

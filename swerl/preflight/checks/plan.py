@@ -31,7 +31,9 @@ def run(ctx: Context, r: Report) -> None:
                 f"vllm.gen_tp={v.gen_tp} does not divide infrastructure.ngpus_per_node={inf.ngpus_per_node} — pick a divisor",
             )
         else:
-            r.ok("tp/dp", f"{gpus} GPU(s) / TP={v.gen_tp} → DP={gpus // v.gen_tp} vLLM replica(s)")
+            rn, rg = ctx.cfg.rollout_pool
+            share = f"{rn * rg} of {gpus} GPU(s) serve" if rn * rg < gpus else f"{gpus} GPU(s)"
+            r.ok("tp/dp", f"{share} / TP={v.gen_tp} → DP={ctx.cfg.vllm_replicas} vLLM replica(s)")
     elif v.gen_tp > 1:
         r.warn("tp/dp", f"vllm.gen_tp={v.gen_tp} has no effect on a CPU profile (one local engine)")
     else:

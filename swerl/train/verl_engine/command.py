@@ -11,6 +11,8 @@ Also rendered, because the agent loop depends on them:
 - `rollout.val_kwargs.{temperature,top_p,n,do_sample}` from `validation.*`: verl's workers put them in the
   sampling params of validation calls, which the agent loop hands to each trial (the gateway applies them).
 - `training.mode: async` → `trainer.v1.trainer_mode` colocate_async | separate_async (`async_overrides`).
+- `training.strategy` (fsdp | veomni) → verl's `model_engine` and its expert/sequence-parallel and offload keys
+  (`engine_overrides`).
 """
 
 from __future__ import annotations
@@ -58,10 +60,31 @@ def model_dir(model_path: str) -> str:
     return model_path  # a dir (perhaps only on the GPU nodes): verl reports a bad one itself
 
 
-def trainer_gpus_lent(cfg: SwerlConfig) -> int:
-    """GPUs per node the trainer does NOT get: separate pools' rollout share (0 otherwise)."""
+def engine_overrides(cfg: SwerlConfig) -> list[str]:
+    """`training.strategy` → verl's `model_engine` group (fsdp = verl's `dp`, the default) and the trainer layout
+    keys in that engine's own section: expert parallel (veomni only), Ulysses sequence parallel, CPU offload.
+    verl's ref model reads the actor's values (its yaml interpolates them), the critic keeps its own."""
     t = cfg.input.training
-    return t.rollout_gpus_per_node if t.separate_pools else 0
+    A, F = "actor_rollout_ref.actor", "actor_rollout_ref.ref"
+    if t.strategy == "veomni":
+        E = f"{A}.veomni"
+        return [
+            "model_engine=veomni",
+            f"{E}.expert_parallel_size={t.expert_parallel_size}",
+            f"{E}.ulysses_parallel_size={t.sequence_parallel_size}",
+            f"{E}.param_offload={t.param_offload}",
+            f"{E}.optimizer_offload={t.optimizer_offload}",
+            f"{E}.attn_implementation={t.attn_implementation}",
+        ]
+    sp = t.sequence_parallel_size
+    return [
+        f"{A}.ulysses_sequence_parallel_size={sp}",
+        f"{A}.fsdp_config.ulysses_sequence_parallel_size={sp}",
+        f"{F}.fsdp_config.ulysses_sequence_parallel_size={sp}",
+        f"{A}.fsdp_config.param_offload={t.param_offload}",
+        f"{A}.fsdp_config.optimizer_offload={t.optimizer_offload}",
+        f"{F}.fsdp_config.param_offload={t.param_offload}",
+    ]
 
 
 def async_overrides(cfg: SwerlConfig) -> list[str]:
@@ -70,13 +93,14 @@ def async_overrides(cfg: SwerlConfig) -> list[str]:
     - colocate: `trainer_mode=colocate_async` — rollout and training take turns on every GPU; at each weight
       update verl aborts the calls in flight (the gateway resumes them from their exact tokens) and one batch
       of prompts is kept in flight ahead of the trainer (`num_warmup_batches` 1).
-    - separate: `separate_async` on `rollout_gpus_per_node` GPUs of each node (`hybrid_engine=False`: none of
+    - separate: `separate_async` on `rollout_gpus_per_node` GPUs of each node, or on `rollout_nodes` whole
+      nodes (a dedicated rollout node; the trainer gets the other nodes) (`hybrid_engine=False`: none of
       the trainer's GPUs serve), weights over NCCL after every `train_batch_size / ppo_mini_batch_size`
       mini-batch updates (= once a step; verl asserts that product).
     - `max_off_policy_threshold` = max_staleness + 1: verl drops a finished group whose prompt was dispatched
       at step g when it would train at a step G with G − g + 1 > threshold (it counts spanned versions).
     """
-    t, inf = cfg.input.training, cfg.input.infrastructure
+    t = cfg.input.training
     if t.mode != "async":
         return []
     V, R = "trainer.v1", "actor_rollout_ref.rollout"
@@ -92,8 +116,8 @@ def async_overrides(cfg: SwerlConfig) -> list[str]:
         f"{V}.separate_async.num_warmup_batches=1",
         f"{V}.separate_async.parameter_sync_step={t.train_batch_size // mini}",
         "actor_rollout_ref.hybrid_engine=False",
-        f"{R}.nnodes={inf.nnodes}",
-        f"{R}.n_gpus_per_node={t.rollout_gpus_per_node}",
+        f"{R}.nnodes={cfg.rollout_pool[0]}",
+        f"{R}.n_gpus_per_node={cfg.rollout_pool[1]}",
         f"{R}.checkpoint_engine.backend=nccl",
         *ov,
     ]
@@ -141,7 +165,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"{A}.kl_loss_coef={a.kl_loss_coef}",
         f"{A}.kl_loss_type={a.kl_loss_type}",
         f"{A}.entropy_coeff={a.entropy_coeff}",
-        f"{A}.grad_clip={a.grad_clip}",
+        f"{A}.optim.clip_grad={a.grad_clip}",  # the v1 engine clips by optim.clip_grad (actor.grad_clip is legacy)
         f"{R}.name=vllm",
         f"{R}.mode=async",
         f"{R}.tensor_model_parallel_size={v.gen_tp}",
@@ -171,8 +195,8 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.project_name={i.experiment.project_name}",
         f"trainer.experiment_name={exp}",
         f"trainer.logger={logger}",
-        f"trainer.nnodes={inf.nnodes}",
-        f"trainer.n_gpus_per_node={inf.ngpus_per_node - trainer_gpus_lent(cfg)}",
+        f"trainer.nnodes={cfg.trainer_pool[0]}",
+        f"trainer.n_gpus_per_node={cfg.trainer_pool[1]}",
         f"trainer.save_freq={t.save_freq}",
         f"trainer.test_freq={t.test_freq}",
         f"trainer.total_epochs={t.total_epochs}",
@@ -181,6 +205,7 @@ def overrides(cfg: SwerlConfig, exp: str, agent_cfg_path: Path | str) -> list[st
         f"trainer.default_local_dir={paths.checkpoints_dir}",
         f"trainer.val_before_train={bool(i.data.val_index) and t.test_freq > 0}",
         *total,
+        *engine_overrides(cfg),
         *async_overrides(cfg),
         *worker_env(cfg, exp),
     ]
