@@ -109,7 +109,14 @@ class HarborAgentSection(Section):
     docker_tls_dir: str = ""
     """Dir with ca.pem/cert.pem/key.pem for a `tcp://…:2376` daemon."""
     agent_name: str = "swerl-bash"
-    """claude-code | mini-swe-agent | terminus-2 | swerl-bash | oracle | nop (a row's `agent_name` wins)."""
+    """claude-code | mini-swe-agent | terminus-2 | swerl-bash | openhands-sdk | oracle | nop (a row's
+    `agent_name` wins)."""
+
+    @field_validator("agent_name")
+    @classmethod
+    def _agent(cls, v: str) -> str:
+        return names.check(v, names.AGENTS, "harbor_agent.agent_name") if v else v
+
     agent_import_path: str = ""
     """Your own Harbor agent class (`pkg.module:Class`); overrides `agent_name`."""
     max_timeout_sec: int = Field(600, ge=1)

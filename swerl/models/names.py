@@ -44,6 +44,11 @@ TOOL_PARSERS = ("hermes", "qwen3_coder", "none")
 """swerl.serve.gateway.tool_parsers.PARSERS."""
 
 
+AGENTS = ("swerl-bash", "claude-code", "terminus-2", "mini-swe-agent", "openhands-sdk", "oracle", "nop")
+"""`harbor_agent.agent_name` values swerl can run (swerl.rollout.agents.registry builds each); any other Harbor
+agent goes through `agent_import_path`."""
+
+
 def check(value: str, allowed: tuple[str, ...], what: str) -> str:
     """`value` if allowed, else ValueError "unknown <what> 'x' — did you mean 'y'? (one of: …)"."""
     if value in allowed:

@@ -259,6 +259,11 @@ def register(app: typer.Typer) -> None:
         mswea: bool = typer.Option(
             False, "--mswea", help="Also fetch + unpack mini-swe-agent for offline trials (~170 MB of wheels)."
         ),
+        ohsdk: bool = typer.Option(
+            False,
+            "--ohsdk",
+            help="Also build the OpenHands SDK's offline venv (a Python 3.12 copy + openhands-sdk; ~3 min, ~800 MB).",
+        ),
         config: Path = typer.Option(
             None,
             "--config",
@@ -282,6 +287,10 @@ def register(app: typer.Typer) -> None:
                 images.build_base_py(force=force, log=console.print)
             if mswea:
                 images.ensure_mswea(log=console.print)
+            if ohsdk:
+                from swerl.rollout.ohsdk_assets import ensure_ohsdk
+
+                ensure_ohsdk(log=console.print)
         except Exception as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from None

@@ -95,6 +95,11 @@ class RolloutSettings(BaseModel):
             from swerl.rollout.images import ensure_mswea
 
             mswea = str(ensure_mswea())
+        ohsdk = ""
+        if ha.agent_name == "openhands-sdk":
+            from swerl.rollout.ohsdk_assets import ensure_ohsdk
+
+            ohsdk = str(ensure_ohsdk())
         base = dict(
             trials_root=trials_root,
             num_workers=hr.num_workers,
@@ -116,6 +121,7 @@ class RolloutSettings(BaseModel):
                 top_p=i.vllm.top_p,
                 claude_binary=claude,
                 mswea_dir=mswea,
+                ohsdk_dir=ohsdk,
                 allowed_tools=list(ha.allowed_tools),
             ),
             run_label=run_label,

@@ -112,6 +112,31 @@ def test_gpu_profile_fails_on_gpu_count(run_dryrun):
     assert "TP=4  max_model_len=128000  gpu_mem=0.85" in text
 
 
+def test_three_node_fully_async_profile_fails_only_on_placeholders_and_hardware(run_dryrun, blocking_lines):
+    """The Scaling Up reference shape (3 nodes, a dedicated rollout node, veomni, OH-SDK): a complete summary, and
+    every blocking line is a /path/to placeholder, the wandb key, or what this CPU host lacks (GPUs, a Ray
+    cluster, the veomni package)."""
+    code, text = run_dryrun(REPO / "configs" / "fully-async-3nodes-qwen35-ohsdk-veomni.yaml")
+    assert code == 1
+    for label in SUMMARY_LABELS:
+        assert f"  {label}" in text, label
+    assert "  Engine:      verl (GPU × 24)  veomni EP=8 SP=2  async/separate (rollout 1×8 GPU, train 2×8 GPU)" in text
+    assert "  Agent:       openhands-sdk" in text
+    labels = {ln.split()[1] for ln in blocking_lines(text)}
+    assert labels == {
+        "model.model_path",
+        "data.train_index",
+        "data.val_index",
+        "WANDB_API_KEY",
+        "gpu",
+        "ray",
+        "kv-heads",
+        "veomni",
+    }, blocking_lines(text)
+    assert "OK       trainer layout  (veomni: 16 trainer GPU(s) (2 × 8) EP=8 SP=2 → DP=8)" in text
+    assert "8 of 24 GPU(s) serve / TP=4 → DP=2 vLLM replica(s)" in text
+
+
 def test_kv_heads_not_divisible_prints_exact_message(make_config, tmp_path, run_dryrun, blocking_lines):
     model = tmp_path / "model"
     model.mkdir()

@@ -27,9 +27,22 @@ KEY = "sk-swerl-rollout-" + os.urandom(6).hex()
 LABEL = "swerl-test-agent-proxy"
 
 
+CLAMP_FIX = "sed -i 's/max(hi, min(lo/max(lo, min(hi/' /app/numkit/clamp.py"  # swe-mini clamp-swapped
+
+
+def _call(name: str, **arguments) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
 def solve_hello(prompt: str, n: int) -> str:
     """The scripted policy: one bash block that solves create-hello; DONE once a command's output came back.
-    mini-swe-agent (bash tool, hermes tool-call format): the same command, then its submit command."""
+    mini-swe-agent (bash tool, hermes tool-call format): the same command, then its submit command.
+    The OpenHands SDK (its `terminal` and `finish` tools, hermes format): the swe-mini clamp fix as a terminal
+    command, then `finish`."""
+    if '"name": "terminal"' in prompt and '"name": "finish"' in prompt:
+        if n == 0:  # short: the module's proxy caps a reply at 64 tokens
+            return _call("terminal", command=CLAMP_FIX)
+        return _call("finish", message="Fixed clamp: lo and hi were swapped.")
     if "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" in prompt:
         cmd = "echo hello > hello.txt" if n == 0 else "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
         call = {"name": "bash", "arguments": {"command": cmd}}
@@ -62,7 +75,7 @@ def chain(tokenizer, smol_dir, tmp_path_factory):
         }
     )
     scripted = create_app(
-        ScriptedEngine(tokenizer, solve_hello), tokenizer, GatewaySettings(max_model_len=8192, trials_root=trials)
+        ScriptedEngine(tokenizer, solve_hello), tokenizer, GatewaySettings(max_model_len=32768, trials_root=trials)
     )
     route = ByTrial(scripted, None)
     gw = GatewayServer(route).start()
@@ -150,3 +163,27 @@ def test_mini_swe_agent_offline_in_sandbox(chain, easy_rows):
     assert recs[1]["prompt_ids"][: len(recs[0]["prompt_ids"])] == recs[0]["prompt_ids"]  # continuous tokens
     (sample,) = build_samples(out, SampleSettings())
     assert sum(sample.response_mask) == sum(len(r["response_ids"]) for r in recs)
+
+
+def test_openhands_sdk_offline_in_sandbox(chain):
+    """Harbor's OpenHands SDK agent runs inside the Docker sandbox from the host-built Python 3.12 venv (mounted
+    read-only, no network at trial start), calls the proxy over the bridge with OpenAI tool calls, its terminal
+    tool fixes a swe-mini bug, its finish tool ends the run → the task's hidden tests give reward 1.0; the sample
+    is built from the trial's tokens.jsonl."""
+    from swerl.rollout.tasks import load_index
+
+    row = next(r for r in load_index("tasks/swe-mini") if r.instance_id == "clamp-swapped")
+    out = _run(chain, row, make_trial_id(1, "ohsdk-clamp", 0), max_turns=4, max_tokens=256, agent="openhands-sdk")
+    log = out.trial_dir / "agent" / "openhands_sdk.txt"
+    assert out.reward == 1.0 and not out.masked, (out, log.read_text()[-3000:] if log.is_file() else "")
+    recs = read_records(out.trial_dir / "tokens.jsonl")
+    assert len(recs) == 2 and [r["num_tool_calls"] for r in recs] == [1, 1]
+    tok = chain["tokenizer"]
+    assert "numkit/clamp.py" in tok.decode(recs[0]["response_ids"]) and '"finish"' in tok.decode(
+        recs[1]["response_ids"]
+    )
+    assert recs[1]["prompt_ids"][: len(recs[0]["prompt_ids"])] == recs[0]["prompt_ids"]  # continuous tokens
+    (sample,) = build_samples(out, SampleSettings())
+    assert sample.reward == 1.0 and sum(sample.response_mask) == sum(len(r["response_ids"]) for r in recs)
+    traj = json.loads((out.trial_dir / "agent" / "trajectory.json").read_text())  # Harbor's ATIF conversion
+    assert traj["agent"]["name"] == "openhands-sdk" and any(s.get("tool_calls") for s in traj["steps"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from swerl.preflight.checks import (
+    agent,
     backend,
     cluster,
     dashboard,
@@ -31,6 +32,7 @@ FAMILIES: list[tuple[str, Callable]] = [
     ("Input paths", inputs.run),
     ("Task indexes", tasks.run),
     ("Backend", backend.run),
+    ("Agent", agent.run),
     ("Host ports", ports.run),
     ("Output dirs", outputs.run),
     ("WANDB", wandb.run),

@@ -57,15 +57,18 @@ def run(ctx: Context, r: Report) -> None:
             f"{alg.adv_estimator} compares responses within a group: set training.n_resp_per_prompt >= 2 (or another adv_estimator)",
         )
     mini = t.ppo_mini_batch_size
+    tn, tg = ctx.cfg.trainer_pool  # the trainer's data-parallel ranks: its GPUs / the sequence-parallel size
+    dp = max(1, tn * tg // t.sequence_parallel_size)
+    dp_words = f"{tn * tg} trainer GPUs" + (f" / SP {t.sequence_parallel_size} = {dp} ranks" if dp != tn * tg else "")
     if mini and t.train_batch_size % mini:
         r.fail(
             "training.ppo_mini_batch_size",
             f"{mini} does not divide train_batch_size={t.train_batch_size} — pick a divisor",
         )
-    elif t.engine == "verl" and gpus and (mini or t.train_batch_size) * t.n_resp_per_prompt % gpus:
+    elif t.engine == "verl" and gpus and (mini or t.train_batch_size) * t.n_resp_per_prompt % dp:
         r.fail(
             "batch",
-            f"(ppo_mini_batch_size or train_batch_size) × n_resp_per_prompt = {(mini or t.train_batch_size) * t.n_resp_per_prompt} not divisible by {gpus} GPUs — verl splits it evenly across ranks",
+            f"(ppo_mini_batch_size or train_batch_size) × n_resp_per_prompt = {(mini or t.train_batch_size) * t.n_resp_per_prompt} not divisible by {dp_words} — verl splits it evenly across ranks",
         )
     else:
         r.ok("batch", f"train_batch_size={t.train_batch_size} mini_batch={mini or t.train_batch_size} divides evenly")

@@ -4,6 +4,8 @@ Names: swerl-bash (ours, host-side), claude-code (Harbor's + `--tools`, agents/c
 read-only on PATH, so Harbor's network install is skipped), terminus-2 (Harbor's, host-side, tmux in the
 sandbox, collect_rollout_details),
 mini-swe-agent (Harbor's, with an offline install: host-unpacked wheels mounted read-only, agents/mini_swe.py),
+openhands-sdk (Harbor's OpenHandsSDK; its Python 3.12 venv built on the host and mounted read-only,
+agents/openhands_sdk.py),
 oracle / nop (validation). `agent_import_path` (pkg.mod:Class) overrides the name.
 """
 
@@ -11,16 +13,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harbor.models.trial.config import AgentConfig
 
 from swerl.models.agent_tools import check_allowed_tools
+from swerl.models.names import AGENTS
 
-KNOWN = ("swerl-bash", "claude-code", "terminus-2", "mini-swe-agent", "oracle", "nop")
+KNOWN = AGENTS
 SWERL_BASH = "swerl.rollout.agents.swerl_bash:SwerlBashAgent"
 MINI_SWE = "swerl.rollout.agents.mini_swe:OfflineMiniSweAgent"
 CLAUDE_CODE = "swerl.rollout.agents.claude_code:SwerlClaudeCode"
+OPENHANDS_SDK = "swerl.rollout.agents.openhands_sdk:OfflineOpenHandsSDK"
 CLAUDE_IN_SANDBOX = "/usr/local/bin/claude"
 
 
@@ -59,6 +64,8 @@ class AgentOptions:
     """Host path of the claude ELF (swerl.serve.assets.ensure_claude_binary()); mounted read-only."""
     mswea_dir: str = ""
     """Host dir of the unpacked mini-swe-agent (swerl.rollout.images.ensure_mswea()); mounted read-only."""
+    ohsdk_dir: str = ""
+    """Host dir of the OpenHands SDK build (swerl.rollout.ohsdk_assets.ensure_ohsdk()); mounted read-only."""
     allowed_tools: list[str] = field(default_factory=list)
     """harbor_agent.allowed_tools: the agent's tool set (empty = its default; swerl.models.agent_tools)."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -151,6 +158,30 @@ def agent_config(
             env=env,
             kwargs={"max_tokens": opts.max_tokens_per_turn, **opts.extra},
         ), mounts
+    if name == "openhands-sdk":
+        from swerl.rollout.ohsdk_assets import ensure_ohsdk, ohsdk_mounts
+
+        root = opts.ohsdk_dir or str(ensure_ohsdk())  # offline install: a Python 3.12 + the SDK's venv, read-only
+        # Harbor resolves the connection from LLM_API_KEY / LLM_BASE_URL (its OpenHandsSDK.MODEL_CONNECTION)
+        env = {
+            "LLM_API_KEY": ep.api_key,
+            "LLM_BASE_URL": ep.trial_url(trial_id, in_sandbox=True) + "/v1",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # the SDK's LiteLLM: no cost-map download (no network)
+            "OPENHANDS_SUPPRESS_BANNER": "1",
+        }
+        llm = {"max_output_tokens": opts.max_tokens_per_turn, "top_p": opts.top_p, "native_tool_calling": True}
+        return AgentConfig(
+            import_path=OPENHANDS_SDK,
+            model_name=f"openai/{ep.model}",
+            env=env,
+            kwargs={
+                "max_iterations": opts.max_turns,
+                "temperature": opts.temperature,
+                "load_skills": False,
+                "config": llm,
+                **opts.extra,
+            },
+        ), ohsdk_mounts(Path(root))
     raise ValueError(f"unknown agent {name!r}: use one of {', '.join(KNOWN)} or set harbor_agent.agent_import_path")
 
 
