@@ -124,7 +124,8 @@ class HarborAgentSection(Section):
     max_retries: int = Field(1, ge=0)
     """Retries for infrastructure failures only (never for a low reward)."""
     max_turns: int = Field(8, ge=1)
-    """Agent turns for the agents we drive (swerl-bash); others use their own limits."""
+    """Agent turns: swerl-bash's turns, terminus-2's max_turns, the OpenHands SDK's max_iterations; claude-code
+    and mini-swe-agent use their own limits."""
     allowed_tools: list[str] = []
     """The agent's tool set; empty = the agent's default. claude-code: the built-in tools it offers the model
     (`claude --tools`, case-sensitive: Bash, Edit, Read, Write, Glob, Grep, …; a small policy does better with

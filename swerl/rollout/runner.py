@@ -21,6 +21,7 @@ from swerl.config.paths import claim_trial_dir, trial_dir
 from swerl.models.backend import DOCKER_API, LOCAL_PROCESS  # noqa: F401
 from swerl.models.backend import KUBERNETES as K8S
 from swerl.models.backend import resolve as resolve_backend
+from swerl.models.trial import token_counts
 from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions, agent_config
 from swerl.rollout.outcome import SwerlBug, TrialOutcome, classify, decide
 from swerl.rollout.tasks import TaskRow
@@ -198,10 +199,16 @@ def _cleanup_pods(trial_id: str, settings: RolloutSettings) -> None:
 
 
 def _turns(tdir: Path) -> int:
+    """Agent turns: swerl-bash's own turn log, else the trial's model calls recorded by the gateway (every
+    other agent: claude-code, mini-swe-agent, the OpenHands SDK …)."""
     log = tdir / "agent" / "swerl-bash.jsonl"
     try:
         return sum(1 for _ in log.open())
     except OSError:
+        pass
+    try:
+        return token_counts(tdir / "tokens.jsonl").get("calls", 0)
+    except ValueError:  # a corrupt record file: the sample builder reports it; a turn count is not worth failing
         return 0
 
 

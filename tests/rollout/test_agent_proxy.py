@@ -177,7 +177,7 @@ def test_openhands_sdk_offline_in_sandbox(chain):
     log = out.trial_dir / "agent" / "openhands_sdk.txt"
     assert out.reward == 1.0 and not out.masked, (out, log.read_text()[-3000:] if log.is_file() else "")
     recs = read_records(out.trial_dir / "tokens.jsonl")
-    assert len(recs) == 2 and [r["num_tool_calls"] for r in recs] == [1, 1]
+    assert len(recs) == 2 and [r["num_tool_calls"] for r in recs] == [1, 1] and out.num_turns == 2
     tok = chain["tokenizer"]
     assert "numkit/clamp.py" in tok.decode(recs[0]["response_ids"]) and '"finish"' in tok.decode(
         recs[1]["response_ids"]
