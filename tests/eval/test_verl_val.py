@@ -26,14 +26,9 @@ def _cfg(tmp_path: Path):
 
 
 def _composed(tmp_path):
-    from hydra import compose, initialize_config_dir
+    from tests.train.verl_compose import compose_main_ppo
 
-    import verl.trainer.main_ppo as mp
-    from swerl.train.verl_engine.command import main_ppo_command
-
-    ov = main_ppo_command(_cfg(tmp_path), "exp1", python="python")[3:]
-    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
-        return compose(config_name="ppo_trainer", overrides=ov)
+    return compose_main_ppo(_cfg(tmp_path))
 
 
 def _verl_sampling_params(rollout, validate: bool) -> dict:

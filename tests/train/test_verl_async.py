@@ -7,39 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from swerl.config.load import parse_config
-
-ROOT = Path(__file__).parents[2]
+from tests.train.verl_compose import compose_main_ppo, verl_config
 
 
 def _cfg(tmp_path: Path, *, gpus: int = 1, gen_tp: int = 1, **training):
-    d = yaml.safe_load(ROOT.joinpath("config.yaml").read_text())
-    i = d["runtime_info"]["input"]
-    i["model"]["model_path"] = "/models/Qwen2.5-Coder-7B"
-    i["infrastructure"]["ngpus_per_node"] = gpus
-    i["vllm"].update(gen_tp=gen_tp, max_model_length=8192)
-    i["training"].update({"engine": "verl", "mode": "async", "max_prompt_length": 4096, "max_response_length": 2048})
-    i["training"].update(training)
-    i["experiment"]["output_root"] = str(tmp_path)
-    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
-    return parse_config(d)
-
-
-def _compose(cfg):
-    from hydra import compose, initialize_config_dir
-
-    import verl.trainer.main_ppo as mp
-    from swerl.train.verl_engine.command import main_ppo_command
-
-    ov = main_ppo_command(cfg, "exp1", python="python")[3:]
-    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
-        return compose(config_name="ppo_trainer", overrides=ov)  # an unknown key would raise here
+    training.setdefault("mode", "async")
+    return verl_config(tmp_path, gpus=gpus, gen_tp=gen_tp, model="/models/Qwen2.5-Coder-7B", **training)
 
 
 def test_colocate_async_on_one_gpu(tmp_path):
-    c = _compose(_cfg(tmp_path, max_staleness=2))
+    c = compose_main_ppo(_cfg(tmp_path, max_staleness=2))
     v1 = c.trainer.v1
     assert c.trainer.use_v1 and v1.trainer_mode == "colocate_async" and v1.colocate_async.num_warmup_batches == 1
     assert (v1.sampler.max_off_policy_threshold, v1.sampler.max_off_policy_strategy) == (3, "drop")
@@ -52,7 +30,7 @@ def test_separate_async_splits_the_gpus_and_passes_verls_checks(tmp_path):
 
     cfg = _cfg(tmp_path, gpus=8, gen_tp=2, rollout_gpus_per_node=6, async_pools="separate", train_batch_size=64)
     cfg.input.training.ppo_mini_batch_size = 16
-    c = _compose(cfg)
+    c = compose_main_ppo(cfg)
     v1, r = c.trainer.v1, c.actor_rollout_ref.rollout
     assert v1.trainer_mode == "separate_async" and v1.sampler.max_off_policy_threshold == 2
     assert (c.trainer.n_gpus_per_node, r.n_gpus_per_node, r.nnodes) == (2, 6, 1)
@@ -66,7 +44,7 @@ def test_separate_async_splits_the_gpus_and_passes_verls_checks(tmp_path):
 
 
 def test_sync_renders_no_async_keys(tmp_path):
-    c = _compose(_cfg(tmp_path, gpus=2, mode="sync", async_pools="separate"))  # pools only matter for async
+    c = compose_main_ppo(_cfg(tmp_path, gpus=2, mode="sync", async_pools="separate"))  # pools only matter for async
     assert c.trainer.v1.trainer_mode == "sync" and c.trainer.n_gpus_per_node == 2
 
 
@@ -118,7 +96,7 @@ def test_verls_replay_buffer_drops_what_exceeds_max_staleness(tmp_path, monkeypa
     prompt was dispatched `max_staleness` steps before the step it trains in is kept, one step older dropped."""
     ReplayBufferAsync = _verl_replay_buffer(monkeypatch).ReplayBufferAsync
 
-    c = _compose(_cfg(tmp_path, max_staleness=max_staleness))
+    c = compose_main_ppo(_cfg(tmp_path, max_staleness=max_staleness))
     s = c.trainer.v1.sampler
     rb = ReplayBufferAsync(
         trainer_mode=c.trainer.v1.trainer_mode,

@@ -46,18 +46,12 @@ def _gpu_cfg(tmp_path: Path):
 
 
 def test_overrides_compose_in_verl_hydra_config(tmp_path):
-    from hydra import compose, initialize_config_dir
-
-    import verl.trainer.main_ppo as mp
     from swerl.train.verl_engine.command import AGENT_NAME, main_ppo_command
+    from tests.train.verl_compose import compose_main_ppo
 
     cfg, _ = _gpu_cfg(tmp_path)
-    cmd = main_ppo_command(cfg, "exp1", python="python")
-    assert cmd[:3] == ["python", "-m", "verl.trainer.main_ppo"]
-    ov = cmd[3:]
-    conf_dir = str(Path(mp.__file__).parent / "config")
-    with initialize_config_dir(config_dir=conf_dir, version_base=None):
-        c = compose(config_name="ppo_trainer", overrides=ov)  # an unknown key would raise here
+    assert main_ppo_command(cfg, "exp1", python="python")[:3] == ["python", "-m", "verl.trainer.main_ppo"]
+    c = compose_main_ppo(cfg)  # an unknown key would raise here
     r = c.actor_rollout_ref.rollout
     assert (r.name, r.tensor_model_parallel_size, r.n, r.gpu_memory_utilization) == ("vllm", 4, 8, 0.7)
     assert r.agent.default_agent_loop == AGENT_NAME and Path(r.agent.agent_loop_config_path).is_file()
@@ -353,20 +347,16 @@ def test_masked_guard_stops_main_ppo_on_an_infra_masked_step(tmp_path):
 def test_multi_node_workers_get_the_agent_loop_env_through_ray(tmp_path, monkeypatch):
     """nnodes > 1: SWERL_CONFIG / SWERL_EXP / SWERL_RUN_STATE reach every node's workers through verl's
     ray_init.runtime_env (a worker raylet started by `swerl node join` has none of them); one node adds nothing."""
-    from hydra import compose, initialize_config_dir
-
-    import verl.trainer.main_ppo as mp
     from swerl.config.load import load_config
     from swerl.train.verl_engine.command import main_ppo_command
+    from tests.train.verl_compose import compose_main_ppo
 
     _, p = _gpu_cfg(tmp_path)
     cfg = load_config(p)
     assert not [o for o in main_ppo_command(cfg, "e", python="python") if "runtime_env" in o]
     cfg.input.infrastructure.nnodes = 2
     monkeypatch.setenv("SWERL_RUN_STATE", str(tmp_path / "state.json"))
-    ov = main_ppo_command(cfg, "e", python="python")[3:]
-    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
-        c = compose(config_name="ppo_trainer", overrides=ov)
+    c = compose_main_ppo(cfg, "e")
     env = c.ray_kwargs.ray_init.runtime_env.env_vars
     assert env.SWERL_CONFIG == str(p.resolve()) and env.SWERL_EXP == "e"
     assert env.SWERL_RUN_STATE == str(tmp_path / "state.json") and c.trainer.nnodes == 2

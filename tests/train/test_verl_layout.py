@@ -9,36 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-
-from swerl.config.load import ConfigError, parse_config
+from swerl.config.load import ConfigError
+from tests.train.verl_compose import compose_main_ppo, verl_config
 
 ROOT = Path(__file__).parents[2]
 
 
-def _cfg(tmp_path: Path, *, gpus: int = 8, nnodes: int = 1, model: str = "/models/m", grad_clip=1.0, **training):
-    d = yaml.safe_load(ROOT.joinpath("config.yaml").read_text())
-    i = d["runtime_info"]["input"]
-    i["model"]["model_path"] = model
-    i["infrastructure"].update(ngpus_per_node=gpus, nnodes=nnodes)
-    i["vllm"].update(gen_tp=1, max_model_length=8192)
-    i["training"].update({"engine": "verl", "max_prompt_length": 4096, "max_response_length": 2048})
-    i["training"].update(training)
-    i["algorithm"]["grad_clip"] = grad_clip
-    i["experiment"]["output_root"] = str(tmp_path)
-    i["data"]["train_index"] = str(ROOT / "tasks" / "easy")
-    return parse_config(d)
-
-
-def _compose(cfg):
-    from hydra import compose, initialize_config_dir
-
-    import verl.trainer.main_ppo as mp
-    from swerl.train.verl_engine.command import main_ppo_command
-
-    ov = main_ppo_command(cfg, "exp1", python="python")[3:]
-    with initialize_config_dir(config_dir=str(Path(mp.__file__).parent / "config"), version_base=None):
-        return compose(config_name="ppo_trainer", overrides=ov)  # an unknown key would raise here
+def _cfg(tmp_path: Path, *, gpus: int = 8, grad_clip: float = 1.0, **kw):
+    return verl_config(tmp_path, gpus=gpus, algorithm={"grad_clip": grad_clip}, **kw)
 
 
 def _validated(c):
@@ -52,7 +30,7 @@ def _validated(c):
 
 
 def test_veomni_engine_with_expert_and_sequence_parallel(tmp_path):
-    c = _compose(
+    c = compose_main_ppo(
         _cfg(
             tmp_path,
             strategy="veomni",
@@ -79,7 +57,7 @@ def test_veomni_engine_with_expert_and_sequence_parallel(tmp_path):
 
 
 def test_fsdp_default_with_sequence_parallel_and_offload(tmp_path):
-    c = _compose(_cfg(tmp_path, sequence_parallel_size=4, param_offload=True, grad_clip=2.0))
+    c = compose_main_ppo(_cfg(tmp_path, sequence_parallel_size=4, param_offload=True, grad_clip=2.0))
     actor = _validated(c)
     assert actor.strategy == "fsdp" and c.model_engine == "dp"
     assert actor.fsdp_config.ulysses_sequence_parallel_size == 4 and actor.ulysses_sequence_parallel_size == 4
@@ -104,7 +82,7 @@ def test_a_dedicated_rollout_node(tmp_path):
         train_batch_size=64,
         ppo_mini_batch_size=16,
     )
-    c = _compose(cfg)
+    c = compose_main_ppo(cfg)
     _validated(c)
     r = c.actor_rollout_ref.rollout
     assert (c.trainer.nnodes, c.trainer.n_gpus_per_node) == (2, 8)
