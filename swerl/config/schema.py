@@ -456,6 +456,13 @@ class SwerlConfig(Section):
         return (t.rollout_nodes, g) if t.rollout_nodes else (n, t.rollout_gpus_per_node)
 
     @property
+    def trainer_dp_ranks(self) -> int:
+        """The trainer's data-parallel ranks: its GPUs / the sequence-parallel size (verl splits a batch over
+        these)."""
+        nodes, gpus = self.trainer_pool
+        return max(1, nodes * gpus // self.runtime_info.input.training.sequence_parallel_size)
+
+    @property
     def vllm_replicas(self) -> int:
         """verl's vLLM replicas (DP): the rollout pool's GPUs / gen_tp."""
         nodes, gpus = self.rollout_pool

@@ -218,12 +218,16 @@ exec python3 -c 'import sys; sys.argv[0] = "mini-swe-agent"; from minisweagent.r
 """
 
 
+def mswea_ready(root: Path = MSWEA_DIR) -> bool:
+    """The unpacked install is complete: its launcher and the package."""
+    return (root / "bin" / "mini-swe-agent").is_file() and (root / "site" / "minisweagent").is_dir()
+
+
 def ensure_mswea(version: str = "", log=print) -> Path:
     """Host dir with `site/` (unpacked wheels) and `bin/mini-swe-agent`; built once."""
     import zipfile
 
-    launcher = MSWEA_DIR / "bin" / "mini-swe-agent"
-    if launcher.is_file() and (MSWEA_DIR / "site" / "minisweagent").is_dir():
+    if mswea_ready(MSWEA_DIR):
         return MSWEA_DIR
     if not list(MSWEA_WHEELS.glob("mini_swe_agent-*.whl")):  # the dir appears only after pip succeeded
         pip = shutil.which("pip3") or shutil.which("pip")

@@ -22,9 +22,9 @@ def _built(name: str) -> tuple[bool, Path]:
         from swerl.rollout.ohsdk_assets import OHSDK_DIR, ohsdk_ready
 
         return ohsdk_ready(OHSDK_DIR), OHSDK_DIR
-    from swerl.rollout.images import MSWEA_DIR
+    from swerl.rollout.images import MSWEA_DIR, mswea_ready
 
-    return (MSWEA_DIR / "bin" / "mini-swe-agent").is_file(), MSWEA_DIR
+    return mswea_ready(MSWEA_DIR), MSWEA_DIR
 
 
 def run(ctx: Context, r: Report) -> None:

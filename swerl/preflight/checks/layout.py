@@ -5,10 +5,10 @@ heads (the GPU-count divisibility is a config error, checked at load). Reads con
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 from swerl.preflight.checks.inputs import model_file
+from swerl.preflight.checks.model import hf_configs
 from swerl.preflight.context import Context
 from swerl.preflight.report import Report
 
@@ -17,9 +17,8 @@ EXPERT_KEYS = ("num_experts", "num_local_experts", "n_routed_experts", "moe_num_
 
 def model_counts(path: Path) -> dict[str, int]:
     """{'experts': …, 'heads': …} from an HF config.json (multimodal configs keep them under text_config)."""
-    conf = json.loads((path / "config.json").read_text())
     out: dict[str, int] = {}
-    for c in (conf, conf.get("text_config") or {}, conf.get("llm_config") or {}):
+    for c in hf_configs(path):
         for key in EXPERT_KEYS:
             if isinstance(c.get(key), int) and c[key] > 0:
                 out.setdefault("experts", c[key])
@@ -40,7 +39,7 @@ def run(ctx: Context, r: Report) -> None:
     r.ok(
         "trainer layout",
         f"{t.strategy}: {world} trainer GPU(s) ({nodes} × {per_node}){ep} SP={t.sequence_parallel_size}"
-        f" → DP={world // t.sequence_parallel_size}" + (f"; offload: {', '.join(offload)}" if offload else ""),
+        f" → DP={ctx.cfg.trainer_dp_ranks}" + (f"; offload: {', '.join(offload)}" if offload else ""),
     )
     if t.strategy == "veomni":
         try:

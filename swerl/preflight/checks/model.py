@@ -13,12 +13,17 @@ from swerl.preflight.gguf_meta import GGUFError, kv_heads, read_metadata
 from swerl.preflight.report import Report
 
 
+def hf_configs(path: Path) -> list[dict]:
+    """An HF dir's config.json, then its text part where a multimodal config keeps it (text_config, llm_config)."""
+    conf = json.loads((path / "config.json").read_text())
+    return [conf, conf.get("text_config") or {}, conf.get("llm_config") or {}]
+
+
 def model_kv_heads(path: Path) -> tuple[int | None, str]:
     """(num_key_value_heads, where it came from). Multimodal configs keep it under text_config."""
     if path.is_file():
         return kv_heads(read_metadata(path)), path.name
-    conf = json.loads((path / "config.json").read_text())
-    for c in (conf, conf.get("text_config") or {}, conf.get("llm_config") or {}):
+    for c in hf_configs(path):
         for key in ("num_key_value_heads", "num_attention_heads"):
             if isinstance(c.get(key), int):
                 return c[key], f"config.json {key}"

@@ -58,7 +58,7 @@ def run(ctx: Context, r: Report) -> None:
         )
     mini = t.ppo_mini_batch_size
     tn, tg = ctx.cfg.trainer_pool  # the trainer's data-parallel ranks: its GPUs / the sequence-parallel size
-    dp = max(1, tn * tg // t.sequence_parallel_size)
+    dp = ctx.cfg.trainer_dp_ranks
     dp_words = f"{tn * tg} trainer GPUs" + (f" / SP {t.sequence_parallel_size} = {dp} ranks" if dp != tn * tg else "")
     if mini and t.train_batch_size % mini:
         r.fail(
