@@ -6,7 +6,8 @@
 # What this machine differs in (an overlay of the config, nothing else): no Docker → the local-process
 # sandbox (NO isolation — labelled as such), the GGUF-converted model dir. Logs → $OUT (small).
 #   bash dev/gpu/run_grpo.sh [CONFIG]     env: GRPO_TIMEOUT=s (default 450), DRY=1 (print the command only),
-#   ALIAS=… (default: the config's model_path), MODEL=dir (skip the conversion)
+#   ALIAS=… (default: the config's model_path), MODEL=dir (skip the conversion), TINY_MOE=dir (build a random
+#   Qwen3-MoE there with the model's tokenizer and train it: the veomni proof)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s); OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; BASE=${1:-configs/gpu-1x-smollm2.yaml}
@@ -25,6 +26,10 @@ if [ -z "${DRY:-}" ]; then
   grep -E "greedy|top-1" "$OUT/gpu_convert.log" 2>/dev/null
 fi
 MODEL=${MODEL:-$(cat "/tmp/swerl-cache/.converted-$ALIAS" 2>/dev/null || echo /tmp/swerl-cache/models/SmolLM2-135M-Instruct)}
+if [ -n "${TINY_MOE:-}" ] && [ -z "${DRY:-}" ]; then  # the veomni proof: a random Qwen3-MoE with the policy's tokenizer
+  stage "tiny MoE → $TINY_MOE"; python3 dev/gpu/tiny_moe.py --tokenizer "$MODEL" --out "$TINY_MOE" 2>&1 | tail -1 || exit 1
+  MODEL=$TINY_MOE
+fi
 CFG=configs/.gpu-run.yaml   # next to BASE: relative paths (output_root "..", tasks) keep their meaning
 python3 - "$BASE" "$CFG" "$MODEL" <<'P' || exit 1
 import sys, yaml

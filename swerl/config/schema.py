@@ -312,6 +312,10 @@ class TrainingSection(Section):
     expert_parallel_size: int = Field(1, ge=1)
     """veomni: GPUs one layer's experts are split over; divides the trainer GPUs (nnodes × trainer GPUs per node)
     and the model's expert count. 1 = every GPU holds every expert."""
+    moe_implementation: Literal["fused_triton", "fused_quack", "eager"] = "fused_triton"
+    """veomni: the MoE experts' kernel — fused_triton (Triton group GEMM, SM70+), fused_quack (CUTLASS/CuTe, SM90+,
+    needs the `quack-kernels` package), eager (the model's own per-expert loop). verl's yaml says `fused`, which
+    VeOmni resolves to fused_quack."""
     sequence_parallel_size: int = Field(1, ge=1)
     """verl: Ulysses sequence parallelism (the long-context lever), one sample's tokens split over this many GPUs;
     divides the trainer GPUs per node and the model's attention heads (fsdp: ulysses_sequence_parallel_size,

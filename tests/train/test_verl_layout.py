@@ -54,6 +54,17 @@ def test_veomni_engine_with_expert_and_sequence_parallel(tmp_path):
     r = c.actor_rollout_ref.ref.veomni  # the ref model follows the actor's layout (verl's yaml interpolates it)
     assert (r.expert_parallel_size, r.ulysses_parallel_size) == (4, 2)
     assert c.actor_rollout_ref.actor.optim.clip_grad == 0.5  # the v1 engine clips by optim.clip_grad
+    assert e.moe_implementation == r.moe_implementation == "fused_triton"  # not verl's `fused` (→ quack, a package)
+    assert e.init_device == r.init_device == "meta"  # 8 ranks: FSDP2 materialises the shards
+
+
+def test_veomni_on_one_gpu_builds_on_the_gpu(tmp_path):
+    """One trainer rank: VeOmni applies no FSDP2 and refuses `init_device=meta` ("Only FSDP training supports
+    init_device=meta", checked against veomni 0.1.12's build_parallelize_model) — actor and ref build on cuda."""
+    c = compose_main_ppo(_cfg(tmp_path, gpus=1, strategy="veomni", moe_implementation="eager"))
+    actor = _validated(c)
+    assert actor.veomni.init_device == "cuda" and c.actor_rollout_ref.ref.veomni.init_device == "cuda"
+    assert actor.veomni.moe_implementation == "eager"
 
 
 def test_fsdp_default_with_sequence_parallel_and_offload(tmp_path):
