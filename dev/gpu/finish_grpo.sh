@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . dev/gpu/env.sh 2>/dev/null || true
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; W=/tmp/gpu_run; . $W/t0; CFG=$(cat $W/cfg)
+[ -f "$CFG" ] || cp $W/cfg.yaml "$CFG"   # each call's repo copy is this machine's tree: the overlay is not in it
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 END=$(( $(date +%s) + ${WAIT:-540} ))
 while [ ! -f $W/rc ] && [ "$(date +%s)" -lt "$END" ]; do sleep 5; done

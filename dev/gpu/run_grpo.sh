@@ -45,7 +45,7 @@ tr ' ' '\n' < "$OUT/gpu_grpo_command.txt" | grep -E "rollout.name|adv_estimator|
 [ -n "${DRY:-}" ] && exit 0
 # the run goes on in the background on the (warm) machine: a call lasts at most 10 min, a run may take longer.
 # dev/gpu/finish_grpo.sh waits for it (in this call or the next), samples processes, then summarises into $OUT.
-W=/tmp/gpu_run; rm -rf $W; mkdir -p $W; echo "$CFG" > $W/cfg
+W=/tmp/gpu_run; rm -rf $W; mkdir -p $W; echo "$CFG" > $W/cfg; cp "$CFG" $W/cfg.yaml  # a later call's repo copy lacks it
 ( while sleep 3; do nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv,noheader; done ) > $W/gpu_smi.csv 2>&1 &
 echo $! > $W/smi.pid
 ( while sleep 2; do

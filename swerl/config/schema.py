@@ -312,10 +312,11 @@ class TrainingSection(Section):
     expert_parallel_size: int = Field(1, ge=1)
     """veomni: GPUs one layer's experts are split over; divides the trainer GPUs (nnodes × trainer GPUs per node)
     and the model's expert count. 1 = every GPU holds every expert."""
-    moe_implementation: Literal["fused_triton", "fused_quack", "eager"] = "fused_triton"
+    moe_implementation: Literal["auto", "fused_triton", "fused_quack", "eager"] = "auto"
     """veomni: the MoE experts' kernel — fused_triton (Triton group GEMM, SM70+), fused_quack (CUTLASS/CuTe, SM90+,
-    needs the `quack-kernels` package), eager (the model's own per-expert loop). verl's yaml says `fused`, which
-    VeOmni resolves to fused_quack."""
+    needs the `quack-kernels` package), eager (the model's own per-expert loop); auto = fused_triton on a sharded
+    trainer (> 1 GPU), eager on one GPU: there VeOmni applies no FSDP2, so nothing casts verl's fp32 master weights
+    to bf16 and the fused kernels (bf16 only) refuse them. verl's yaml says `fused` (→ fused_quack)."""
     sequence_parallel_size: int = Field(1, ge=1)
     """verl: Ulysses sequence parallelism (the long-context lever), one sample's tokens split over this many GPUs;
     divides the trainer GPUs per node and the model's attention heads (fsdp: ulysses_sequence_parallel_size,
@@ -460,11 +461,22 @@ class SwerlConfig(Section):
         return (t.rollout_nodes, g) if t.rollout_nodes else (n, t.rollout_gpus_per_node)
 
     @property
+    def trainer_gpus(self) -> int:
+        """GPUs the verl trainer runs on (all its nodes)."""
+        nodes, gpus = self.trainer_pool
+        return nodes * gpus
+
+    @property
+    def moe_kernel(self) -> str:
+        """veomni's `moe_implementation` for this layout (`auto` resolved: fused_triton when sharded, else eager)."""
+        k = self.runtime_info.input.training.moe_implementation
+        return k if k != "auto" else ("fused_triton" if self.trainer_gpus > 1 else "eager")
+
+    @property
     def trainer_dp_ranks(self) -> int:
         """The trainer's data-parallel ranks: its GPUs / the sequence-parallel size (verl splits a batch over
         these)."""
-        nodes, gpus = self.trainer_pool
-        return max(1, nodes * gpus // self.runtime_info.input.training.sequence_parallel_size)
+        return max(1, self.trainer_gpus // self.runtime_info.input.training.sequence_parallel_size)
 
     @property
     def vllm_replicas(self) -> int:
@@ -553,6 +565,12 @@ class SwerlConfig(Section):
             raise ValueError(
                 "training.strategy / expert_parallel_size / sequence_parallel_size are verl's trainer layout; "
                 "the local engine trains one process — set training.engine: verl, or leave them at fsdp / 1 / 1"
+            )
+        if t.strategy == "veomni" and t.moe_implementation.startswith("fused_") and self.trainer_gpus == 1:
+            raise ValueError(
+                f"training.moe_implementation={t.moe_implementation} needs a sharded trainer (> 1 GPU): on one GPU "
+                "VeOmni trains fp32 weights without FSDP2's bf16 cast and its fused MoE kernels take bf16 only — set "
+                "moe_implementation: auto (eager here)"
             )
         if t.expert_parallel_size > 1 and t.strategy != "veomni":
             raise ValueError(

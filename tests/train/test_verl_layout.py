@@ -60,11 +60,15 @@ def test_veomni_engine_with_expert_and_sequence_parallel(tmp_path):
 
 def test_veomni_on_one_gpu_builds_on_the_gpu(tmp_path):
     """One trainer rank: VeOmni applies no FSDP2 and refuses `init_device=meta` ("Only FSDP training supports
-    init_device=meta", checked against veomni 0.1.12's build_parallelize_model) — actor and ref build on cuda."""
-    c = compose_main_ppo(_cfg(tmp_path, gpus=1, strategy="veomni", moe_implementation="eager"))
+    init_device=meta", veomni 0.1.12's build_parallelize_model) — actor and ref build on cuda; and nothing casts
+    the fp32 master weights to bf16, which VeOmni's fused MoE kernels need (`AssertionError: torch.float32` from
+    its Triton group GEMM, seen on the H200) — `auto` picks eager there."""
+    c = compose_main_ppo(_cfg(tmp_path, gpus=1, strategy="veomni"))
     actor = _validated(c)
     assert actor.veomni.init_device == "cuda" and c.actor_rollout_ref.ref.veomni.init_device == "cuda"
     assert actor.veomni.moe_implementation == "eager"
+    with pytest.raises(ConfigError, match="moe_implementation=fused_triton needs a sharded trainer"):
+        _cfg(tmp_path, gpus=1, strategy="veomni", moe_implementation="fused_triton")
 
 
 def test_fsdp_default_with_sequence_parallel_and_offload(tmp_path):

@@ -70,8 +70,7 @@ def engine_overrides(cfg: SwerlConfig) -> list[str]:
         E = f"{A}.veomni"
         # VeOmni shards with FSDP2 only across > 1 rank; a one-GPU trainer is a plain module, which VeOmni builds
         # on the GPU directly (it refuses `init_device=meta` there). The ref's section does not interpolate it.
-        nodes, gpus = cfg.trainer_pool
-        init = "meta" if nodes * gpus > 1 else "cuda"
+        init = "meta" if cfg.trainer_gpus > 1 else "cuda"
         return [
             "model_engine=veomni",
             f"{E}.expert_parallel_size={t.expert_parallel_size}",
@@ -79,7 +78,7 @@ def engine_overrides(cfg: SwerlConfig) -> list[str]:
             f"{E}.param_offload={t.param_offload}",
             f"{E}.optimizer_offload={t.optimizer_offload}",
             f"{E}.attn_implementation={t.attn_implementation}",
-            f"{E}.moe_implementation={t.moe_implementation}",
+            f"{E}.moe_implementation={cfg.moe_kernel}",
             f"{E}.init_device={init}",
             f"{F}.veomni.init_device={init}",
         ]
