@@ -133,7 +133,9 @@ def test_three_node_fully_async_profile_fails_only_on_placeholders_and_hardware(
         "kv-heads",
         "veomni",
     }, blocking_lines(text)
-    assert "OK       trainer layout  (veomni: 16 trainer GPU(s) (2 × 8) EP=8 SP=2 → DP=8)" in text
+    assert (
+        "OK       trainer layout  (veomni: 16 trainer GPU(s) (2 × 8) EP=8 MoE kernel fused_triton SP=2 → DP=8)" in text
+    )
     assert "8 of 24 GPU(s) serve / TP=4 → DP=2 vLLM replica(s)" in text
 
 

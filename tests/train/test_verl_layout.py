@@ -157,7 +157,7 @@ def test_preflight_reads_experts_and_heads_from_the_model(tmp_path):
         _cfg(tmp_path, model=str(m), strategy="veomni", expert_parallel_size=4, sequence_parallel_size=2)
     )
     by = {name: (status, detail) for status, name, detail in ok}
-    assert by["trainer layout"][0] == "OK" and "EP=4 SP=2 → DP=4" in by["trainer layout"][1]
+    assert by["trainer layout"][0] == "OK" and "EP=4 MoE kernel fused_triton SP=2 → DP=4" in by["trainer layout"][1]
     assert by["expert parallel"] == ("OK", "60 experts / EP=4 = 15 per GPU")
     assert by["veomni"][0] == "MISSING" and "pip install veomni" in by["veomni"][1]  # not in this CPU venv
     bad = {
@@ -168,5 +168,11 @@ def test_preflight_reads_experts_and_heads_from_the_model(tmp_path):
     }
     assert bad["expert parallel"][0] == "FAIL" and "pick one of [1, 2, 4]" in bad["expert parallel"][1]
     assert bad["sequence parallel"][0] == "FAIL" and "12 attention heads" in bad["sequence parallel"][1]
+    quack = {
+        n: (s, d)
+        for s, n, d in _layout_lines(_cfg(tmp_path, model=str(m), strategy="veomni", moe_implementation="fused_quack"))
+    }
+    assert quack["veomni:quack"][0] == "MISSING" and "pip install quack-kernels" in quack["veomni:quack"][1]
+    assert "veomni:quack" not in by  # fused_triton needs no extra package
     moe_on_fsdp = {n: (s, d) for s, n, d in _layout_lines(_cfg(tmp_path, model=str(m)))}
     assert moe_on_fsdp["expert parallel"][0] == "WARN" and "strategy: veomni" in moe_on_fsdp["expert parallel"][1]

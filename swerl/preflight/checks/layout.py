@@ -27,6 +27,13 @@ def model_counts(path: Path) -> dict[str, int]:
     return out
 
 
+def _resolves(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def run(ctx: Context, r: Report) -> None:
     t = ctx.i.training
     if t.engine != "verl":
@@ -34,7 +41,7 @@ def run(ctx: Context, r: Report) -> None:
         return
     nodes, per_node = ctx.cfg.trainer_pool
     world = per_node * nodes
-    ep = f" EP={t.expert_parallel_size}" if t.strategy == "veomni" else ""
+    ep = f" EP={t.expert_parallel_size} MoE kernel {ctx.cfg.moe_kernel}" if t.strategy == "veomni" else ""
     offload = [k for k in ("param_offload", "optimizer_offload") if getattr(t, k)]
     r.ok(
         "trainer layout",
@@ -42,17 +49,19 @@ def run(ctx: Context, r: Report) -> None:
         f" → DP={ctx.cfg.trainer_dp_ranks}" + (f"; offload: {', '.join(offload)}" if offload else ""),
     )
     if t.strategy == "veomni":
-        try:
-            found = importlib.util.find_spec("veomni") is not None
-        except (ImportError, ValueError):
-            found = False
-        if found:
+        if _resolves("veomni"):
             r.ok("veomni", "the veomni package resolves in this venv")
         else:
             r.missing(
                 "veomni",
                 "training.strategy=veomni but the `veomni` package is not in this venv — pip install veomni into "
                 "the venv of every GPU node (or use strategy: fsdp)",
+            )
+        if ctx.cfg.moe_kernel == "fused_quack" and not _resolves("quack"):
+            r.missing(
+                "veomni:quack",
+                "training.moe_implementation=fused_quack needs the `quack-kernels` package (VeOmni's CUTLASS/CuTe MoE "
+                "kernel) — pip install quack-kernels on every GPU node, or moe_implementation: auto",
             )
     path = model_file(ctx)
     if path is None or not path.is_dir() or not (path / "config.json").is_file():
