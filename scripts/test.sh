@@ -10,7 +10,7 @@ export HARBOR_TELEMETRY=0 LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/ruff check --quiet . || { echo "[test] ERROR: ruff found lint errors (above) — fix them (ruff check --fix .)" >&2; exit 1; }
 .venv/bin/ruff format --check --quiet . || { echo "[test] ERROR: files not ruff-formatted (above) — run: .venv/bin/ruff format ." >&2; exit 1; }
 set +e
-.venv/bin/python -m pytest -q "${@:-tests}"
+.venv/bin/python -m pytest -q --durations=25 "${@:-tests}"   # the slowest tests, for keeping CI short
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then
