@@ -566,6 +566,11 @@ class SwerlConfig(Section):
                 "training.strategy / expert_parallel_size / sequence_parallel_size are verl's trainer layout; "
                 "the local engine trains one process — set training.engine: verl, or leave them at fsdp / 1 / 1"
             )
+        if t.moe_implementation != "auto" and t.strategy != "veomni":
+            raise ValueError(
+                f"training.moe_implementation={t.moe_implementation} is veomni's MoE kernel — verl's FSDP engine runs "
+                "the model's own code; set strategy: veomni, or leave moe_implementation: auto"
+            )
         if t.strategy == "veomni" and t.moe_implementation.startswith("fused_") and self.trainer_gpus == 1:
             raise ValueError(
                 f"training.moe_implementation={t.moe_implementation} needs a sharded trainer (> 1 GPU): on one GPU "

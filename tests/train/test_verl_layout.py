@@ -110,6 +110,7 @@ def test_a_dedicated_rollout_node(tmp_path):
     [
         (dict(expert_parallel_size=2), "needs training.strategy: veomni"),
         (dict(strategy="veomni", expert_parallel_size=3), "expert_parallel_size=3 does not divide the 8 trainer"),
+        (dict(moe_implementation="eager"), "is veomni's MoE kernel"),
         (dict(sequence_parallel_size=3), "sequence_parallel_size=3 does not divide the 8 trainer GPU"),
         (dict(engine="local", gpus=0, strategy="veomni"), "the local engine trains one process"),
         (dict(rollout_nodes=1, nnodes=2), "only verl's separate_async"),
