@@ -590,9 +590,9 @@ class SwerlConfig(Section):
                 f"training.sequence_parallel_size={t.sequence_parallel_size} does not divide the {per_node} "
                 "trainer GPU(s) per node (a sample's sequence-parallel group stays on one node) — pick a divisor"
             )
-        if (nodes * per_node) % t.expert_parallel_size:
+        if self.trainer_gpus % t.expert_parallel_size:
             raise ValueError(
-                f"training.expert_parallel_size={t.expert_parallel_size} does not divide the {nodes * per_node} "
+                f"training.expert_parallel_size={t.expert_parallel_size} does not divide the {self.trainer_gpus} "
                 f"trainer GPU(s) ({nodes} node(s) × {per_node}) — pick a divisor"
             )
 

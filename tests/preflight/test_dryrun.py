@@ -265,3 +265,20 @@ def test_dryrun_cli_help_and_missing_venv_message(tmp_path):
     (fake / "scripts" / "dryrun.sh").write_text((REPO / "scripts" / "dryrun.sh").read_text())
     out = subprocess.run(["bash", str(fake / "scripts" / "dryrun.sh")], capture_output=True, text=True)
     assert out.returncode == 1 and "run 'bash scripts/setup_env.sh' first" in out.stderr
+
+
+def test_module_exists_locates_without_importing_and_survives_a_broken_spec(monkeypatch):
+    """The one 'is this package installed' rule (import-path and trainer-layout checks): dotted names resolved on
+    disk; a find_spec that raises (a module in sys.modules without a spec) reads as missing, not a traceback."""
+    import importlib.util
+
+    from swerl.preflight.checks.backend import module_exists
+
+    assert module_exists("swerl.preflight.checks.backend") and not module_exists("swerl.no_such_module")
+    assert not module_exists("no_such_package_xyz")
+
+    def broken(name, *a, **k):
+        raise ValueError(f"{name}.__spec__ is None")
+
+    monkeypatch.setattr(importlib.util, "find_spec", broken)
+    assert module_exists("veomni") is False

@@ -81,7 +81,10 @@ def detect(ctx: Context) -> Backend:
 def module_exists(dotted: str) -> bool:
     """Whether `pkg.mod` exists on disk, without importing anything (find_spec on a dotted name imports parents)."""
     parts = dotted.split(".")
-    spec = importlib.util.find_spec(parts[0])
+    try:
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):  # a broken install, or a module in sys.modules without a spec
+        return False
     if spec is None:
         return False
     dirs = [Path(p) for p in (spec.submodule_search_locations or [])]

@@ -4,9 +4,9 @@ heads (the GPU-count divisibility is a config error, checked at load). Reads con
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+from swerl.preflight.checks.backend import module_exists
 from swerl.preflight.checks.inputs import model_file
 from swerl.preflight.checks.model import hf_configs
 from swerl.preflight.context import Context
@@ -27,20 +27,13 @@ def model_counts(path: Path) -> dict[str, int]:
     return out
 
 
-def _resolves(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def run(ctx: Context, r: Report) -> None:
     t = ctx.i.training
     if t.engine != "verl":
         r.ok("trainer layout", "engine local (one process; no trainer parallelism)")
         return
     nodes, per_node = ctx.cfg.trainer_pool
-    world = per_node * nodes
+    world = ctx.cfg.trainer_gpus
     ep = f" EP={t.expert_parallel_size} MoE kernel {ctx.cfg.moe_kernel}" if t.strategy == "veomni" else ""
     offload = [k for k in ("param_offload", "optimizer_offload") if getattr(t, k)]
     r.ok(
@@ -49,7 +42,7 @@ def run(ctx: Context, r: Report) -> None:
         f" → DP={ctx.cfg.trainer_dp_ranks}" + (f"; offload: {', '.join(offload)}" if offload else ""),
     )
     if t.strategy == "veomni":
-        if _resolves("veomni"):
+        if module_exists("veomni"):
             r.ok("veomni", "the veomni package resolves in this venv")
         else:
             r.missing(
@@ -57,7 +50,7 @@ def run(ctx: Context, r: Report) -> None:
                 "training.strategy=veomni but the `veomni` package is not in this venv — pip install veomni into "
                 "the venv of every GPU node (or use strategy: fsdp)",
             )
-        if ctx.cfg.moe_kernel == "fused_quack" and not _resolves("quack"):
+        if ctx.cfg.moe_kernel == "fused_quack" and not module_exists("quack"):
             r.missing(
                 "veomni:quack",
                 "training.moe_implementation=fused_quack needs the `quack-kernels` package (VeOmni's CUTLASS/CuTe MoE "

@@ -57,9 +57,8 @@ def run(ctx: Context, r: Report) -> None:
             f"{alg.adv_estimator} compares responses within a group: set training.n_resp_per_prompt >= 2 (or another adv_estimator)",
         )
     mini = t.ppo_mini_batch_size
-    tn, tg = ctx.cfg.trainer_pool  # the trainer's data-parallel ranks: its GPUs / the sequence-parallel size
-    dp = ctx.cfg.trainer_dp_ranks
-    dp_words = f"{tn * tg} trainer GPUs" + (f" / SP {t.sequence_parallel_size} = {dp} ranks" if dp != tn * tg else "")
+    dp, trainer = ctx.cfg.trainer_dp_ranks, ctx.cfg.trainer_gpus  # DP ranks: the trainer's GPUs / the SP size
+    dp_words = f"{trainer} trainer GPUs" + (f" / SP {t.sequence_parallel_size} = {dp} ranks" if dp != trainer else "")
     if mini and t.train_batch_size % mini:
         r.fail(
             "training.ppo_mini_batch_size",
