@@ -4,7 +4,8 @@ The replica is a real vLLM server (`--vllm host:port`, on the GPU host) or, on a
 `dev/gpu/standin_replica.py` (`--standin`: fixed-length replies after a fixed delay, no concurrency limit, so
 what the chain adds is all that differs between routes). The gateway runs in its own process over the replica
 (`swerl.serve.gateway.process`, as the verl path runs it) and the proxy is swerl's real LiteLLM proxy with
-`--litellm-workers` workers. Same chat request on every route, C concurrent streams, 2·C requests per level.
+`--litellm-workers` workers. Same chat request on every route: C streams of `--rounds` calls each per level, started together (a burst)
+or spread over `--stagger-sec`, optionally pausing `--think-sec` between calls like an agent running tools.
 Each proxy request is its own trial, so the gateway writes a `tokens.jsonl` line per call; the proxy's added
 latency per call = what the client waited − the gateway's own time for it (t_end − t_start in that line).
 
@@ -36,11 +37,21 @@ def pct(xs: list[float], q: float) -> float:
 
 
 async def level(
-    url_for, model: str, conc: int, n: int, max_tokens: int, headers: dict, prompt_ids: list[int] | None = None
+    url_for,
+    model: str,
+    conc: int,
+    rounds: int,
+    max_tokens: int,
+    headers: dict,
+    prompt_ids: list[int] | None = None,
+    stagger_s: float = 0.0,
+    think_s: float = 0.0,
 ) -> dict:
-    """One route at one concurrency. `prompt_ids`: send the gateway's own replica request instead of a chat
-    request (token-id prompt to /v1/completions with logprobs and token ids: what the replica serves per call)."""
-    sem = asyncio.Semaphore(conc)
+    """One route at one concurrency: `conc` streams of `rounds` calls each. `prompt_ids`: send the gateway's own
+    replica request instead of a chat request (token-id prompt to /v1/completions with logprobs and token ids:
+    what the replica serves per call). `stagger_s`: stream s starts at s/conc · stagger_s (0 = every stream at
+    once, a synchronized burst); `think_s`: a stream waits that long after each call (an agent running a tool),
+    so `conc` is then concurrent trials rather than concurrent requests."""
     lat: dict[int, float] = {}
     errors: list[str] = []
     conn = aiohttp.TCPConnector(limit=conc + 8)
@@ -59,21 +70,26 @@ async def level(
                     return len(data["choices"][0]["token_ids"])
                 return int(data["usage"]["completion_tokens"])
 
-        async def run(i: int) -> int:
-            async with sem:
+        async def stream(s: int) -> int:
+            await asyncio.sleep(stagger_s * s / conc)
+            got = 0
+            for r in range(rounds):
+                i = s * rounds + r
                 t = time.perf_counter()
                 try:
-                    k = await one(i, max_tokens)
+                    got += await one(i, max_tokens)
+                    lat[i] = time.perf_counter() - t
                 except Exception as exc:  # noqa: BLE001 — counted, the level goes on
                     errors.append(f"{type(exc).__name__}: {exc}"[:200])
-                    return 0
-                lat[i] = time.perf_counter() - t
-                return k
+                if think_s and r + 1 < rounds:
+                    await asyncio.sleep(think_s)
+            return got
 
         await one(-1, 8)  # warm the path
         t0 = time.perf_counter()
-        toks = sum(await asyncio.gather(*(run(i) for i in range(n))))
+        toks = sum(await asyncio.gather(*(stream(s) for s in range(conc))))
         dt = time.perf_counter() - t0
+        n = conc * rounds
     vals = list(lat.values())
     return {
         "concurrency": conc,
@@ -117,6 +133,16 @@ def main() -> int:
     ap.add_argument("--levels", default="32,64,128,256,512")
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--litellm-workers", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=2, help="calls per stream at each level")
+    ap.add_argument(
+        "--stagger-sec",
+        type=float,
+        default=0.0,
+        help="spread the streams' first calls over this many seconds (0 = a synchronized burst of C requests)",
+    )
+    ap.add_argument(
+        "--think-sec", type=float, default=0.0, help="pause after each call, as an agent's tool run (0 = back to back)"
+    )
     ap.add_argument(
         "--routes",
         default="direct,replica,gateway,proxy+gateway",
@@ -191,12 +217,14 @@ def main() -> int:
         "proxy_ready_s": round(time.time() - t, 1),
         "litellm_workers": a.litellm_workers,
         "max_tokens": a.max_tokens,
+        "rounds": a.rounds,
+        "stagger_sec": a.stagger_sec,
+        "think_sec": a.think_sec,
         "levels": [],
     }
     run_tag = secrets.token_hex(3)
     try:
         for conc in [int(x) for x in a.levels.split(",")]:
-            n = max(4, 2 * conc)
             prefix = f"bench{conc}x{run_tag}-t-0-"
             routes = {
                 "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
@@ -211,7 +239,9 @@ def main() -> int:
             for name in a.routes.split(","):
                 url_for, headers = routes[name]
                 ids = prompt_ids if name == "replica" else None
-                r = asyncio.run(level(url_for, served, conc, n, a.max_tokens, headers, ids))
+                r = asyncio.run(
+                    level(url_for, served, conc, a.rounds, a.max_tokens, headers, ids, a.stagger_sec, a.think_sec)
+                )
                 lat = r.pop("_lat")
                 if name == "proxy+gateway":
                     r |= proxy_added(trials_root, prefix, lat)
