@@ -105,6 +105,34 @@ async def level(
     }
 
 
+def pooled(rs: list[dict]) -> dict:
+    """One route's repeats as one measurement: tokens over seconds, latency percentiles over all calls."""
+    if len(rs) == 1:
+        return {k: v for k, v in rs[0].items() if k not in ("_lat", "_added")}
+    lat = [x for r in rs for x in r["_lat"].values()]
+    added = [x for r in rs for x in r.get("_added", [])]
+    toks, secs = sum(r["tokens"] for r in rs), sum(r["seconds"] for r in rs)
+    out = {
+        "concurrency": rs[0]["concurrency"],
+        "requests": sum(r["requests"] for r in rs),
+        "failed": sum(r["failed"] for r in rs),
+        "first_error": next((r["first_error"] for r in rs if r["first_error"]), ""),
+        "tokens": toks,
+        "seconds": round(secs, 2),
+        "tok_s": round(toks / secs, 1),
+        "tok_s_each": [r["tok_s"] for r in rs],
+        "p50_s": pct(lat, 0.5),
+        "p99_s": pct(lat, 0.99),
+    }
+    if "_added" in rs[0]:
+        out |= {
+            "proxy_added_p50_ms": round(1000 * pct(added, 0.5), 1),
+            "proxy_added_p99_ms": round(1000 * pct(added, 0.99), 1),
+            "matched": len(added),
+        }
+    return out
+
+
 def proxy_added(trials_root: Path, prefix: str, lat: dict[int, float]) -> dict:
     """Client latency − the gateway's own time, per proxy call (matched by its trial id)."""
     from swerl.config.paths import trial_dir
@@ -120,6 +148,7 @@ def proxy_added(trials_root: Path, prefix: str, lat: dict[int, float]) -> dict:
         "proxy_added_p50_ms": round(1000 * pct(added, 0.5), 1),
         "proxy_added_p99_ms": round(1000 * pct(added, 0.99), 1),
         "matched": len(added),
+        "_added": added,
     }
 
 
@@ -134,6 +163,9 @@ def main() -> int:
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--litellm-workers", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=2, help="calls per stream at each level")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run the routes this many times per level, alternating their order"
+    )
     ap.add_argument(
         "--stagger-sec",
         type=float,
@@ -218,6 +250,7 @@ def main() -> int:
         "litellm_workers": a.litellm_workers,
         "max_tokens": a.max_tokens,
         "rounds": a.rounds,
+        "repeat": a.repeat,
         "stagger_sec": a.stagger_sec,
         "think_sec": a.think_sec,
         "levels": [],
@@ -225,27 +258,29 @@ def main() -> int:
     run_tag = secrets.token_hex(3)
     try:
         for conc in [int(x) for x in a.levels.split(",")]:
-            prefix = f"bench{conc}x{run_tag}-t-0-"
-            routes = {
-                "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
-                "replica": (lambda i: f"http://{replica}/v1/completions", {}),
-                "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
-                "proxy+gateway": (
-                    lambda i, prefix=prefix: f"{proxy.base_url}/trial/{prefix}{max(i, 0)}/v1/chat/completions",
-                    {"Authorization": f"Bearer {key}"},
-                ),
-            }
-            row: dict = {"concurrency": conc}
-            for name in a.routes.split(","):
-                url_for, headers = routes[name]
-                ids = prompt_ids if name == "replica" else None
-                r = asyncio.run(
-                    level(url_for, served, conc, a.rounds, a.max_tokens, headers, ids, a.stagger_sec, a.think_sec)
-                )
-                lat = r.pop("_lat")
-                if name == "proxy+gateway":
-                    r |= proxy_added(trials_root, prefix, lat)
-                row[name] = r
+            names = a.routes.split(",")
+            runs: dict[str, list[dict]] = {name: [] for name in names}
+            for rep in range(a.repeat):  # forward, then reversed, …: no route always runs first (vLLM warms up)
+                prefix = f"bench{conc}x{run_tag}r{rep}-t-0-"
+                routes = {
+                    "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
+                    "replica": (lambda i: f"http://{replica}/v1/completions", {}),
+                    "gateway": (lambda i: f"{gw.url}/v1/chat/completions", {}),
+                    "proxy+gateway": (
+                        lambda i, prefix=prefix: f"{proxy.base_url}/trial/{prefix}{max(i, 0)}/v1/chat/completions",
+                        {"Authorization": f"Bearer {key}"},
+                    ),
+                }
+                for name in names if rep % 2 == 0 else names[::-1]:
+                    url_for, headers = routes[name]
+                    ids = prompt_ids if name == "replica" else None
+                    r = asyncio.run(
+                        level(url_for, served, conc, a.rounds, a.max_tokens, headers, ids, a.stagger_sec, a.think_sec)
+                    )
+                    if name == "proxy+gateway":
+                        r |= proxy_added(trials_root, prefix, r["_lat"])
+                    runs[name].append(r)
+            row: dict = {"concurrency": conc} | {name: pooled(rs) for name, rs in runs.items()}
             for ref in ("direct", "replica"):
                 base = row.get(ref, {}).get("tok_s") or 0
                 for name in ("gateway", "proxy+gateway"):

@@ -39,6 +39,23 @@ for f in pathlib.Path(sys.argv[1]).glob("step_*/*/outcome.json"):
 for s, v in sorted(r.items()):
     print(f"outcomes {s}: {sum(v.values())} trials {dict(sorted(v.items()))}")
 P
+# the evidence of what went wrong: up to 3 trials per mask reason (their small files: result, logs, outputs)
+python3 - "$TR" "$OUT/masked_trials.tgz" <<'P'
+import json, sys, pathlib, tarfile, collections
+root, picked = pathlib.Path(sys.argv[1]), collections.defaultdict(list)
+for f in sorted(root.glob("step_*/*/outcome.json")):
+    reason = json.loads(f.read_text()).get("mask_reason")
+    if reason and len(picked[reason]) < 3:
+        picked[reason].append(f.parent)
+if picked:
+    with tarfile.open(sys.argv[2], "w:gz") as t:
+        for dirs in picked.values():
+            for d in dirs:
+                for x in d.rglob("*"):
+                    if x.is_file() and x.stat().st_size < 256_000:
+                        t.add(x, arcname=str(x.relative_to(root)))
+    print("masked trials packed:", {k: [d.name for d in v] for k, v in picked.items()})
+P
 f=$(find "$TR" -name tokens.jsonl | head -1); [ -n "$f" ] && { python3 -c "
 import json; r=[json.loads(l) for l in open('$f')]; s=r[0]
 print('token sample:', '$f'.split('/trials/')[-1], len(r), 'calls; prompt', len(s['prompt_ids']), 'ids; response', len(s['response_ids']), 'ids; logprobs[:4]', [round(x,3) for x in s['response_logprobs'][:4]])"
