@@ -97,6 +97,15 @@ RULES = (
         pct=False,
     ),
     Rule(
+        "loop_lag",
+        rm.LOOP_LAG_MS_MAX,
+        ">",
+        1000.0 * rm.LOOP_LAG_WARN_S,
+        "the trials' event loop lagged up to {value} ms (> {threshold}): the process running them is CPU-bound and "
+        "their agent/verifier deadlines fire early — fewer harbor_runtime.num_workers per node",
+        pct=False,
+    ),
+    Rule(
         "trainer_idle",
         IDLE_RATIO,
         ">",

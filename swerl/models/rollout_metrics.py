@@ -71,6 +71,14 @@ FILTER_SHORT = P + "filter_short"
 # ---- measured by a node scheduler (verl engine) -------------------------------------------------
 PEAK_CONCURRENT = P + "peak_concurrent"
 WALL_S = P + "wall_s"
+LOOP_LAG_MS_P50 = P + "loop_lag_ms_p50"
+LOOP_LAG_MS_MAX = P + "loop_lag_ms_max"
+"""How late the trials' event loop woke a 0.25 s timer while the step's trials ran, ms: past a few hundred ms the
+process running the trials is CPU-bound, and every deadline inside it (agent, verifier) fires early in real work."""
+SCHEDULER_KEYS = (PEAK_CONCURRENT, WALL_S, LOOP_LAG_MS_P50, LOOP_LAG_MS_MAX)
+"""What a node scheduler's stats add to the outcome metrics both engines compute."""
+LOOP_LAG_WARN_S = 5.0
+"""A step whose loop lagged this long names it next to a stop's cause (a deadline may have fired on the lag)."""
 # ---- async training (both engines; `training.mode: async`) --------------------------------------
 TRAINER_IDLE = "timing_s/trainer_idle"
 """Seconds the trainer waited for the step's samples (verl: its `timing_s/gen`)."""
@@ -139,6 +147,17 @@ def async_metrics(verl_metrics: dict[str, float]) -> dict[str, float]:
 
 
 _ERROR_REASONS = frozenset({"sandbox_died", "sandbox_build", "sandbox_start", "verifier_error", "proxy_error"})
+
+
+def loop_lag_note(stats: dict[str, float]) -> str:
+    """'; the trials' event loop lagged up to N s (…)' when a step's loop lag reached LOOP_LAG_WARN_S, else ''."""
+    lag = stats.get(LOOP_LAG_MS_MAX, 0.0) / 1000.0
+    if lag < LOOP_LAG_WARN_S:
+        return ""
+    return (
+        f"; the trials' event loop lagged up to {lag:.1f} s (the process running them was CPU-bound, so their "
+        "deadlines fired on waiting, not work: fewer harbor_runtime.num_workers per node)"
+    )
 
 
 def percentile(xs: Sequence[float], q: float) -> float:
@@ -252,7 +271,17 @@ def outcome_stats(
     return out
 
 
-_MAX_OVER_NODES = (TRIAL_S_P50, TRIAL_S_P95, TRIAL_S_MAX, WALL_S, PEAK_CONCURRENT, LITELLM_MS_P50, LITELLM_MS_P95)
+_MAX_OVER_NODES = (
+    TRIAL_S_P50,
+    TRIAL_S_P95,
+    TRIAL_S_MAX,
+    WALL_S,
+    PEAK_CONCURRENT,
+    LITELLM_MS_P50,
+    LITELLM_MS_P95,
+    LOOP_LAG_MS_P50,
+    LOOP_LAG_MS_MAX,
+)
 _GROUP_WEIGHTED = (ZERO_STD_FRACTION, SOLVE_ALL, SOLVE_NONE)
 
 

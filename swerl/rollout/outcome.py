@@ -131,13 +131,15 @@ def check_step(outcomes: list["TrialOutcome"], max_masked_fraction: float) -> No
         check_counts(len(bad), len(outcomes), bad[0], max_masked_fraction)
 
 
-def check_counts(n_bad: int, n_total: int, first: "TrialOutcome", max_masked_fraction: float) -> None:
-    """check_step's rule on counts (the verl path only sees per-step counts and the first infra-masked trial)."""
+def check_counts(n_bad: int, n_total: int, first: "TrialOutcome", max_masked_fraction: float, note: str = "") -> None:
+    """check_step's rule on counts (the verl path only sees per-step counts and the first infra-masked trial).
+    `note`: what else the step measured that bears on the cause (e.g. the trial loop's lag), said before the fix."""
     if n_total and n_bad / n_total > max_masked_fraction:
         why = f"{first.mask_reason}" + (f": {first.error.strip().splitlines()[0][:240]}" if first.error.strip() else "")
         raise RunCannotTrain(
             f"{n_bad}/{n_total} trials masked for infrastructure reasons (> harbor_runtime.max_masked_fraction="
-            f"{max_masked_fraction}); first: {first.trial_id} {why} — fix that cause (see {first.trial_dir}), then relaunch"
+            f"{max_masked_fraction}); first: {first.trial_id} {why}{note} — fix that cause (see {first.trial_dir}), "
+            "then relaunch"
         )
 
 

@@ -8,7 +8,8 @@ second (0 = no limit), so a 512-trial step does not create 512 sandboxes in the 
 (step, partition): once `tail_kill_fraction` of the trials that arrived for it are done, the ones still queued
 or running `tail_kill_grace_sec` later are cancelled (their sandboxes removed by the runner) and come back
 masked `tail_killed`. `stats(step)` counts what happened (arrived, running, done, masked per reason, trial
-seconds) for the step lines. A finished trial's gateway session is ended through the endpoint.
+seconds, how late the event loop ran while they did) for the step lines. A finished trial's gateway session is
+ended through the endpoint.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ class StepState:
     outcomes: list[TrialOutcome] = field(default_factory=list)
     t_first: float = 0.0
     t_last: float = 0.0
+    lags: list[float] = field(default_factory=list)
+    """Event-loop lag samples (s) taken while the step's trials ran (at most LAG_SAMPLES, then every other)."""
+    lag_max: float = 0.0
+
+
+LAG_PERIOD_S = 0.25
+LAG_SAMPLES = 4096
 
 
 class TrialScheduler:
@@ -55,6 +63,7 @@ class TrialScheduler:
         self.steps: dict[tuple[int, str], StepState] = {}
         self.running = 0
         self.peak_running = 0
+        self._lag_task: asyncio.Task | None = None
 
     def _state(self, step: int, partition: str) -> StepState:
         st = self.steps.get((step, partition))
@@ -83,11 +92,26 @@ class TrialScheduler:
             st.running += 1
             self.peak_running = max(self.peak_running, self.running)
             st.peak_running = max(st.peak_running, st.running)
+            if self._lag_task is None or self._lag_task.done():
+                self._lag_task = asyncio.create_task(self._watch_loop())
             try:
                 return await run_one(job, self.settings, self.endpoint)
             finally:
                 self.running -= 1
                 st.running -= 1
+
+    async def _watch_loop(self) -> None:
+        """While trials run: how late a LAG_PERIOD_S timer fires is how long the loop was busy elsewhere."""
+        while self.running > 0:
+            t = time.monotonic()
+            await asyncio.sleep(LAG_PERIOD_S)
+            lag = max(0.0, time.monotonic() - t - LAG_PERIOD_S)
+            for st in self.steps.values():
+                if st.running > 0:
+                    st.lag_max = max(st.lag_max, lag)
+                    st.lags.append(lag)
+                    if len(st.lags) > LAG_SAMPLES:
+                        st.lags = st.lags[::2]
 
     def _arm(self, st: StepState) -> None:
         s = self.settings
@@ -169,4 +193,6 @@ class TrialScheduler:
         return outcome_stats(st.outcomes, policy_reasons=POLICY_REASONS, arrived=st.arrived) | {
             rm.PEAK_CONCURRENT: float(st.peak_running),
             rm.WALL_S: st.t_last - st.t_first if st.done else 0.0,
+            rm.LOOP_LAG_MS_P50: 1000.0 * rm.percentile(st.lags, 0.5) if st.lags else 0.0,
+            rm.LOOP_LAG_MS_MAX: 1000.0 * st.lag_max,
         }

@@ -36,6 +36,7 @@ def test_advisories_fire_above_their_thresholds(tmp_path):
         "async/idle_ratio": health.IDLE_RATIO_WARN,
         "rollout/filter_short": 0.0,
         "rollout/tool_parse_fail_rate": health.TOOL_PARSE_FAIL_WARN,
+        "rollout/loop_lag_ms_max": 5000.0,
     }
     over = {
         "rollout/zero_std_fraction": 0.75,
@@ -45,6 +46,7 @@ def test_advisories_fire_above_their_thresholds(tmp_path):
         "async/idle_ratio": 0.6,
         "rollout/filter_short": 1.0,
         "rollout/tool_parse_fail_rate": 0.5,
+        "rollout/loop_lag_ms_max": 9000.0,
     }
     write_run(tmp_path, "at", [over, at])  # crossed at step 1, but the latest step is fine
     assert advisories(tmp_path, "at") == {}
@@ -55,6 +57,7 @@ def test_advisories_fire_above_their_thresholds(tmp_path):
     assert z["step"] == 3 and z["value"] == 0.75 and z["steps_over"] == 2 and z["steps_with_metric"] == 3
     assert z["level"] == "warning" and "75% of groups have zero reward variance (> 50%)" in z["message"]
     assert got["grad_norm_zero"]["value"] == 0.0 and got["masked"]["threshold"] == health.MASKED_WARN
+    assert "lagged up to 9000 ms (> 5000)" in got["loop_lag"]["message"]
 
     one = dict(at, **{"rollout/masked_fraction": 0.21})  # only one metric over
     write_run(tmp_path, "one", [one])

@@ -62,7 +62,7 @@ def test_both_engines_emit_the_same_keys_and_values(tmp_path, fake_trials):
     outs = asyncio.run(main())
     verl = sched.stats(1)
     local = rollout_metrics(outs)
-    only_scheduler = {rm.PEAK_CONCURRENT, rm.WALL_S}
+    only_scheduler = set(rm.SCHEDULER_KEYS)
     assert set(verl) - only_scheduler == set(local)
     assert {k: verl[k] for k in local} == local
     assert set(rm.OUTCOME_KEYS) <= set(local)

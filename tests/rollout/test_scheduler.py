@@ -121,3 +121,36 @@ def test_a_swerl_bug_raises_and_other_failures_are_masks(tmp_path, fake_trials, 
     out = asyncio.run(s.run(job(1)))
     assert out.masked and out.mask_reason == "error:OSError" and "disk gone" in out.error
     assert s.stats(0)["rollout/masked_infra"] == 1
+
+
+def test_loop_lag_is_measured_while_trials_run(tmp_path, monkeypatch):
+    """A trial that blocks the event loop (CPU-bound work in the trials' process) shows as loop lag in the step's
+    stats; trials that only await do not — the number a stop on verifier/agent deadlines is read against."""
+
+    async def run_one(j: TrialJob, settings, endpoint) -> TrialOutcome:
+        await asyncio.sleep(0.3)
+        if j.task.instance_id == "block":
+            time.sleep(1.5)  # holds the loop: every other trial's timers fire late
+        await asyncio.sleep(0.3)
+        return TrialOutcome(
+            trial_id=j.trial_id, task_id=j.task.instance_id, group=j.group, reward=1.0, trial_dir=tmp_path
+        )
+
+    monkeypatch.setattr(sched_mod, "run_one", run_one)
+    s = TrialScheduler(settings(tmp_path, num_workers=8), AgentEndpoint())
+
+    def one_step(step: int, blocking: bool) -> dict:
+        jobs = [job(i, step=step) for i in range(4)]
+        if blocking:
+            jobs[0].task = TaskRow(instance_id="block", task_path="/nonexistent", instruction="", data_source="t")
+
+        async def main():
+            await asyncio.gather(*(s.run(j, step=step) for j in jobs))
+
+        asyncio.run(main())
+        return s.stats(step)
+
+    calm, busy = one_step(1, blocking=False), one_step(2, blocking=True)
+    assert busy["rollout/loop_lag_ms_max"] >= 1200.0
+    assert calm["rollout/loop_lag_ms_max"] < 1000.0
+    assert 0.0 <= calm["rollout/loop_lag_ms_p50"] <= calm["rollout/loop_lag_ms_max"]

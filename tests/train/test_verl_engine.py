@@ -315,12 +315,12 @@ def test_masked_guard_stops_main_ppo_on_an_infra_masked_step(tmp_path):
         trial_dir=tmp_path,
     )
 
-    def write(step: int, node: str, done: int, infra: int) -> None:
+    def write(step: int, node: str, done: int, infra: int, lag_ms: float = 30.0) -> None:
         body = {
             "step": step,
             "partition": "train",
             "node": node,
-            "metrics": {"rollout/done": done, "rollout/masked_infra": infra},
+            "metrics": {"rollout/done": done, "rollout/masked_infra": infra, "rollout/loop_lag_ms_max": lag_ms},
             "first_infra": first.model_dump(mode="json") if infra else None,
         }
         (state / "rollout").mkdir(parents=True, exist_ok=True)
@@ -335,11 +335,13 @@ def test_masked_guard_stops_main_ppo_on_an_infra_masked_step(tmp_path):
         write(2, "a", 256, 256)  # node b of step 2 not done yet: not judged
         guard.check_once()
         assert guard.error == "" and victim.poll() is None
-        write(2, "b", 256, 10)  # 266/512 > 0.5
+        assert "event loop" not in guard.error
+        write(2, "b", 256, 10, lag_ms=12_345.0)  # 266/512 > 0.5, and node b's trial loop lagged 12 s
         guard.check_once()
         assert victim.wait(timeout=10) == -15
         assert guard.error.startswith("step 2: 266/512 trials masked for infrastructure reasons")
         assert "sandbox_failed:OSError: docker: no space left" in guard.error
+        assert "event loop lagged up to 12.3 s" in guard.error and "\n" not in guard.error
     finally:
         victim.kill()
 

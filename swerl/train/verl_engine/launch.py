@@ -38,6 +38,7 @@ class MaskedGuard(threading.Thread):
         self._stop = threading.Event()
 
     def check_once(self) -> None:
+        from swerl.models.rollout_metrics import loop_lag_note
         from swerl.rollout.outcome import RunCannotTrain, TrialOutcome, check_counts
 
         for step, bodies in step_records(self.state_dir).items():
@@ -53,7 +54,9 @@ class MaskedGuard(threading.Thread):
             if not bad or first is None:
                 continue
             try:
-                check_counts(bad, int(done), TrialOutcome.model_validate(first), self.max_frac)
+                check_counts(
+                    bad, int(done), TrialOutcome.model_validate(first), self.max_frac, note=loop_lag_note(totals)
+                )
             except RunCannotTrain as exc:
                 self.error = f"step {step}: {exc}"
                 self.log.info(f"ERROR: {self.error} — stopping main_ppo")
