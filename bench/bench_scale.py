@@ -5,7 +5,8 @@ sandboxes, the task's own verifier, all through one TrialScheduler (concurrency 
 Per size: trials/s, 0 lost (outcomes == trials, each with outcome.json), masked count, agent-observed model-call
 latency p50/p99 (what proxy + gateway add: the scripted policy itself takes ~0 ms), peak RSS of the gateway
 process (this one) and of the proxy (its launcher + workers), gateway sessions left after the step, and
-`tokens.jsonl` bytes per trial.
+`tokens.jsonl` bytes per trial, and how late the trials' event loop ran (`rollout/loop_lag_ms_*`: the
+trials share this process's loop, as they share the NodeStack's on verl).
 Before this issue the verl path had no scheduler at all (every trial of a step started at once, one gateway +
 proxy per agent-loop worker); the local path is the same scheduler here, so rows compare sizes, not versions.
 
@@ -69,7 +70,8 @@ def main() -> None:
 
     from swerl.config.load import parse_config
     from swerl.config.paths import RunPaths, make_trial_id
-    from swerl.rollout.runner import LOCAL_PROCESS, RolloutSettings, TrialJob, run_trials
+    from swerl.rollout.runner import LOCAL_PROCESS, RolloutSettings, TrialJob
+    from swerl.rollout.scheduler import TrialScheduler
     from swerl.rollout.tasks import load_index
     from swerl.serve.assets import resolve_model_path
     from swerl.serve.engines.scripted import ScriptedEngine
@@ -101,9 +103,9 @@ def main() -> None:
     )
     print(
         "| trials/step | wall s | trials/s | lost | masked | call p50 ms | call p99 ms | gateway RSS MB (start→peak) "
-        "| proxy RSS MB peak | tokens.jsonl B/trial |"
+        "| proxy RSS MB peak | tokens.jsonl B/trial | loop lag ms p50 / max |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     try:
         for step, n in enumerate(int(x) for x in a.sizes.split(",")):
             peak = {"gw": 0, "proxy": 0}
@@ -122,7 +124,13 @@ def main() -> None:
                 for k in range(n)
             ]
             t0 = time.perf_counter()
-            outs = asyncio.run(run_trials(jobs, rs, serving.endpoint, step=step))
+            sched = TrialScheduler(rs, serving.endpoint)
+
+            async def run_step(sched: TrialScheduler = sched, jobs: list = jobs, step: int = step) -> list:
+                return await asyncio.gather(*(sched.run(j, step) for j in jobs))
+
+            outs = asyncio.run(run_step())
+            st = sched.stats(step)
             wall = time.perf_counter() - t0
             stop.set()
             th.join()
@@ -139,7 +147,7 @@ def main() -> None:
             print(
                 f"| {n} | {wall:.0f} | {n / wall:.2f} | {lost} | {masked} | {q[49]:.0f} | {q[98]:.0f} | "
                 f"{gw0 / 1024:.0f}→{peak['gw'] / 1024:.0f} | {peak['proxy'] / 1024:.0f} | "
-                f"{statistics.mean(size):.0f} |",
+                f"{statistics.mean(size):.0f} | {st['rollout/loop_lag_ms_p50']:.0f} / {st['rollout/loop_lag_ms_max']:.0f} |",
                 flush=True,
             )
     finally:
