@@ -7,6 +7,7 @@ steps), mean step time, and the fraction of the step spent in rollout (timing_s/
     python bench/bench_learning.py --steps 30 --seeds 0 1 2 [--batch 4 --n 4] [--save bench/results/learning_cpu.txt]
     python bench/bench_learning.py --filter-groups [--max-gen-rounds 4]   # dynamic sampling (algorithm.filter_groups)
     python bench/bench_learning.py --eval [--eval-tasks tasks/easy:heldout -k 1]   # + held-out pass@1 before/after
+    python bench/bench_learning.py --out DIR --resume …   # continue an interrupted bench (spans sessions)
 
 With --eval: `swerl eval` on the held-out split for the base model (once: the seeds share it) and for each seed's
 final checkpoint (saved at the last step), same sampling (greedy for k = 1); the table adds base and final pass@1
@@ -40,8 +41,10 @@ def free_port() -> int:
 
 
 def parse_steps(log: Path) -> list[dict[str, float]]:
-    rows = []
-    for line in log.read_text().splitlines():
+    """The step lines of a launch log, one row per step in step order (a step re-run after a resume: its last
+    line counts)."""
+    rows: dict[int, dict[str, float]] = {}
+    for line in log.read_text().splitlines() if log.is_file() else []:
         m = STEP.match(line)
         if not m:
             continue
@@ -52,8 +55,8 @@ def parse_steps(log: Path) -> list[dict[str, float]]:
                 d[k] = float(v)
             except ValueError:
                 pass
-        rows.append(d)
-    return rows
+        rows[int(m.group(1))] = d
+    return [rows[k] for k in sorted(rows)]
 
 
 def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
@@ -66,22 +69,30 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
         total_training_steps=args.steps,
         train_batch_size=args.batch,
         n_resp_per_prompt=args.n,
-        save_freq=args.steps if args.eval else -1,
-        resume_mode="disable",
+        save_freq=1 if args.resume else (args.steps if args.eval else -1),
+        resume_mode="auto" if args.resume else "disable",
         total_epochs=1000,
     )
+    if args.resume:
+        i["training"]["keep_last_n_checkpoints"] = 2
     i["credentials"]["wandb_mode"] = "disabled"
     i["algorithm"].update(filter_groups=args.filter_groups, max_num_gen_batches=args.max_gen_rounds)
     cfg = out / f"config-seed{seed}.yaml"
     cfg.write_text(yaml.safe_dump(d, sort_keys=False))
     log = out / f"seed{seed}.launch.log"
-    with open(log, "w") as f:
-        rc = subprocess.call(
-            [sys.executable, "-m", "swerl.cli", "train", "--config", str(cfg)],
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            cwd=out,
-        )
+    if args.resume and len(parse_steps(log)) >= args.steps:
+        print(f"seed {seed}: {args.steps} steps already in {log}", file=sys.stderr)
+        rc = 0
+    else:
+        rc = -1
+    with open(log, "a" if args.resume else "w") as f:
+        if rc != 0:
+            rc = subprocess.call(
+                [sys.executable, "-m", "swerl.cli", "train", "--config", str(cfg)],
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                cwd=out,
+            )
     if rc != 0:
         print(f"seed {seed}: swerl train exited {rc} — see {log}", file=sys.stderr)
     if args.eval:
@@ -95,9 +106,13 @@ def run_eval(cfg: Path, out: Path, name: str, args, checkpoint: str = "") -> flo
     cmd = [sys.executable, "-m", "swerl.cli", "eval", "--config", str(cfg), "--tasks", str(ROOT / args.eval_tasks)]
     cmd += ["-k", str(args.k), "--name", name] + (["--checkpoint", checkpoint] if checkpoint else [])
     log = out / f"eval-{name}.log"
+    from swerl.models.eval import EVALS_DIR, REPORT_JSON, EvalReport
+
+    done = sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
+    if args.resume and done:  # evaluated in an earlier invocation
+        return EvalReport.model_validate_json(done[-1].read_text()).pass_at["1"]
     with open(log, "w") as f:
         rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=out)
-    from swerl.models.eval import EVALS_DIR, REPORT_JSON, EvalReport
 
     # the config's output_root is `out`: its reports are `artifacts/evals/<utc>_<name>/` (newest last)
     reports = sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
@@ -147,7 +162,15 @@ def main() -> None:
     ap.add_argument("--eval", action="store_true", help="Held-out pass@1: base model and each seed's final step.")
     ap.add_argument("--eval-tasks", default="tasks/easy:heldout")
     ap.add_argument("-k", type=int, default=1, help="Eval samples per task (1 = greedy).")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="Continue an interrupted bench in --out: each seed checkpoints every step and resumes from its newest "
+        "checkpoint (a finished seed or eval is read, not rerun); its launch log is appended to.",
+    )
     args = ap.parse_args()
+    if args.resume and not args.out:
+        ap.error("--resume needs --out DIR (the bench to continue)")
     args.final = {}
     out = Path(args.out or tempfile.mkdtemp(prefix="swerl-bench-"))
     out.mkdir(parents=True, exist_ok=True)
