@@ -84,9 +84,7 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
         print(f"seed {seed}: {args.steps} steps already in {log}", file=sys.stderr)
         rc = 0
     else:
-        rc = -1
-    with open(log, "a" if args.resume else "w") as f:
-        if rc != 0:
+        with open(log, "a" if args.resume else "w") as f:
             rc = subprocess.call(
                 [sys.executable, "-m", "swerl.cli", "train", "--config", str(cfg)],
                 stdout=f,
@@ -108,18 +106,18 @@ def run_eval(cfg: Path, out: Path, name: str, args, checkpoint: str = "") -> flo
     log = out / f"eval-{name}.log"
     from swerl.models.eval import EVALS_DIR, REPORT_JSON, EvalReport
 
-    done = sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
-    if args.resume and done:  # evaluated in an earlier invocation
-        return EvalReport.model_validate_json(done[-1].read_text()).pass_at["1"]
-    with open(log, "w") as f:
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=out)
+    def reports() -> list[Path]:  # the config's output_root is `out`: `artifacts/evals/<utc>_<name>/`, newest last
+        return sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
 
-    # the config's output_root is `out`: its reports are `artifacts/evals/<utc>_<name>/` (newest last)
-    reports = sorted((out / EVALS_DIR).glob(f"*_{name}/{REPORT_JSON}"))
-    if rc != 0 or not reports:
-        print(f"eval {name}: exited {rc} — see {log}", file=sys.stderr)
-        return float("nan")
-    return EvalReport.model_validate_json(reports[-1].read_text()).pass_at["1"]
+    found = reports()
+    if not (args.resume and found):  # with --resume, an eval of an earlier invocation is read back
+        with open(log, "w") as f:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=out)
+        found = reports()
+        if rc != 0 or not found:
+            print(f"eval {name}: exited {rc} — see {log}", file=sys.stderr)
+            return float("nan")
+    return EvalReport.model_validate_json(found[-1].read_text()).pass_at["1"]
 
 
 def mean(xs) -> float:

@@ -30,30 +30,24 @@ for k in timing_s/gen timing_s/old_log_prob timing_s/update_actor timing_s/updat
 echo "peak GPU memory (MiB): $(cut -d, -f2 "$W/gpu_smi.csv" | grep -oE '[0-9]+' | sort -n | tail -1) of $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader)"
 echo "checkpoints: $CK"; find "$CK" -maxdepth 3 | sed "s|$CK/||" | sort | head -20
 echo "trials: $(find "$TR" -name result.json | wc -l) result.json, $(find "$TR" -name tokens.jsonl | wc -l) tokens.jsonl, $(find "$TR" -name litellm-trajectory.jsonl | wc -l) litellm-trajectory.jsonl"
-python3 - "$TR" <<'P'
-import json, sys, pathlib, collections
-r = collections.defaultdict(collections.Counter)
-for f in pathlib.Path(sys.argv[1]).glob("step_*/*/outcome.json"):
-    o = json.loads(f.read_text())
-    r[f.parent.parent.name][o["mask_reason"] or f"reward={o['reward']}"] += 1
-for s, v in sorted(r.items()):
-    print(f"outcomes {s}: {sum(v.values())} trials {dict(sorted(v.items()))}")
-P
-# the evidence of what went wrong: up to 3 trials per mask reason (their small files: result, logs, outputs)
+# outcomes per step, and the evidence of what went wrong: up to 3 trials per mask reason (their small files)
 python3 - "$TR" "$OUT/masked_trials.tgz" <<'P'
 import json, sys, pathlib, tarfile, collections
-root, picked = pathlib.Path(sys.argv[1]), collections.defaultdict(list)
+root = pathlib.Path(sys.argv[1])
+r, picked = collections.defaultdict(collections.Counter), collections.defaultdict(list)
 for f in sorted(root.glob("step_*/*/outcome.json")):
-    reason = json.loads(f.read_text()).get("mask_reason")
-    if reason and len(picked[reason]) < 3:
-        picked[reason].append(f.parent)
+    o = json.loads(f.read_text())
+    r[f.parent.parent.name][o["mask_reason"] or f"reward={o['reward']}"] += 1
+    if o["mask_reason"] and len(picked[o["mask_reason"]]) < 3:
+        picked[o["mask_reason"]].append(f.parent)
+for s, v in sorted(r.items()):
+    print(f"outcomes {s}: {sum(v.values())} trials {dict(sorted(v.items()))}")
 if picked:
     with tarfile.open(sys.argv[2], "w:gz") as t:
-        for dirs in picked.values():
-            for d in dirs:
-                for x in d.rglob("*"):
-                    if x.is_file() and x.stat().st_size < 256_000:
-                        t.add(x, arcname=str(x.relative_to(root)))
+        for d in (d for dirs in picked.values() for d in dirs):
+            for x in d.rglob("*"):
+                if x.is_file() and x.stat().st_size < 256_000:
+                    t.add(x, arcname=str(x.relative_to(root)))
     print("masked trials packed:", {k: [d.name for d in v] for k, v in picked.items()})
 P
 f=$(find "$TR" -name tokens.jsonl | head -1); [ -n "$f" ] && { python3 -c "

@@ -193,6 +193,6 @@ class TrialScheduler:
         return outcome_stats(st.outcomes, policy_reasons=POLICY_REASONS, arrived=st.arrived) | {
             rm.PEAK_CONCURRENT: float(st.peak_running),
             rm.WALL_S: st.t_last - st.t_first if st.done else 0.0,
-            rm.LOOP_LAG_MS_P50: 1000.0 * rm.percentile(st.lags, 0.5) if st.lags else 0.0,
+            rm.LOOP_LAG_MS_P50: 1000.0 * rm.percentile(st.lags, 0.5),
             rm.LOOP_LAG_MS_MAX: 1000.0 * st.lag_max,
         }
