@@ -8,6 +8,11 @@ steps), mean step time, and the fraction of the step spent in rollout (timing_s/
     python bench/bench_learning.py --filter-groups [--max-gen-rounds 4]   # dynamic sampling (algorithm.filter_groups)
     python bench/bench_learning.py --eval [--eval-tasks tasks/easy:heldout -k 1]   # + held-out pass@1 before/after
     python bench/bench_learning.py --out DIR --resume …   # continue an interrupted bench (spans sessions)
+    python bench/bench_learning.py --ledger bench/results/X.json …   # finished seeds/evals kept in a small file
+
+--ledger keeps each finished seed's step rows and eval, and the base eval, in a JSON file you can commit: a bench
+longer than a session (whose --out dir may not survive it) is finished seed by seed; a seed or eval already in the
+ledger for the same settings is read back, not rerun.
 
 With --eval: `swerl eval` on the held-out split for the base model (once: the seeds share it) and for each seed's
 final checkpoint (saved at the last step), same sampling (greedy for k = 1); the table adds base and final pass@1
@@ -21,6 +26,7 @@ round cap cut short (rollout/filter_short).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import socket
 import subprocess
@@ -59,7 +65,29 @@ def parse_steps(log: Path) -> list[dict[str, float]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
+def ledger_settings(args) -> dict:
+    """What makes two benches' seeds comparable: a ledger written under other settings is not read back."""
+    keys = ("steps", "batch", "n", "tasks", "filter_groups", "max_gen_rounds", "eval", "eval_tasks", "k")
+    return {k: getattr(args, k) for k in keys}
+
+
+def load_ledger(args) -> dict:
+    if not args.ledger or not Path(args.ledger).is_file():
+        return {"settings": ledger_settings(args), "seeds": {}}
+    led = json.loads(Path(args.ledger).read_text())
+    if led.get("settings") != ledger_settings(args):
+        sys.exit(f"ledger {args.ledger} was written with other settings {led.get('settings')} — pass another --ledger")
+    return led
+
+
+def save_ledger(args, led: dict) -> None:
+    if args.ledger:
+        Path(args.ledger).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.ledger).write_text(json.dumps(led, indent=1, sort_keys=True) + "\n")
+
+
+def run_seed_config(seed: int, args, out: Path) -> Path:
+    """The seed's config file in `out` (the embedded default with the bench's settings)."""
     d = yaml.safe_load((ROOT / "config.yaml").read_text())
     i = d["runtime_info"]["input"]
     i["data"]["train_index"] = str(ROOT / args.tasks)
@@ -79,6 +107,11 @@ def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
     i["algorithm"].update(filter_groups=args.filter_groups, max_num_gen_batches=args.max_gen_rounds)
     cfg = out / f"config-seed{seed}.yaml"
     cfg.write_text(yaml.safe_dump(d, sort_keys=False))
+    return cfg
+
+
+def run_seed(seed: int, args, out: Path) -> list[dict[str, float]]:
+    cfg = run_seed_config(seed, args, out)
     log = out / f"seed{seed}.launch.log"
     if args.resume and len(parse_steps(log)) >= args.steps:
         print(f"seed {seed}: {args.steps} steps already in {log}", file=sys.stderr)
@@ -160,6 +193,7 @@ def main() -> None:
     ap.add_argument("--eval", action="store_true", help="Held-out pass@1: base model and each seed's final step.")
     ap.add_argument("--eval-tasks", default="tasks/easy:heldout")
     ap.add_argument("-k", type=int, default=1, help="Eval samples per task (1 = greedy).")
+    ap.add_argument("--ledger", default="", help="JSON file of finished seeds/evals: read back, not rerun.")
     ap.add_argument(
         "--resume",
         action="store_true",
@@ -175,12 +209,31 @@ def main() -> None:
     k = max(1, min(5, args.steps // 2))
     runs: dict[int, list[dict[str, float]]] = {}
     lines = []
+    led = load_ledger(args)
     for seed in args.seeds:
-        runs[seed] = run_seed(seed, args, out)
+        kept = led["seeds"].get(str(seed))
+        if kept and len(kept["rows"]) >= args.steps:
+            print(f"seed {seed}: read back from {args.ledger}", file=sys.stderr)
+            runs[seed] = kept["rows"]
+            if args.eval:
+                args.final[seed] = kept.get("final", float("nan"))
+        else:
+            runs[seed] = run_seed(seed, args, out)
+            if len(runs[seed]) >= args.steps:
+                led["seeds"][str(seed)] = {"rows": runs[seed], "final": args.final.get(seed, float("nan"))}
+                save_ledger(args, led)
         lines.append(summarize(seed, runs[seed], k))
         print(lines[-1], flush=True)
     if args.eval:  # the base model, once: the seeds share it (any seed's config names it)
-        args.base = run_eval(out / f"config-seed{args.seeds[0]}.yaml", out, "base", args)
+        if "base" in led:
+            args.base = led["base"]
+        else:
+            if not (out / f"config-seed{args.seeds[0]}.yaml").is_file():
+                run_seed_config(args.seeds[0], args, out)
+            args.base = run_eval(out / f"config-seed{args.seeds[0]}.yaml", out, "base", args)
+            if args.base == args.base:
+                led["base"] = args.base
+                save_ledger(args, led)
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["runtime_info"]["input"]
     report = [
         f"swerl embedded default on {args.tasks}: {args.steps} steps × {args.batch} tasks × {args.n} trials, "

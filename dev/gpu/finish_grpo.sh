@@ -11,11 +11,11 @@ OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; W=/tmp/gpu_run; . $W/t0; CFG=$(cat $W/cfg
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 END=$(( $(date +%s) + ${WAIT:-540} ))
 while [ ! -f $W/rc ] && [ "$(date +%s)" -lt "$END" ]; do sleep 5; done
-cp $W/gpu_grpo.log $W/procs.log $W/gpu_smi.csv "$OUT/" 2>/dev/null
+cp $W/gpu_grpo.log $W/procs.log $W/top.log $W/gpu_smi.csv "$OUT/" 2>/dev/null
 if [ ! -f $W/rc ]; then
   stage "still running"; grep -E "^step:|\(TaskRunner.*step:" $W/gpu_grpo.log | cut -c1-300 | tail -3; tail -3 $W/procs.log; exit 3
 fi
-rc=$(cat $W/rc); kill "$(cat $W/smi.pid)" "$(cat $W/procs.pid)" 2>/dev/null
+rc=$(cat $W/rc); kill $(cat $W/smi.pid $W/procs.pid) 2>/dev/null
 stage "train rc=$rc"
 awk '{for(i=2;i<=NF;i++){split($i,a,"=");if(a[2]+0>m[a[1]])m[a[1]]=a[2]+0}} END{for(k in m)printf "peak %s: %s\n",k,m[k]}' $W/procs.log | sort
 read -r ROOT EXPLOG CK TR <<< "$(python3 -c "

@@ -58,6 +58,10 @@ setsid nohup bash -c 'while sleep 2; do
       "$(cut -d" " -f1 /proc/loadavg)" "$(ls -d /proc/[0-9]* | wc -l)" "$(wc -l < /proc/self/mountinfo)" \
       "$(df -Pm /tmp | awk "NR==2{print \$4}")"
   done' > $W/procs.log 2>&1 < /dev/null & echo $! > $W/procs.pid
+# what uses the CPU (every 15 s, top 12 by %CPU): a step that slows down names its culprit here
+setsid nohup bash -c 'while sleep 15; do echo "--- $(date +%s) load $(cut -d" " -f1-3 /proc/loadavg)";
+    ps -eo pid,ppid,pcpu,rss,etimes,args --sort=-pcpu | head -13 | cut -c1-220; done' > $W/top.log 2>&1 < /dev/null &
+echo $! >> $W/procs.pid
 stage train
 setsid nohup bash -c "timeout ${GRPO_TIMEOUT:-1500} swerl train --config $CFG > $W/gpu_grpo.log 2>&1; echo \$? > $W/rc" < /dev/null > /dev/null 2>&1 &
 echo "T0=$T0" > $W/t0

@@ -11,7 +11,7 @@ import pytest
 
 from swerl.config.paths import make_trial_id
 from swerl.rollout.agents.registry import AgentEndpoint
-from swerl.rollout.envs.local_process import LocalProcessEnvironment, namespace_supported
+from swerl.rollout.envs.local_process import LocalProcessEnvironment, namespace_supported, pid_namespace_supported
 from swerl.rollout.runner import LOCAL_PROCESS, RolloutSettings, TrialJob, run_trials
 from swerl.rollout.tasks import load_index
 from swerl.rollout.validate import validate_tasks
@@ -100,6 +100,35 @@ def test_an_agent_wiping_tmp_does_not_touch_the_hosts_tmp(tmp_path, mode, easy_r
         keep.unlink(missing_ok=True)
     assert out.reward == 1.0 and not out.masked, out
     assert "mine" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
+
+
+@pytest.mark.skipif(
+    not (namespace_supported() and pid_namespace_supported()), reason="needs root, `unshare --mount` and `--pid`"
+)
+def test_namespace_mode_kills_what_escaped_the_marker_and_keeps_jobs_across_execs(tmp_path, easy_rows):
+    """A process that dropped the environment marker (`env -i`, as `sudo` does) in its own session is still
+    killed at teardown (it is in the trial's PID namespace); a background job of one exec is alive in the next
+    (as in Docker), and the agent's `kill` reaches it by the pid it saw."""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    marker = f"swerl-local-escaped-{os.getpid()}"
+    srv = ScriptedOpenAI(
+        [
+            f"```bash\nsetsid env -i bash -c 'exec -a {marker} sleep 300' >/dev/null 2>&1 < /dev/null &\n"
+            "sleep 300 >/dev/null 2>&1 & echo $! > /app/job.pid; echo hello > /app/hello.txt\n```",
+            "```bash\nkill -0 $(cat /app/job.pid) && echo job-alive\n```",
+            "DONE",
+        ]
+    )
+    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
+    try:
+        (out,) = asyncio.run(
+            run_trials([job], settings(tmp_path, "namespace"), AgentEndpoint(host_url=srv.url, api_key="k"))
+        )
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    assert "job-alive" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""
 
 
 @pytest.mark.skipif(not namespace_supported(), reason="namespace mode needs root and a working `unshare --mount`")

@@ -9,7 +9,11 @@ live: seen on the GPU machine at 256 trials/step). Two ways to make those absolu
 - `namespace` (root + a working `unshare -m`): every exec runs in its own private mount namespace where the
   trial root is bind-mounted at `/run/swerl-sandbox`, and from there its dirs over `/app`, `/logs`, `/tests`,
   `/solution`, `/tmp` — commands see the same paths as in Docker. The mount points are created empty on the
-  host once (needs root); the host never sees the binds, so concurrent trials don't collide.
+  host once (needs root); the host never sees the binds, so concurrent trials don't collide. Where the host
+  allows it, every exec also joins the trial's own PID namespace (held by one `unshare --pid` process started
+  with the sandbox): background jobs survive from one exec to the next, as in Docker, and stopping the sandbox
+  kills everything in it — also what escaped the environment marker below (`sudo` resets the environment,
+  `env -i`; seen on the GPU machine: the policy runs `sudo …`).
 - `rewrite` (anything else): those path prefixes in each command string are rewritten (one pass) to the
   trial root, `SWERL_SANDBOX_ROOT` is exported and `TMPDIR` points into the root; scripts that hard-code
   `/app` inside a file must write `${SWERL_SANDBOX_ROOT:-}/app` (the shipped tasks do; Docker leaves it
@@ -88,6 +92,36 @@ def _warn_once(mode: str) -> None:
 
 
 @lru_cache(maxsize=1)
+def pid_namespace_supported() -> bool:
+    """`unshare --pid --fork --kill-child` works (root, and a host that lets us create PID namespaces)."""
+    if os.geteuid() != 0 or not (shutil.which("unshare") and shutil.which("nsenter")):
+        return False
+    try:
+        r = subprocess.run(
+            ["unshare", "--pid", "--fork", "--kill-child", "--", "true"], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+def _child_pid(pid: int, wait_s: float = 5.0) -> int:
+    """The first child of `pid` (the PID-namespace holder's init: `unshare --fork` forks it), 0 if none in time."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return 0
+        if kids:
+            return int(kids[0])
+        time.sleep(0.01)
+    return 0
+
+
+@lru_cache(maxsize=1)
 def namespace_supported() -> bool:
     """Root with a working private mount namespace in which /dev can be made read-only (fails in unprivileged
     containers)."""
@@ -120,6 +154,8 @@ class LocalProcessEnvironment(BaseEnvironment):
         self._keep = keep
         self.root: Path | None = None
         self._env: dict[str, str] = {}
+        self._holder: asyncio.subprocess.Process | None = None
+        self._pid_ns_init = 0
         super().__init__(*args, **kwargs)
         _warn_once(self.mode)
 
@@ -198,10 +234,38 @@ class LocalProcessEnvironment(BaseEnvironment):
             "PATH": f"{seen_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             **self._startup_env(),
         }
+        if self.mode == "namespace" and pid_namespace_supported():
+            await self._start_pid_namespace()
         await dockerfile.apply(self, self.environment_dir / "Dockerfile", self.workdir, self._env)
+
+    async def _start_pid_namespace(self) -> None:
+        """The trial's PID namespace: `unshare --pid --fork --kill-child sleep infinity` — its forked child is
+        the namespace's init; killing the holder (our own child, so its pid is ours until we reap it) makes the
+        kernel kill the init and with it every process of the namespace."""
+        self._holder = await asyncio.create_subprocess_exec(
+            *("unshare", "--pid", "--fork", "--kill-child", "--", "sleep", "infinity"),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._pid_ns_init = await asyncio.to_thread(_child_pid, self._holder.pid)
+        if not self._pid_ns_init:
+            await self._stop_pid_namespace()
+            raise RuntimeError("local sandbox: the PID-namespace holder (`unshare --pid --fork`) did not start")
+
+    async def _stop_pid_namespace(self) -> None:
+        holder, self._holder, self._pid_ns_init = self._holder, None, 0
+        if holder is not None and holder.returncode is None:
+            try:
+                holder.kill()
+            except ProcessLookupError:
+                pass
+            await holder.wait()
 
     async def stop(self, delete: bool) -> None:
         root, self.root = self.root, None
+        await self._stop_pid_namespace()
         if root is not None:
             await asyncio.to_thread(_kill_marked, str(root))
         if root is not None and not self._keep:
@@ -216,7 +280,10 @@ class LocalProcessEnvironment(BaseEnvironment):
             + [f"mount --bind {SANDBOX_MOUNT}/{shlex.quote(p.strip('/'))} {shlex.quote(p)}" for p in self._prefixes()]
         )
         setup = f'{binds} && cd {shlex.quote(cwd)} && exec bash -c "$0"'
-        return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", setup, command]
+        argv = ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", setup, command]
+        if self._pid_ns_init:  # join the trial's PID namespace (nsenter forks into it)
+            argv = ["nsenter", f"--target={self._pid_ns_init}", "--pid", "--", *argv]
+        return argv
 
     async def exec(
         self,
