@@ -6,7 +6,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . dev/gpu/env.sh 2>/dev/null || true
-OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; W=/tmp/gpu_run; . $W/t0; CFG=$(cat $W/cfg)
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; W=/tmp/gpu_run
+# a fresh machine (the warm one was released between calls) has no run: say so now, not after WAIT seconds
+[ -f $W/t0 ] || { echo "no run on this machine ($W/t0 missing): the warm machine was released — start again with run_grpo.sh"; exit 4; }
+. $W/t0; CFG=$(cat $W/cfg)
 [ -f "$CFG" ] || cp $W/cfg.yaml "$CFG"   # each call's repo copy is this machine's tree: the overlay is not in it
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 END=$(( $(date +%s) + ${WAIT:-540} ))
