@@ -30,6 +30,7 @@ for k in timing_s/gen timing_s/old_log_prob timing_s/update_actor timing_s/updat
          response_length/mean training/rollout_probs_diff_mean rollout/trials rollout/masked rollout/tail_killed \
          rollout/peak_concurrent rollout/trial_s_p50 rollout/trial_s_p95 rollout/wall_s rollout/reward_mean; do
   grep -oE "(^| )$k:[-0-9.e]+" "$EXPLOG" | tr -d ' ' | tr '\n' ' '; done; echo
+grep -oE "rollout/phase_s_p(50|95)/[a-z_]+:[-0-9.e]+" "$EXPLOG" | tr '\n' ' '; echo   # where the trials' time went
 echo "peak GPU memory (MiB): $(cut -d, -f2 "$W/gpu_smi.csv" | grep -oE '[0-9]+' | sort -n | tail -1) of $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader)"
 echo "checkpoints: $CK"; find "$CK" -maxdepth 3 | sed "s|$CK/||" | sort | head -20
 echo "trials: $(find "$TR" -name result.json | wc -l) result.json, $(find "$TR" -name tokens.jsonl | wc -l) tokens.jsonl, $(find "$TR" -name litellm-trajectory.jsonl | wc -l) litellm-trajectory.jsonl"

@@ -37,6 +37,10 @@ REWARD_MEAN = P + "reward_mean"
 """Mean reward of the unmasked trials."""
 MASKED_REASON = P + "masked/"
 """+ `<reason>` (`:` → `_`): masked trials per reason."""
+PHASE_S_P50 = P + "phase_s_p50/"
+PHASE_S_P95 = P + "phase_s_p95/"
+"""+ `<phase>` (sandbox, agent_setup, agent, verifier — `swerl.rollout.outcome.PHASES`): seconds the step's trials
+spent in each Harbor phase; trial time minus their sum is Harbor's and swerl's own bookkeeping (uploads, claims)."""
 # ---- model calls (both engines; from the trials' token records) ----------------------------------
 TOOL_CALLS_ATTEMPTED = P + "tool_calls_attempted"
 """Model replies that attempted a tool call (parsed or not)."""
@@ -268,6 +272,13 @@ def outcome_stats(
     }
     for reason, n in sorted(reasons.items()):
         out[MASKED_REASON + reason.replace(":", "_")] = float(n)
+    phases: dict[str, list[float]] = defaultdict(list)
+    for o in outcomes:
+        for name, s in (getattr(o, "phases", None) or {}).items():
+            phases[name].append(float(s))
+    for name, xs in sorted(phases.items()):
+        out[PHASE_S_P50 + name] = percentile(xs, 0.5)
+        out[PHASE_S_P95 + name] = percentile(xs, 0.95)
     return out
 
 
@@ -293,7 +304,7 @@ def merge_nodes(records: Sequence[dict[str, float]]) -> dict[str, float]:
     merged: dict[str, float] = {}
     for rec in records:
         for k, v in rec.items():
-            if k in _MAX_OVER_NODES:
+            if k in _MAX_OVER_NODES or k.startswith((PHASE_S_P50, PHASE_S_P95)):
                 merged[k] = max(merged.get(k, v), v)
             elif k in _GROUP_WEIGHTED or k in (MASKED_FRACTION, REWARD_MEAN, TOOL_PARSE_FAIL_RATE):
                 continue

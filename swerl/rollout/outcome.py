@@ -26,6 +26,29 @@ class TrialOutcome(BaseModel):
     num_turns: int = 0
     error: str = ""
     attempts: int = 1
+    phases: dict[str, float] = {}
+    """Seconds per Harbor phase (`PHASES` names) that started; where a slow trial spent its time."""
+
+
+PHASES = {
+    "environment_setup": "sandbox",
+    "agent_setup": "agent_setup",
+    "agent_execution": "agent",
+    "verifier": "verifier",
+}
+"""Harbor TrialResult timing field → the phase name of `rollout/phase_s_*/<name>`."""
+
+
+def phase_seconds(result) -> dict[str, float]:
+    """Seconds of each phase of a Harbor TrialResult that started (one still open at the end: until it ended)."""
+    out: dict[str, float] = {}
+    for field, name in PHASES.items():
+        t = getattr(result, field, None)
+        start = getattr(t, "started_at", None)
+        end = getattr(t, "finished_at", None) or getattr(result, "finished_at", None)
+        if start is not None and end is not None:
+            out[name] = max(0.0, (end - start).total_seconds())
+    return out
 
 
 # Exception type names swerl itself (or the Docker SDK under it) raises, with the mask reason each gets.

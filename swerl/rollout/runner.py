@@ -23,7 +23,7 @@ from swerl.models.backend import KUBERNETES as K8S
 from swerl.models.backend import resolve as resolve_backend
 from swerl.models.trial import token_counts
 from swerl.rollout.agents.registry import AgentEndpoint, AgentOptions, agent_config
-from swerl.rollout.outcome import SwerlBug, TrialOutcome, classify, decide
+from swerl.rollout.outcome import SwerlBug, TrialOutcome, classify, decide, phase_seconds
 from swerl.rollout.tasks import TaskRow
 
 os.environ.setdefault("HARBOR_TELEMETRY", "0")
@@ -302,6 +302,7 @@ async def run_one(job: TrialJob, settings: RolloutSettings, endpoint: AgentEndpo
             num_turns=_turns(tdir),
             error=err,
             attempts=attempt,
+            phases=phase_seconds(result),
         )
 
 

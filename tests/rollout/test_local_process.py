@@ -72,6 +72,8 @@ def test_agent_trial_absolute_paths_and_leftover_processes(tmp_path, mode, easy_
         srv.close()
     assert out.reward == 1.0 and not out.masked, out
     assert (out.trial_dir / "verifier" / "reward.txt").read_text().strip() == "1"
+    assert set(out.phases) >= {"sandbox", "agent", "verifier"}, out.phases  # rollout/phase_s_* of a real trial
+    assert 0 < sum(out.phases.values()) <= out.duration_s
     assert "hello" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""
     assert not Path("/app/hello.txt").exists()  # the host's /app (if any) was never written

@@ -172,3 +172,32 @@ def test_verl_async_step_lines_map_to_the_async_names():
     assert a[rm.IDLE_RATIO] == pytest.approx(m["timing_s/gen"] / m["timing_s/step"])
     assert a[rm.STALENESS_MEAN] == pytest.approx(0.046875) and a[rm.STALENESS_MAX] == 1
     assert rm.async_metrics({"timing_s/gen": 3.0}) == {}  # no step time: nothing derived
+
+
+def test_phase_timings_from_a_harbor_result_reach_the_step_metrics(tmp_path):
+    """Where a slow step's trial time went: each Harbor phase that started, by its TimingInfo; an open phase runs
+    to the trial's end; p50/p95 per phase in the step metrics, the max over nodes when merged."""
+    from datetime import UTC, datetime, timedelta
+
+    from harbor.models.trial.result import TimingInfo
+
+    from swerl.rollout.outcome import phase_seconds
+
+    t0 = datetime(2026, 12, 2, tzinfo=UTC)
+    at = lambda s: t0 + timedelta(seconds=s)  # noqa: E731
+    result = type("R", (), {})()
+    result.finished_at = at(40)
+    result.environment_setup = TimingInfo(started_at=at(0), finished_at=at(3))
+    result.agent_setup = None
+    result.agent_execution = TimingInfo(started_at=at(3), finished_at=at(10))
+    result.verifier = TimingInfo(started_at=at(10), finished_at=None)  # timed out: open until the trial ended
+    assert phase_seconds(result) == {"sandbox": 3.0, "agent": 7.0, "verifier": 30.0}
+
+    outs = [
+        TrialOutcome(trial_id=f"t{i}", task_id="a", group="g", reward=1.0, trial_dir=tmp_path, phases={"verifier": v})
+        for i, v in enumerate([1.0, 2.0, 30.0])
+    ]
+    stats = rm.outcome_stats(outs, policy_reasons=())
+    assert stats[rm.PHASE_S_P50 + "verifier"] == 2.0 and stats[rm.PHASE_S_P95 + "verifier"] == 30.0
+    merged = rm.merge_nodes([stats, {**stats, rm.PHASE_S_P50 + "verifier": 5.0}])
+    assert merged[rm.PHASE_S_P50 + "verifier"] == 5.0 and merged[rm.PHASE_S_P95 + "verifier"] == 30.0
