@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s)
 [ -f .gpu/closure.json ] || { echo "no .gpu/closure.json — run: .venv/bin/python dev/gpu/closure.py" >&2; exit 1; }
-grep -qx '/.gpu/' .git/info/exclude || echo '/.gpu/' >> .git/info/exclude
+git check-ignore -q .gpu/pieces || { mkdir -p .git/info && echo '/.gpu/' >> .git/info/exclude; }
 # what travels anyway = tracked + untracked-not-ignored files
 tree_kib=$( (git ls-files -co --exclude-standard -z | du -c --apparent-size -k --files0-from=- 2>/dev/null || true) | tail -1 | cut -f1)
 piece_mib=$(( 64 - (tree_kib + 1023) / 1024 - 2 ))   # 2 MiB slack for the tree growing meanwhile
