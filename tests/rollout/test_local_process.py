@@ -3,6 +3,7 @@ verifiers, real host processes — in both path modes (namespace needs root + `u
 The model is the scripted stand-in server (conftest.ScriptedOpenAI)."""
 
 import asyncio
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -174,3 +175,29 @@ def test_rewrite_only_touches_sandbox_paths(tmp_path):
 def test_bad_mode_is_one_line_error(tmp_path):
     with pytest.raises(ValueError, match="use auto, namespace or rewrite"):
         LocalProcessEnvironment(mode="chroot")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, mode, easy_rows, monkeypatch):
+    """A policy command that prints forever (`yes`) is killed once its output passes the sandbox output limit
+    (small here), the agent sees the head and the cut-off note at the end, and the trial still solves the task —
+    on the GPU machine one such straggler grew the node's stack from 1.5 GB to 20 GB."""
+    from swerl.rollout.envs import output
+
+    monkeypatch.setattr(output, "KEEP_BYTES", 4096)
+    monkeypatch.setattr(output, "MAX_BYTES", 8 << 20)
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    marker = f"swerl-local-yes-{os.getpid()}-{mode}"
+    srv = ScriptedOpenAI(
+        [f"```bash\nbash -c 'exec -a {marker} yes'\n```", "```bash\necho hello > /app/hello.txt\n```", "DONE"]
+    )
+    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
+    try:
+        (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    first = [json.loads(x) for x in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text().splitlines()][0]
+    assert first["exit_code"] != 0 and first["output"].startswith("y\ny\n"), first
+    assert first["output"].endswith("(the sandbox output limit)\n"), first  # the agent's own cut keeps the tail
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""

@@ -127,3 +127,21 @@ def test_deadline_and_tail_killer_mask_stragglers(tmp_path, hello):
         ["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
     )
     assert left.stdout.split() == []
+
+
+def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, hello, monkeypatch):
+    """In Docker too: a command that prints forever stops being read at the sandbox output limit (small here),
+    the agent sees the cut-off note and the next command runs; the container goes at teardown."""
+    from swerl.rollout.envs import output
+
+    monkeypatch.setattr(output, "KEEP_BYTES", 4096)
+    monkeypatch.setattr(output, "MAX_BYTES", 8 << 20)
+    srv = ScriptedOpenAI(["```bash\nyes\n```", SOLVE_HELLO, "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
+        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    assert srv.requests[1]["body"]["messages"][-1]["content"].count("y\n") > 100
+    assert "command cut off" in srv.requests[1]["body"]["messages"][-1]["content"]

@@ -31,7 +31,8 @@ from harbor.environments.definition import require_agent_environment_definition
 from harbor.models.environment_type import EnvironmentType
 
 from swerl.rollout.envs import egress as _egress
-from swerl.rollout.envs.output import emit_output
+from swerl.rollout.envs import output
+from swerl.rollout.envs.output import CappedOutput, emit_output
 
 LABEL_RUN = "swerl.run"
 LABEL_TRIAL = "swerl.trial"
@@ -285,13 +286,18 @@ class DockerApiEnvironment(BaseEnvironment):
                 environment=merged or None,
                 user=str(user) if user is not None else "",
             )
-            out, err = api.exec_start(ex["Id"], demux=True)
+            cap = CappedOutput(output.KEEP_BYTES, output.MAX_BYTES)
+            chunks = api.exec_start(ex["Id"], stream=True, demux=True)
+            try:
+                for out, err in chunks:
+                    cap.stdout.add(out or b"")
+                    cap.stderr.add(err or b"")
+                    if cap.over:
+                        break
+            finally:
+                chunks.close()
             rc = api.exec_inspect(ex["Id"])["ExitCode"]
-            return ExecResult(
-                stdout=(out or b"").decode(errors="replace"),
-                stderr=(err or b"").decode(errors="replace"),
-                return_code=rc if rc is not None else -1,
-            )
+            return cap.result(rc if rc is not None else -1)
 
         result = await _run(go)
         return await emit_output(self, result)

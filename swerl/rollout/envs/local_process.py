@@ -49,7 +49,8 @@ from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.paths import EnvironmentPaths
 
 from swerl.rollout.envs import dockerfile
-from swerl.rollout.envs.output import emit_output
+from swerl.rollout.envs import output
+from swerl.rollout.envs.output import CappedOutput, CappedStream, emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
 DEV_READONLY = "mount --rbind /dev /dev && mount -o remount,bind,ro /dev"
@@ -309,19 +310,34 @@ class LocalProcessEnvironment(BaseEnvironment):
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout_sec or None)
-            rc = proc.returncode if proc.returncode is not None else -1
-        except (TimeoutError, asyncio.CancelledError) as exc:
+        cap = CappedOutput(output.KEEP_BYTES, output.MAX_BYTES)
+
+        def kill() -> None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+        async def pump(stream: asyncio.StreamReader, into: CappedStream) -> None:
+            while chunk := await stream.read(1 << 16):
+                into.add(chunk)
+                if cap.over:
+                    kill()  # keeps draining until EOF: the pipes close as the group dies
+
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(pump(proc.stdout, cap.stdout), pump(proc.stderr, cap.stderr), proc.wait()),
+                timeout_sec or None,
+            )
+            rc = proc.returncode if proc.returncode is not None else -1
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            kill()
             await proc.wait()
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            out, err, rc = b"", f"timed out after {timeout_sec}s".encode(), 124
-        result = ExecResult(stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"), return_code=rc)
+            cap.stderr.add(f"timed out after {timeout_sec}s".encode())
+            rc = 124
+        result = cap.result(rc)
         return await emit_output(self, result)
 
     async def upload_file(self, source_path: Path | str, target_path: str) -> None:
