@@ -145,3 +145,7 @@ def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, hello, monkey
     assert out.reward == 1.0 and not out.masked, out
     assert srv.requests[1]["body"]["messages"][-1]["content"].count("y\n") > 100
     assert "command cut off" in srv.requests[1]["body"]["messages"][-1]["content"]
+    left = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
+    )
+    assert left.stdout.split() == []

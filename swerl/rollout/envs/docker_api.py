@@ -31,7 +31,6 @@ from harbor.environments.definition import require_agent_environment_definition
 from harbor.models.environment_type import EnvironmentType
 
 from swerl.rollout.envs import egress as _egress
-from swerl.rollout.envs import output
 from swerl.rollout.envs.output import CappedOutput, emit_output
 
 LABEL_RUN = "swerl.run"
@@ -286,7 +285,7 @@ class DockerApiEnvironment(BaseEnvironment):
                 environment=merged or None,
                 user=str(user) if user is not None else "",
             )
-            cap = CappedOutput(output.KEEP_BYTES, output.MAX_BYTES)
+            cap = CappedOutput()
             chunks = api.exec_start(ex["Id"], stream=True, demux=True)
             try:
                 for out, err in chunks:

@@ -49,7 +49,6 @@ from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.paths import EnvironmentPaths
 
 from swerl.rollout.envs import dockerfile
-from swerl.rollout.envs import output
 from swerl.rollout.envs.output import CappedOutput, CappedStream, emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
@@ -310,7 +309,7 @@ class LocalProcessEnvironment(BaseEnvironment):
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
-        cap = CappedOutput(output.KEEP_BYTES, output.MAX_BYTES)
+        cap = CappedOutput()
 
         def kill() -> None:
             try:

@@ -25,7 +25,8 @@ def killed_note(limit: int) -> str:
 
 
 class CappedStream:
-    """One stream's bytes as they arrive: the first and last `keep // 2` bytes are kept, the rest counted."""
+    """One stream's bytes as they arrive: the first and last `keep // 2` bytes are kept, the rest counted.
+    `keep` defaults to `KEEP_BYTES` as it is when the exec starts."""
 
     def __init__(self, keep: int | None = None):
         self.keep = KEEP_BYTES if keep is None else keep
