@@ -149,3 +149,25 @@ def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, hello, monkey
         ["docker", "ps", "-aq", "--filter", f"label=swerl.run={LABEL}"], capture_output=True, text=True
     )
     assert left.stdout.split() == []
+
+
+def test_a_huge_log_file_is_copied_out_bounded(tmp_path, hello, monkeypatch):
+    """A policy that writes 24 MB into the agent's log dir: the copy out of the container streams and keeps
+    the bound (small here) with the marker; the trial still grades. (Docker used to join the whole archive in
+    the rollout process's memory.)"""
+    from swerl.rollout.envs import copyout
+
+    monkeypatch.setattr(copyout, "FILE_LIMIT", 1 << 20)
+    monkeypatch.setattr(copyout, "TAIL_BYTES", 64 << 10)
+    fill = "```bash\nhead -c 24000000 /dev/zero | tr '\\0' y > /logs/agent/big.txt && ls -l /logs/agent\n```"
+    srv = ScriptedOpenAI([fill, SOLVE_HELLO, "DONE"])
+    try:
+        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
+        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
+    finally:
+        srv.close()
+    assert out.reward == 1.0 and not out.masked, out
+    assert "24000000" in srv.requests[1]["body"]["messages"][-1]["content"]
+    got = (out.trial_dir / "agent" / "big.txt").read_bytes()
+    note = copyout.dropped_note(24_000_000 - (1 << 20))
+    assert got == b"y" * ((1 << 20) - (64 << 10)) + note + b"y" * (64 << 10)

@@ -3,7 +3,8 @@
 Why not Harbor's own `DockerEnvironment`: it shells out to `docker compose` for every start, exec and
 teardown (a Go binary start each time, ~0.3 s on 2 cores) and bind-mounts the trial dir, which breaks on a
 remote daemon. Here: one `containers.run` (`init: true`, so PID 1 forwards signals), execs over the API,
-files copied in/out as tar archives (works identically on `tcp://` daemons), teardown = one forced remove
+files copied in/out as tar archives (works identically on `tcp://` daemons; copied out streamed and bounded per
+file — envs/copyout.py), teardown = one forced remove
 (SIGKILL, no 10 s grace). Images are built once per environment content hash and reused.
 
 Selected with `harbor_agent.environment_import_path: swerl.rollout.envs.docker_api:DockerApiEnvironment`.
@@ -31,6 +32,7 @@ from harbor.environments.definition import require_agent_environment_definition
 from harbor.models.environment_type import EnvironmentType
 
 from swerl.rollout.envs import egress as _egress
+from swerl.rollout.envs.copyout import extract_spooled, first_file_spooled
 from swerl.rollout.envs.output import CappedOutput, emit_output
 
 LABEL_RUN = "swerl.run"
@@ -87,23 +89,6 @@ def _tar_of(source: Path, arcname: str) -> bytes:
     with tarfile.open(fileobj=buf, mode="w") as tar:
         tar.add(str(source), arcname=arcname)
     return buf.getvalue()
-
-
-def _untar(stream, target: Path, *, strip_top: bool) -> None:
-    buf = io.BytesIO(b"".join(stream))
-    target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=buf, mode="r") as tar:
-        members = []
-        for m in tar.getmembers():
-            if strip_top:
-                parts = m.name.split("/", 1)
-                if len(parts) == 1:
-                    continue
-                m.name = parts[1]
-            if m.isdev():
-                continue
-            members.append(m)
-        tar.extractall(target, members=members, filter="data")
 
 
 class DockerApiEnvironment(BaseEnvironment):
@@ -319,13 +304,8 @@ class DockerApiEnvironment(BaseEnvironment):
 
     async def download_file(self, source_path: str, target_path: Path | str) -> None:
         stream, _ = await _run(self.container.get_archive, source_path)
-        target = Path(target_path)
-        buf = io.BytesIO(b"".join(stream))
-        with tarfile.open(fileobj=buf) as tar:
-            member = next(m for m in tar.getmembers() if m.isfile())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(tar.extractfile(member).read())
+        await _run(first_file_spooled, stream, Path(target_path))
 
     async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
         stream, _ = await _run(self.container.get_archive, source_dir.rstrip("/") + "/.")
-        await _run(_untar, stream, Path(target_dir), strip_top=False)
+        await _run(extract_spooled, stream, Path(target_dir))

@@ -5,7 +5,8 @@ run state select on) plus `swerl.run=<exp>` and `swerl.trial=<trial>`; `restartP
 `activeDeadlineSeconds` (a hard kill even if we die), resource requests (limits from the task), image pull
 policy, no service-account token. Start = create + wait for Running (`startup_timeout_sec`; image pull
 errors fail at once). Exec = the pod exec subresource over websockets (`kubernetes.stream`, channel
-protocol v5 when the server offers it: stdin is closed explicitly). Copy in/out = tar over exec.
+protocol v5 when the server offers it: stdin is closed explicitly). Copy in/out = tar over exec (out: streamed,
+bounded per file — envs/copyout.py).
 Stop = delete with grace 0.
 
 Images: no build on the cluster. A task with `docker_image` runs that; otherwise the pod runs the task
@@ -24,11 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import queue
 import re
 import shlex
 import tarfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ from harbor.models.trial.paths import EnvironmentPaths
 from harbor.trial.errors import EnvironmentStartTimeoutError
 
 from swerl.rollout.envs import dockerfile
+from swerl.rollout.envs.copyout import extract_stream, first_file
 from swerl.rollout.envs.output import emit_output
 
 LABEL_POD_RUN = "harbor-run"
@@ -235,8 +239,11 @@ class KubernetesEnvironment(BaseEnvironment):
                 raise
 
     # --- exec and copy ------------------------------------------------------------------------
-    def _pod_exec(self, argv: list[str], stdin: bytes | None) -> tuple[bytes, bytes, int]:
-        """Run argv in the pod: (stdout, stderr, exit code). Blocking; call in a thread."""
+    def _pod_exec(
+        self, argv: list[str], stdin: bytes | None, sink: Callable[[bytes], object] | None = None
+    ) -> tuple[bytes, bytes, int]:
+        """Run argv in the pod: (stdout, stderr, exit code). Blocking; call in a thread. With `sink`, stdout
+        goes to it frame by frame (and b"" comes back) instead of being collected."""
         from kubernetes.stream import stream
 
         _, api = self._apis()
@@ -259,11 +266,14 @@ class KubernetesEnvironment(BaseEnvironment):
                 for i in range(0, len(stdin), _CHUNK):
                     ws.write_stdin(stdin[i : i + _CHUNK])
                 ws.close_channel(0)  # v5: EOF on the process's stdin (v4 has none: tar stops at its end marker)
+            put = sink or out.write
             while ws.is_open():
                 ws.update(timeout=1)
-                out.write(ws.read_stdout(timeout=0) if ws.peek_stdout() else b"")
+                if ws.peek_stdout():
+                    put(ws.read_stdout(timeout=0))
                 err.write(ws.read_stderr(timeout=0) if ws.peek_stderr() else b"")
-            out.write(ws.read_stdout(timeout=0))  # frames that arrived with the close
+            if last := ws.read_stdout(timeout=0):  # frames that arrived with the close
+                put(last)
             err.write(ws.read_stderr(timeout=0))
             rc = ws.returncode
         finally:
@@ -313,25 +323,44 @@ class KubernetesEnvironment(BaseEnvironment):
             tar.add(str(source_dir), arcname=".")
         await self._untar_in_pod(buf.getvalue(), target_dir)
 
-    async def _tar_from_pod(self, directory: str, member: str) -> tarfile.TarFile:
-        argv = ["tar", "cf", "-", "-C", directory, member]
-        out, err, rc = await asyncio.to_thread(self._pod_exec, argv, None)
+    async def _tar_from_pod(self, directory: str, member: str, consume: Callable[[Iterable[bytes]], Any]) -> Any:
+        """`tar cf - member` in the pod, its stream handed to `consume` (in a thread) as it arrives: the
+        archive is never held whole (envs/copyout.py bounds what is written)."""
+        q: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
+
+        def chunks() -> Iterator[bytes]:
+            while (c := q.get()) is not None:
+                yield c
+
+        def produce() -> tuple[bytes, bytes, int]:
+            try:
+                return self._pod_exec(["tar", "cf", "-", "-C", directory, member], None, sink=q.put)
+            finally:
+                q.put(None)
+
+        def take() -> Any:
+            it = chunks()
+            try:
+                return consume(it)
+            finally:
+                for _ in it:  # drain what follows the archive's end (or an error) so the producer ends
+                    pass
+
+        ran, got = await asyncio.gather(asyncio.to_thread(produce), asyncio.to_thread(take), return_exceptions=True)
+        if isinstance(ran, BaseException):
+            raise ran
+        _, err, rc = ran
         if rc != 0:
             raise RuntimeError(
                 f"copy from pod {self.pod_name}:{directory}/{member} failed: {err.decode(errors='replace')[-300:]}"
             )
-        return tarfile.open(fileobj=io.BytesIO(out))
+        if isinstance(got, BaseException):
+            raise got
+        return got
 
     async def download_file(self, source_path: str, target_path: Path | str) -> None:
         parent, name = source_path.rstrip("/").rsplit("/", 1)
-        with await self._tar_from_pod(parent or "/", name) as tar:
-            member = next(m for m in tar.getmembers() if m.isfile())
-            target = Path(target_path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(tar.extractfile(member).read())
+        await self._tar_from_pod(parent or "/", name, lambda chunks: first_file(chunks, Path(target_path)))
 
     async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
-        target = Path(target_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        with await self._tar_from_pod(source_dir, ".") as tar:
-            tar.extractall(target, members=[m for m in tar.getmembers() if not m.isdev()], filter="data")
+        await self._tar_from_pod(source_dir, ".", lambda chunks: extract_stream(chunks, Path(target_dir)))

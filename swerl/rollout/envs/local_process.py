@@ -49,6 +49,7 @@ from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.paths import EnvironmentPaths
 
 from swerl.rollout.envs import dockerfile
+from swerl.rollout.envs.copyout import copy_capped
 from swerl.rollout.envs.output import CappedOutput, CappedStream, emit_output
 
 ROOT_ENV = "SWERL_SANDBOX_ROOT"
@@ -351,9 +352,14 @@ class LocalProcessEnvironment(BaseEnvironment):
     async def download_file(self, source_path: str, target_path: Path | str) -> None:
         target = Path(target_path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.copy2, self.host_path(source_path), target)
+        await asyncio.to_thread(copy_capped, str(self.host_path(source_path)), str(target))
 
     async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
         await asyncio.to_thread(
-            shutil.copytree, self.host_path(source_dir), Path(target_dir), dirs_exist_ok=True, symlinks=True
+            shutil.copytree,
+            self.host_path(source_dir),
+            Path(target_dir),
+            dirs_exist_ok=True,
+            symlinks=True,
+            copy_function=copy_capped,
         )
