@@ -79,6 +79,10 @@ LOOP_LAG_MS_P50 = P + "loop_lag_ms_p50"
 LOOP_LAG_MS_MAX = P + "loop_lag_ms_max"
 """How late the trials' event loop woke a 0.25 s timer while the step's trials ran, ms: past a few hundred ms the
 process running the trials is CPU-bound, and every deadline inside it (agent, verifier) fires early in real work."""
+STACK_RSS_GB = P + "stack_rss_gb"
+"""Resident memory of the node's serving stack process (the trials' process) when the step's last trial ended."""
+STACK_RSS_PEAK_GB = P + "stack_rss_peak_gb"
+"""Its peak resident memory so far (ru_maxrss): a jump names the trial after which it happened (stack log)."""
 SCHEDULER_KEYS = (PEAK_CONCURRENT, WALL_S, LOOP_LAG_MS_P50, LOOP_LAG_MS_MAX)
 """What a node scheduler's stats add to the outcome metrics both engines compute."""
 LOOP_LAG_WARN_S = 5.0
@@ -292,6 +296,8 @@ _MAX_OVER_NODES = (
     LITELLM_MS_P95,
     LOOP_LAG_MS_P50,
     LOOP_LAG_MS_MAX,
+    STACK_RSS_GB,
+    STACK_RSS_PEAK_GB,
 )
 _GROUP_WEIGHTED = (ZERO_STD_FRACTION, SOLVE_ALL, SOLVE_NONE)
 

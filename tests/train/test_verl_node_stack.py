@@ -160,3 +160,24 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         time.sleep(0.5)
     assert not os.path.exists(f"/proc/{proxy_pid}") or swerl_procs(str(tmp_path)) == []
     assert swerl_procs(str(tmp_path), GATEWAY_MODULE) == []
+
+
+def test_a_peak_rss_jump_is_logged_with_the_trial_that_ended(tmp_path, monkeypatch, capsys):
+    """The stack names the trial by whose end its peak RSS rose (how it ended, what it left on disk), and its
+    step stats carry the resident and peak memory."""
+    from swerl.rollout.outcome import TrialOutcome
+    from swerl.train.verl_engine import node_stack as ns
+
+    (tmp_path / "t1").mkdir()
+    (tmp_path / "t1" / "log.txt").write_bytes(b"x" * (3 << 20))
+    out = TrialOutcome(trial_id="step1-t-0-abc", task_id="t", group="g", reward=1.0, trial_dir=tmp_path / "t1")
+    stack = ns.NodeStack("cfg.yaml", "exp")
+    monkeypatch.setattr(ns, "RSS_JUMP_BYTES", 1)
+    stack._watch_memory(out)  # the first trial only sets the baseline
+    assert capsys.readouterr().err == ""
+    stack._peak_seen = 1
+    stack._watch_memory(out)
+    err = capsys.readouterr().err
+    assert "peak RSS" in err and "step1-t-0-abc" in err and "reward 1.0" in err and "3.0 MiB" in err
+    rss, peak = ns.process_memory()
+    assert rss > 0 and peak >= stack._peak_seen > 1  # (ru_maxrss is kept lazily: it may trail the current RSS)

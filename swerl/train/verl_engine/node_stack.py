@@ -18,12 +18,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ACTOR_PREFIX = "swerl-stack-"
+RSS_JUMP_BYTES = 256 << 20
+"""A rise of the stack's peak RSS across one trial's end that is logged with that trial's name."""
+
+
+def process_memory() -> tuple[int, int]:
+    """(resident, peak resident) bytes of this process (Linux: /proc/self/statm, ru_maxrss in KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    try:
+        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        rss = 0
+    return rss, peak
 
 
 class NodeStack:
@@ -35,6 +49,7 @@ class NodeStack:
         self.serving: Any = None
         self.scheduler: Any = None
         self._state_dir: Path | None = None
+        self._peak_seen = 0
 
     # ---- boot ------------------------------------------------------------------------------------
     def _boot(self) -> tuple:
@@ -112,10 +127,35 @@ class NodeStack:
         return out, samples
 
     def _trial_done(self, out: Any, step: int, partition: str) -> None:
+        self._watch_memory(out)
         self._write_stats(step, partition)  # (the scheduler already ended the trial's gateway session)
 
+    def _watch_memory(self, out: Any) -> None:
+        """One stderr line whenever this process's peak RSS rose by `RSS_JUMP_BYTES` across one trial's end,
+        naming that trial (how it ended, how long, how much it left on disk): a jump is attributable."""
+        rss, peak = process_memory()
+        if peak - self._peak_seen >= RSS_JUMP_BYTES and self._peak_seen:
+            on_disk = sum(f.stat().st_size for f in Path(out.trial_dir).rglob("*") if f.is_file())
+            how = f"masked {out.mask_reason}" if out.masked else f"reward {out.reward}"
+            print(
+                f"swerl stack {self.node_id[:12]}: peak RSS {self._peak_seen / 2**30:.2f} → {peak / 2**30:.2f} GiB "
+                f"(now {rss / 2**30:.2f}) by the end of trial {out.trial_id} ({how}, {out.duration_s:.0f} s, "
+                f"{out.num_turns} turns, {on_disk / 2**20:.1f} MiB in {out.trial_dir})",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._peak_seen = max(self._peak_seen, peak)
+
     def stats(self, step: int, partition: str = "train") -> dict[str, float]:
-        return self.scheduler.stats(step, partition) if self.scheduler is not None else {}
+        from swerl.models import rollout_metrics as rm
+
+        if self.scheduler is None:
+            return {}
+        rss, peak = process_memory()
+        return self.scheduler.stats(step, partition) | {
+            rm.STACK_RSS_GB: rss / 2**30,
+            rm.STACK_RSS_PEAK_GB: peak / 2**30,
+        }
 
     def _write_stats(self, step: int, partition: str) -> None:
         if self._state_dir is None:
