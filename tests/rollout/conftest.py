@@ -74,3 +74,29 @@ class ScriptedOpenAI:
 
     def close(self):
         self.server.shutdown()
+
+
+def run_one_trial(row, replies: list[str], settings, *, agent: str | None = None, **endpoint):
+    """One real trial of task `row` whose model is a ScriptedOpenAI answering `replies` in order (closed
+    afterwards) → (TrialOutcome, the server, for its recorded requests). `endpoint`: AgentEndpoint fields
+    (api_key defaults to "k")."""
+    import asyncio
+
+    from swerl.config.paths import make_trial_id
+    from swerl.rollout.agents.registry import AgentEndpoint
+    from swerl.rollout.runner import TrialJob, run_trials
+
+    srv = ScriptedOpenAI(replies)
+    job = TrialJob(
+        trial_id=make_trial_id(1, row.instance_id, 0),
+        task=row,
+        group=row.instance_id,
+        **({"agent_name": agent} if agent else {}),
+    )
+    try:
+        (out,) = asyncio.run(
+            run_trials([job], settings, AgentEndpoint(host_url=srv.url, **({"api_key": "k"} | endpoint)))
+        )
+    finally:
+        srv.close()
+    return out, srv

@@ -16,7 +16,7 @@ from swerl.rollout.envs.local_process import LocalProcessEnvironment, namespace_
 from swerl.rollout.runner import LOCAL_PROCESS, RolloutSettings, TrialJob, run_trials
 from swerl.rollout.tasks import load_index
 from swerl.rollout.validate import validate_tasks
-from tests.rollout.conftest import ScriptedOpenAI
+from tests.rollout.conftest import ScriptedOpenAI, run_one_trial
 
 pytestmark = pytest.mark.integration  # real model / real processes (CI runs it; the fast lane skips it)
 
@@ -59,18 +59,15 @@ def test_agent_trial_absolute_paths_and_leftover_processes(tmp_path, mode, easy_
     left running is killed at teardown."""
     hello = next(r for r in easy_rows if r.instance_id == "create-hello")
     marker = f"swerl-local-leftover-{os.getpid()}-{mode}"
-    srv = ScriptedOpenAI(
+    out, srv = run_one_trial(
+        hello,
         [
             f"```bash\n(exec -a {marker} sleep 300) >/dev/null 2>&1 &\necho hello > /app/hello.txt; "
             f"cat /app/hello.txt\n```",
             "DONE",
-        ]
+        ],
+        settings(tmp_path, mode),
     )
-    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
-    try:
-        (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))
-    finally:
-        srv.close()
     assert out.reward == 1.0 and not out.masked, out
     assert (out.trial_dir / "verifier" / "reward.txt").read_text().strip() == "1"
     assert set(out.phases) >= {"sandbox", "agent", "verifier"}, out.phases  # rollout/phase_s_* of a real trial
@@ -114,21 +111,16 @@ def test_namespace_mode_kills_what_escaped_the_marker_and_keeps_jobs_across_exec
     (as in Docker), and the agent's `kill` reaches it by the pid it saw."""
     hello = next(r for r in easy_rows if r.instance_id == "create-hello")
     marker = f"swerl-local-escaped-{os.getpid()}"
-    srv = ScriptedOpenAI(
+    out, srv = run_one_trial(
+        hello,
         [
             f"```bash\nsetsid env -i bash -c 'exec -a {marker} sleep 300' >/dev/null 2>&1 < /dev/null &\n"
             "sleep 300 >/dev/null 2>&1 & echo $! > /app/job.pid; echo hello > /app/hello.txt\n```",
             "```bash\nkill -0 $(cat /app/job.pid) && echo job-alive\n```",
             "DONE",
-        ]
+        ],
+        settings(tmp_path, "namespace"),
     )
-    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
-    try:
-        (out,) = asyncio.run(
-            run_trials([job], settings(tmp_path, "namespace"), AgentEndpoint(host_url=srv.url, api_key="k"))
-        )
-    finally:
-        srv.close()
     assert out.reward == 1.0 and not out.masked, out
     assert "job-alive" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""
@@ -187,14 +179,11 @@ def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, mode, easy_ro
     monkeypatch.setattr(output, "MAX_BYTES", 8 << 20)
     hello = next(r for r in easy_rows if r.instance_id == "create-hello")
     marker = f"swerl-local-yes-{os.getpid()}-{mode}"
-    srv = ScriptedOpenAI(
-        [f"```bash\nbash -c 'exec -a {marker} yes'\n```", "```bash\necho hello > /app/hello.txt\n```", "DONE"]
+    out, srv = run_one_trial(
+        hello,
+        [f"```bash\nbash -c 'exec -a {marker} yes'\n```", "```bash\necho hello > /app/hello.txt\n```", "DONE"],
+        settings(tmp_path, mode),
     )
-    job = TrialJob(trial_id=make_trial_id(1, hello.instance_id, 0), task=hello, group=hello.instance_id)
-    try:
-        (out,) = asyncio.run(run_trials([job], settings(tmp_path, mode), AgentEndpoint(host_url=srv.url, api_key="k")))
-    finally:
-        srv.close()
     assert out.reward == 1.0 and not out.masked, out
     first = [json.loads(x) for x in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text().splitlines()][0]
     assert first["exit_code"] != 0 and first["output"].startswith("y\ny\n"), first

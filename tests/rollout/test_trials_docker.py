@@ -11,7 +11,7 @@ import pytest
 from swerl.config.paths import make_trial_id
 from swerl.rollout.agents.registry import AgentEndpoint
 from swerl.rollout.runner import RolloutSettings, TrialJob, run_trials
-from tests.rollout.conftest import ScriptedOpenAI
+from tests.rollout.conftest import ScriptedOpenAI, run_one_trial
 
 pytestmark = pytest.mark.integration
 LABEL = "swerl-test-rollout"
@@ -37,12 +37,9 @@ def hello(easy_rows):
 
 
 def test_swerl_bash_solves_through_trial_url(tmp_path, hello):
-    srv = ScriptedOpenAI([SOLVE_HELLO, "DONE"])
-    try:
-        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
-        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
-    finally:
-        srv.close()
+    out, srv = run_one_trial(
+        hello, [SOLVE_HELLO, "DONE"], settings(tmp_path), agent="swerl-bash", api_key="sk-test", model="vllm_model"
+    )
     assert out.reward == 1.0 and not out.masked, out
     assert out.num_turns == 2
     assert all(r["path"] == f"/trial/{out.trial_id}/v1/chat/completions" for r in srv.requests)
@@ -136,12 +133,14 @@ def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, hello, monkey
 
     monkeypatch.setattr(output, "KEEP_BYTES", 4096)
     monkeypatch.setattr(output, "MAX_BYTES", 8 << 20)
-    srv = ScriptedOpenAI(["```bash\nyes\n```", SOLVE_HELLO, "DONE"])
-    try:
-        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
-        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
-    finally:
-        srv.close()
+    out, srv = run_one_trial(
+        hello,
+        ["```bash\nyes\n```", SOLVE_HELLO, "DONE"],
+        settings(tmp_path),
+        agent="swerl-bash",
+        api_key="sk-test",
+        model="vllm_model",
+    )
     assert out.reward == 1.0 and not out.masked, out
     assert srv.requests[1]["body"]["messages"][-1]["content"].count("y\n") > 100
     assert "command cut off" in srv.requests[1]["body"]["messages"][-1]["content"]
@@ -160,12 +159,14 @@ def test_a_huge_log_file_is_copied_out_bounded(tmp_path, hello, monkeypatch):
     monkeypatch.setattr(copyout, "FILE_LIMIT", 1 << 20)
     monkeypatch.setattr(copyout, "TAIL_BYTES", 64 << 10)
     fill = "```bash\nhead -c 24000000 /dev/zero | tr '\\0' y > /logs/agent/big.txt && ls -l /logs/agent\n```"
-    srv = ScriptedOpenAI([fill, SOLVE_HELLO, "DONE"])
-    try:
-        ep = AgentEndpoint(host_url=srv.url, api_key="sk-test", model="vllm_model")
-        (out,) = asyncio.run(run_trials(jobs_for(hello, 1), settings(tmp_path), ep))
-    finally:
-        srv.close()
+    out, srv = run_one_trial(
+        hello,
+        [fill, SOLVE_HELLO, "DONE"],
+        settings(tmp_path),
+        agent="swerl-bash",
+        api_key="sk-test",
+        model="vllm_model",
+    )
     assert out.reward == 1.0 and not out.masked, out
     assert "24000000" in srv.requests[1]["body"]["messages"][-1]["content"]
     got = (out.trial_dir / "agent" / "big.txt").read_bytes()
