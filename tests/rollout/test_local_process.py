@@ -189,3 +189,21 @@ def test_endless_output_is_cut_off_and_the_trial_goes_on(tmp_path, mode, easy_ro
     assert first["exit_code"] != 0 and first["output"].startswith("y\ny\n"), first
     assert first["output"].endswith("(the sandbox output limit)\n"), first  # the agent's own cut keeps the tail
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b""
+
+
+@pytest.mark.skipif(
+    not (namespace_supported() and pid_namespace_supported()), reason="needs root, `unshare --mount` and `--pid`"
+)
+def test_namespace_init_reaps_orphans(tmp_path, easy_rows):
+    """Processes a command leaves behind that then exit are reaped by the namespace's init (as Docker's
+    `init: true` does), not kept as zombies for the rest of the trial."""
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    orphans = "(sleep 0.1 &); (sleep 0.1 &); (sleep 0.1 &); sleep 1.5"
+    count = "ps -eo stat=,comm= | awk '$1 ~ /^Z/ && $2 == \"sleep\"' | wc -l"
+    out, _ = run_one_trial(
+        hello,
+        [f"```bash\n{orphans}; echo zombies=$({count}); echo hello > /app/hello.txt\n```", "DONE"],
+        settings(tmp_path, "namespace"),
+    )
+    assert out.reward == 1.0 and not out.masked, out
+    assert "zombies=0" in (out.trial_dir / "agent" / "swerl-bash.jsonl").read_text()

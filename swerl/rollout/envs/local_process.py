@@ -92,6 +92,11 @@ def _warn_once(mode: str) -> None:
         )
 
 
+PID_NS_INIT = ("bash", "-c", "while :; do sleep 3600 & wait $!; done")
+"""The PID namespace's init: it reaps the orphans the trial's commands leave (bash reaps every child on SIGCHLD),
+as Docker's `init: true` does — `sleep infinity` as init kept each one a zombie (`kill -0` still saw it)."""
+
+
 @lru_cache(maxsize=1)
 def pid_namespace_supported() -> bool:
     """`unshare --pid --fork --kill-child` works (root, and a host that lets us create PID namespaces)."""
@@ -240,11 +245,11 @@ class LocalProcessEnvironment(BaseEnvironment):
         await dockerfile.apply(self, self.environment_dir / "Dockerfile", self.workdir, self._env)
 
     async def _start_pid_namespace(self) -> None:
-        """The trial's PID namespace: `unshare --pid --fork --kill-child sleep infinity` — its forked child is
+        """The trial's PID namespace: `unshare --pid --fork --kill-child` of `PID_NS_INIT` — its forked child is
         the namespace's init; killing the holder (our own child, so its pid is ours until we reap it) makes the
         kernel kill the init and with it every process of the namespace."""
         self._holder = await asyncio.create_subprocess_exec(
-            *("unshare", "--pid", "--fork", "--kill-child", "--", "sleep", "infinity"),
+            *("unshare", "--pid", "--fork", "--kill-child", "--", *PID_NS_INIT),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
