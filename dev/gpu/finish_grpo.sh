@@ -54,6 +54,15 @@ if picked:
                     t.add(x, arcname=str(x.relative_to(root)))
     print("masked trials packed:", {k: [d.name for d in v] for k, v in picked.items()})
 P
+# what held the trials' event loop (≥ 1 s late): the stack sampler's top stacks per step (swerl.rollout.stalls)
+python3 -c "
+from swerl.config.load import load_config; from swerl.config.paths import RunPaths
+from swerl.train.verl_engine.node_stack import step_records
+for step, bodies in sorted(step_records(RunPaths.of(load_config('$CFG')).state_dir).items()):
+    for b in bodies:
+        top = sorted((b.get('stalls') or {}).items(), key=lambda kv: -kv[1])[:3]
+        print(f'stalls step {step}:', sum((b.get('stalls') or {}).values()), 'stack(s);', top or 'none')
+" 2>&1 | cut -c1-700
 f=$(find "$TR" -name tokens.jsonl | head -1); [ -n "$f" ] && { python3 -c "
 import json; r=[json.loads(l) for l in open('$f')]; s=r[0]
 print('token sample:', '$f'.split('/trials/')[-1], len(r), 'calls; prompt', len(s['prompt_ids']), 'ids; response', len(s['response_ids']), 'ids; logprobs[:4]', [round(x,3) for x in s['response_logprobs'][:4]])"

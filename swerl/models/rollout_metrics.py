@@ -83,7 +83,9 @@ STACK_RSS_GB = P + "stack_rss_gb"
 """Resident memory of the node's serving stack process (the trials' process) when the step's last trial ended."""
 STACK_RSS_PEAK_GB = P + "stack_rss_peak_gb"
 """Its peak resident memory so far (ru_maxrss): a jump names the trial after which it happened (stack log)."""
-SCHEDULER_KEYS = (PEAK_CONCURRENT, WALL_S, LOOP_LAG_MS_P50, LOOP_LAG_MS_MAX)
+LOOP_STALLS = P + "loop_stalls"
+"""Times the loop was ≥ 1 s late while the step's trials ran; the stacks that held it are the step record's `stalls`."""
+SCHEDULER_KEYS = (PEAK_CONCURRENT, WALL_S, LOOP_LAG_MS_P50, LOOP_LAG_MS_MAX, LOOP_STALLS)
 """What a node scheduler's stats add to the outcome metrics both engines compute."""
 LOOP_LAG_WARN_S = 5.0
 """A step whose loop lagged this long names it next to a stop's cause (a deadline may have fired on the lag)."""

@@ -25,6 +25,7 @@ from swerl.models.rollout_metrics import outcome_stats
 from swerl.rollout.agents.registry import AgentEndpoint
 from swerl.rollout.outcome import POLICY_REASONS, SwerlBug, TrialOutcome
 from swerl.rollout.runner import RolloutSettings, TrialJob, record_outcome, run_one
+from swerl.rollout.stalls import StallSampler
 
 
 @dataclass
@@ -44,6 +45,8 @@ class StepState:
     lags: list[float] = field(default_factory=list)
     """Event-loop lag samples (s) taken while the step's trials ran (at most LAG_SAMPLES, then every other)."""
     lag_max: float = 0.0
+    stalls: dict[str, int] = field(default_factory=dict)
+    """Stacks of the loop thread taken when it was ≥ `stalls.STALL_S` late while the step's trials ran."""
 
 
 LAG_PERIOD_S = 0.25
@@ -64,6 +67,7 @@ class TrialScheduler:
         self.running = 0
         self.peak_running = 0
         self._lag_task: asyncio.Task | None = None
+        self._stalls: StallSampler | None = None
 
     def _state(self, step: int, partition: str) -> StepState:
         st = self.steps.get((step, partition))
@@ -101,17 +105,30 @@ class TrialScheduler:
                 st.running -= 1
 
     async def _watch_loop(self) -> None:
-        """While trials run: how late a LAG_PERIOD_S timer fires is how long the loop was busy elsewhere."""
-        while self.running > 0:
-            t = time.monotonic()
-            await asyncio.sleep(LAG_PERIOD_S)
-            lag = max(0.0, time.monotonic() - t - LAG_PERIOD_S)
-            for st in self.steps.values():
-                if st.running > 0:
-                    st.lag_max = max(st.lag_max, lag)
-                    st.lags.append(lag)
-                    if len(st.lags) > LAG_SAMPLES:
-                        st.lags = st.lags[::2]
+        """While trials run: how late a LAG_PERIOD_S timer fires is how long the loop was busy elsewhere; a
+        stall sampler (swerl.rollout.stalls) names what held it when it was late by STALL_S or more."""
+        if self._stalls is None:
+            self._stalls = StallSampler()
+        sampler = self._stalls
+        sampler.beat(LAG_PERIOD_S)
+        sampler.start()
+        try:
+            while self.running > 0:
+                t = time.monotonic()
+                sampler.beat(LAG_PERIOD_S)
+                await asyncio.sleep(LAG_PERIOD_S)
+                lag = max(0.0, time.monotonic() - t - LAG_PERIOD_S)
+                stalls = sampler.take()
+                for st in self.steps.values():
+                    if st.running > 0:
+                        st.lag_max = max(st.lag_max, lag)
+                        st.lags.append(lag)
+                        if len(st.lags) > LAG_SAMPLES:
+                            st.lags = st.lags[::2]
+                        for sig, n in stalls.items():
+                            st.stalls[sig] = st.stalls.get(sig, 0) + n
+        finally:
+            sampler.stop()
 
     def _arm(self, st: StepState) -> None:
         s = self.settings
@@ -195,4 +212,5 @@ class TrialScheduler:
             rm.WALL_S: st.t_last - st.t_first if st.done else 0.0,
             rm.LOOP_LAG_MS_P50: 1000.0 * rm.percentile(st.lags, 0.5),
             rm.LOOP_LAG_MS_MAX: 1000.0 * st.lag_max,
+            rm.LOOP_STALLS: float(sum(st.stalls.values())),
         }

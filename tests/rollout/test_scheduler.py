@@ -154,3 +154,32 @@ def test_loop_lag_is_measured_while_trials_run(tmp_path, monkeypatch):
     assert busy["rollout/loop_lag_ms_max"] >= 1200.0
     assert calm["rollout/loop_lag_ms_max"] < 1000.0
     assert 0.0 <= calm["rollout/loop_lag_ms_p50"] <= calm["rollout/loop_lag_ms_max"]
+
+
+def test_a_trial_blocking_the_loop_is_named_in_the_step(tmp_path, fake_trials, monkeypatch):
+    """A trial whose code blocks the event loop (a synchronous call inside it) shows up in the step's stats as a
+    stall, and the step record's stack names the blocking function."""
+    from swerl.rollout import stalls
+
+    monkeypatch.setattr(stalls, "STALL_S", 0.5)
+    fake = sched_mod.run_one
+
+    def harbor_like_sync_work():
+        time.sleep(1.2)
+
+    async def blocking(j, settings, endpoint):
+        await asyncio.sleep(0.6)  # the watcher is running by now
+        harbor_like_sync_work()
+        return await fake(j, settings, endpoint)
+
+    monkeypatch.setattr(sched_mod, "run_one", blocking)
+    s = TrialScheduler(settings(tmp_path), AgentEndpoint())
+
+    async def main():
+        return await asyncio.gather(*(s.run(job(i, 0.3), step=1) for i in range(2)))
+
+    asyncio.run(main())
+    assert s.stats(1)["rollout/loop_stalls"] >= 1
+    assert any(
+        sig.startswith("test_scheduler.py:") and "harbor_like_sync_work" in sig for sig in s.steps[(1, "train")].stalls
+    )

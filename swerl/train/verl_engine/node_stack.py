@@ -171,6 +171,7 @@ class NodeStack:
             "t": time.time(),
             "metrics": self.stats(step, partition),
             "first_infra": first,
+            "stalls": dict(sorted(st.stalls.items(), key=lambda kv: -kv[1])[:10]) if st is not None else {},
         }
         try:
             atomic_write(stats_file(self._state_dir, step, partition, self.node_id), json.dumps(body))
