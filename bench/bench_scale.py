@@ -150,6 +150,9 @@ def main() -> None:
                 f"{statistics.mean(size):.0f} | {st['rollout/loop_lag_ms_p50']:.0f} / {st['rollout/loop_lag_ms_max']:.0f} |",
                 flush=True,
             )
+            stalls = sorted(sched.steps[(step, "train")].stalls.items(), key=lambda kv: -kv[1])
+            for sig, k in stalls[:5]:  # what held the loop ≥ 1 s (swerl.rollout.stalls), most frequent first
+                print(f"  stall ×{k}: {sig}", flush=True)
     finally:
         serving.stop()
 
