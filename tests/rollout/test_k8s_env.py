@@ -11,7 +11,7 @@ from swerl.rollout.agents.registry import AgentEndpoint
 from swerl.rollout.runner import K8S, RolloutSettings, TrialJob, run_trials
 from swerl.rollout.tasks import load_index
 from swerl.rollout.validate import validate_tasks
-from tests.rollout.conftest import ScriptedOpenAI
+from tests.rollout.conftest import ScriptedOpenAI, run_one_trial
 from tests.rollout.fake_k8s import FakeK8s
 
 pytestmark = pytest.mark.integration
@@ -118,3 +118,21 @@ def test_empty_prefix_is_refused():
 
     with pytest.raises(ValueError, match="pod_name_prefix is empty"):
         KubernetesEnvironment(pod_name_prefix="")
+
+
+def test_endless_output_in_a_pod_is_cut_off(api, tmp_path, easy_rows, monkeypatch):
+    """In a pod too: a command that prints forever stops being read at the sandbox output limit (small here),
+    the agent sees the cut-off note, the next command runs and the pod goes at teardown."""
+    from swerl.rollout.envs import output
+
+    monkeypatch.setattr(output, "KEEP_BYTES", 4096)
+    monkeypatch.setattr(output, "MAX_BYTES", 4 << 20)
+    fake, kc = api
+    hello = next(r for r in easy_rows if r.instance_id == "create-hello")
+    out, srv = run_one_trial(
+        hello, ["```bash\nyes\n```", "```bash\necho hello > hello.txt\n```", "DONE"], settings(tmp_path, kc)
+    )
+    assert out.reward == 1.0 and not out.masked, out
+    seen = srv.requests[1]["body"]["messages"][-1]["content"]
+    assert seen.count("y\n") > 100 and "command cut off" in seen, seen[-300:]
+    assert fake.pods == {}

@@ -5,7 +5,8 @@ run state select on) plus `swerl.run=<exp>` and `swerl.trial=<trial>`; `restartP
 `activeDeadlineSeconds` (a hard kill even if we die), resource requests (limits from the task), image pull
 policy, no service-account token. Start = create + wait for Running (`startup_timeout_sec`; image pull
 errors fail at once). Exec = the pod exec subresource over websockets (`kubernetes.stream`, channel
-protocol v5 when the server offers it: stdin is closed explicitly). Copy in/out = tar over exec (out: streamed,
+protocol v5 when the server offers it: stdin is closed explicitly), its output bounded as in every environment
+(envs/output.py: the stream is closed past the limit). Copy in/out = tar over exec (out: streamed,
 bounded per file — envs/copyout.py).
 Stop = delete with grace 0.
 
@@ -43,7 +44,7 @@ from harbor.trial.errors import EnvironmentStartTimeoutError
 
 from swerl.rollout.envs import dockerfile
 from swerl.rollout.envs.copyout import extract_stream, first_file
-from swerl.rollout.envs.output import emit_output
+from swerl.rollout.envs.output import CappedOutput, emit_output
 
 LABEL_POD_RUN = "harbor-run"
 FATAL_WAITING = {
@@ -240,10 +241,16 @@ class KubernetesEnvironment(BaseEnvironment):
 
     # --- exec and copy ------------------------------------------------------------------------
     def _pod_exec(
-        self, argv: list[str], stdin: bytes | None, sink: Callable[[bytes], object] | None = None
+        self,
+        argv: list[str],
+        stdin: bytes | None,
+        sink: Callable[[bytes], object] | None = None,
+        err_sink: Callable[[bytes], object] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[bytes, bytes, int]:
-        """Run argv in the pod: (stdout, stderr, exit code). Blocking; call in a thread. With `sink`, stdout
-        goes to it frame by frame (and b"" comes back) instead of being collected."""
+        """Run argv in the pod: (stdout, stderr, exit code). Blocking; call in a thread. With `sink` / `err_sink`,
+        that stream goes to it frame by frame (and b"" comes back) instead of being collected; once `stop()` is
+        true the stream is closed (the exit code is then -1: the command may still run until its timeout)."""
         from kubernetes.stream import stream
 
         _, api = self._apis()
@@ -266,16 +273,23 @@ class KubernetesEnvironment(BaseEnvironment):
                 for i in range(0, len(stdin), _CHUNK):
                     ws.write_stdin(stdin[i : i + _CHUNK])
                 ws.close_channel(0)  # v5: EOF on the process's stdin (v4 has none: tar stops at its end marker)
-            put = sink or out.write
+            put, put_err = sink or out.write, err_sink or err.write
+            cut = False
             while ws.is_open():
                 ws.update(timeout=1)
                 if ws.peek_stdout():
                     put(ws.read_stdout(timeout=0))
-                err.write(ws.read_stderr(timeout=0) if ws.peek_stderr() else b"")
-            if last := ws.read_stdout(timeout=0):  # frames that arrived with the close
-                put(last)
-            err.write(ws.read_stderr(timeout=0))
-            rc = ws.returncode
+                if ws.peek_stderr():
+                    put_err(ws.read_stderr(timeout=0))
+                if stop is not None and stop():
+                    cut = True
+                    break
+            if not cut:
+                if last := ws.read_stdout(timeout=0):  # frames that arrived with the close
+                    put(last)
+                if last := ws.read_stderr(timeout=0):
+                    put_err(last)
+            rc = None if cut else ws.returncode
         finally:
             ws.close()
         return out.getvalue(), err.getvalue(), -1 if rc is None else rc
@@ -298,9 +312,10 @@ class KubernetesEnvironment(BaseEnvironment):
         if user is not None and str(user) not in ("root", "0"):
             inner = f"su -s /bin/bash {shlex.quote(str(user))} -c {shlex.quote(inner)}"
         script = f"cd {shlex.quote(cwd or self.workdir)} && exec {inner}"
-        out, err, rc = await asyncio.to_thread(self._pod_exec, ["sh", "-c", script], None)
-        result = ExecResult(stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"), return_code=rc)
-        return await emit_output(self, result)
+        cap = CappedOutput()
+        argv = ["sh", "-c", script]
+        _, _, rc = await asyncio.to_thread(self._pod_exec, argv, None, cap.stdout.add, cap.stderr.add, lambda: cap.over)
+        return await emit_output(self, cap.result(rc))
 
     async def _untar_in_pod(self, data: bytes, target_dir: str) -> None:
         argv = ["sh", "-c", f"mkdir -p {shlex.quote(target_dir)} && tar xf - -C {shlex.quote(target_dir)}"]

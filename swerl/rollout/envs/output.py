@@ -1,9 +1,10 @@
 """A command's output in our environments: bounded while it is read, then forwarded to Harbor's callbacks.
 
-One policy for every environment (local process, Docker): an exec keeps at most `KEEP_BYTES` of each stream
-(the first and last halves, with a one-line marker saying how much was dropped in between) and a command
+One policy for every environment (local process, Docker, Kubernetes): an exec keeps at most `KEEP_BYTES` of each
+stream (the first and last halves, with a one-line marker saying how much was dropped in between) and a command
 whose streams together pass `MAX_BYTES` is cut off: killed where the environment can (local process), its
-stream closed elsewhere (Docker: the command blocks on its next write until the sandbox is removed).
+stream closed elsewhere (Docker, Kubernetes: the command blocks on its next write until the sandbox is removed
+or its timeout).
 Without it one policy command such as `yes` buffers the whole stream in the rollout process. (On the GPU machine
 at 256 trials/step the node's stack grew from 1.5 GB to 20 GB in the 20 s one straggler ran; the cause there is
 not identified — an unbounded exec is one way to get it, and this bound closes that one.)
