@@ -113,20 +113,18 @@ class _Chunks(io.RawIOBase):
         return n
 
 
-def extract_stream(chunks: Iterable[bytes] | IO[bytes], target: Path, *, strip_top: bool = False) -> int:
-    """Extract a tar stream into `target` member by member, every file under the bound → bytes dropped.
-    `strip_top` drops each member's first path component (an archive of `dir/` into `target/`)."""
+def _reader(chunks: Iterable[bytes] | IO[bytes]) -> IO[bytes]:
+    """A readable file for `tarfile`'s stream mode: a file as it is, an iterator of chunks wrapped."""
+    return chunks if hasattr(chunks, "read") else io.BufferedReader(_Chunks(chunks), _CHUNK)  # type: ignore[return-value,arg-type]
+
+
+def extract_stream(chunks: Iterable[bytes] | IO[bytes], target: Path) -> int:
+    """Extract a tar stream into `target` member by member, every file under the bound → bytes dropped."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
-    fileobj = chunks if hasattr(chunks, "read") else io.BufferedReader(_Chunks(chunks), _CHUNK)  # type: ignore[arg-type]
     dropped = 0
-    with tarfile.open(fileobj=fileobj, mode="r|") as tar:  # type: ignore[arg-type]
+    with tarfile.open(fileobj=_reader(chunks), mode="r|") as tar:
         for m in tar:
-            if strip_top:
-                parts = m.name.split("/", 1)
-                if len(parts) == 1:
-                    continue
-                m.name = parts[1]
             if m.isdev():
                 continue
             try:
@@ -181,8 +179,7 @@ def _extract_cut(f: IO[bytes], target: Path) -> int:
 def first_file(chunks: Iterable[bytes] | IO[bytes], path: Path) -> int:
     """The first regular file of a tar stream into `path`, under the bound → bytes dropped (FileNotFoundError
     when the archive holds no file)."""
-    fileobj = chunks if hasattr(chunks, "read") else io.BufferedReader(_Chunks(chunks), _CHUNK)  # type: ignore[arg-type]
-    with tarfile.open(fileobj=fileobj, mode="r|") as tar:  # type: ignore[arg-type]
+    with tarfile.open(fileobj=_reader(chunks), mode="r|") as tar:
         for m in tar:
             if m.isfile():
                 src = tar.extractfile(m)

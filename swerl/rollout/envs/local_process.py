@@ -355,9 +355,7 @@ class LocalProcessEnvironment(BaseEnvironment):
         await asyncio.to_thread(shutil.copytree, source_dir, dst, dirs_exist_ok=True, symlinks=True)
 
     async def download_file(self, source_path: str, target_path: Path | str) -> None:
-        target = Path(target_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(copy_capped, str(self.host_path(source_path)), str(target))
+        await asyncio.to_thread(copy_capped, str(self.host_path(source_path)), str(target_path))  # makes the parent
 
     async def download_dir(self, source_dir: str, target_dir: Path | str) -> None:
         await asyncio.to_thread(
