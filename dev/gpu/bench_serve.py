@@ -164,7 +164,10 @@ def main() -> int:
     ap.add_argument("--litellm-workers", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=2, help="calls per stream at each level")
     ap.add_argument(
-        "--repeat", type=int, default=1, help="run the routes this many times per level, alternating their order"
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the routes this many times per level, rotating their order (repeat = routes: each in every position)",
     )
     ap.add_argument(
         "--stagger-sec",
@@ -260,7 +263,8 @@ def main() -> int:
         for conc in [int(x) for x in a.levels.split(",")]:
             names = a.routes.split(",")
             runs: dict[str, list[dict]] = {name: [] for name in names}
-            for rep in range(a.repeat):  # forward, then reversed, …: no route always runs first (vLLM warms up)
+            for rep in range(a.repeat):  # rotated each repeat: with repeat = number of routes, every route runs once
+                # in every position (first after vLLM's warm-up, middle, last), so no route keeps one position's bias
                 prefix = f"bench{conc}x{run_tag}r{rep}-t-0-"
                 routes = {
                     "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
@@ -271,7 +275,7 @@ def main() -> int:
                         {"Authorization": f"Bearer {key}"},
                     ),
                 }
-                for name in names if rep % 2 == 0 else names[::-1]:
+                for name in names[rep % len(names) :] + names[: rep % len(names)]:
                     url_for, headers = routes[name]
                     ids = prompt_ids if name == "replica" else None
                     r = asyncio.run(

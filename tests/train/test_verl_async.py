@@ -19,7 +19,7 @@ def _cfg(tmp_path: Path, *, gpus: int = 1, gen_tp: int = 1, **training):
 def test_colocate_async_on_one_gpu(tmp_path):
     c = compose_main_ppo(_cfg(tmp_path, max_staleness=2))
     v1 = c.trainer.v1
-    assert c.trainer.use_v1 and v1.trainer_mode == "colocate_async" and v1.colocate_async.num_warmup_batches == 1
+    assert c.trainer.use_v1 and v1.trainer_mode == "colocate_async" and v1.colocate_async.num_warmup_batches == 2
     assert (v1.sampler.max_off_policy_threshold, v1.sampler.max_off_policy_strategy) == (3, "drop")
     assert c.trainer.n_gpus_per_node == 1 and c.actor_rollout_ref.hybrid_engine is True
     assert c.actor_rollout_ref.rollout.nnodes == 0  # no standalone pool
@@ -33,6 +33,7 @@ def test_separate_async_splits_the_gpus_and_passes_verls_checks(tmp_path):
     c = compose_main_ppo(cfg)
     v1, r = c.trainer.v1, c.actor_rollout_ref.rollout
     assert v1.trainer_mode == "separate_async" and v1.sampler.max_off_policy_threshold == 2
+    assert v1.separate_async.num_warmup_batches == 1  # max_staleness 1: one batch ahead
     assert (c.trainer.n_gpus_per_node, r.n_gpus_per_node, r.nnodes) == (2, 6, 1)
     assert c.actor_rollout_ref.hybrid_engine is False and r.checkpoint_engine.backend == "nccl"
     # PPOTrainerSeparateAsync.__init__'s own asserts

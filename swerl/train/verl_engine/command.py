@@ -105,21 +105,26 @@ def async_overrides(cfg: SwerlConfig) -> list[str]:
       mini-batch updates (= once a step; verl asserts that product).
     - `max_off_policy_threshold` = max_staleness + 1: verl drops a finished group whose prompt was dispatched
       at step g when it would train at a step G with G − g + 1 > threshold (it counts spanned versions).
+    - `num_warmup_batches` = max_staleness: the rollout keeps that many batches of prompts in flight ahead of
+      the trainer — as far ahead as the bound lets a batch go and still train. One batch ahead hides at most
+      one update per batch's rollout; a rollout-bound mix (sandboxes, long tails) needs more trials in flight
+      to keep the trainer fed, and `harbor_runtime.num_workers` ≥ (max_staleness + 1) · batch trials to run them.
     """
     t = cfg.input.training
     if t.mode != "async":
         return []
     V, R = "trainer.v1", "actor_rollout_ref.rollout"
+    ahead = t.max_staleness
     ov = [
         f"{V}.sampler.max_off_policy_threshold={t.max_staleness + 1}",
         f"{V}.sampler.max_off_policy_strategy=drop",
     ]
     if t.async_pools == "colocate":
-        return [f"{V}.trainer_mode=colocate_async", f"{V}.colocate_async.num_warmup_batches=1", *ov]
+        return [f"{V}.trainer_mode=colocate_async", f"{V}.colocate_async.num_warmup_batches={ahead}", *ov]
     mini = t.ppo_mini_batch_size or t.train_batch_size
     return [
         f"{V}.trainer_mode=separate_async",
-        f"{V}.separate_async.num_warmup_batches=1",
+        f"{V}.separate_async.num_warmup_batches={ahead}",
         f"{V}.separate_async.parameter_sync_step={t.train_batch_size // mini}",
         "actor_rollout_ref.hybrid_engine=False",
         f"{R}.nnodes={cfg.rollout_pool[0]}",
