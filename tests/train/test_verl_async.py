@@ -160,3 +160,31 @@ def test_global_steps_from_the_server_actor_and_the_fallback(tmp_path):
         assert server_weights_version() == 7
     finally:
         ray.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("mode", "workers", "words"),
+    [
+        ("async", 48, ""),  # = (2 + 1) batches × 16 trials: nothing to say
+        ("async", 16, "16 workers < 48 trials in flight (async, 2 batch(es) ahead)"),
+        ("async", 64, "64 workers > 48 trials in flight: 16 always idle"),
+        ("sync", 32, "32 workers > 16 trials in flight: 16 always idle"),
+    ],
+)
+def test_preflight_counts_the_async_look_ahead_in_the_worker_check(tmp_path, mode, workers, words):
+    """verl async keeps max_staleness batches in flight ahead of the trainer: num_workers is sized against that."""
+    import io
+
+    from swerl.preflight.checks import plan
+    from swerl.preflight.context import Context
+    from swerl.preflight.report import Report, Status
+
+    cfg = _cfg(tmp_path, mode=mode, max_staleness=2, train_batch_size=4, n_resp_per_prompt=4)
+    cfg.input.harbor_runtime.num_workers = workers
+    r = Report(out=io.StringIO())
+    plan.run(Context(cfg, tmp_path / "config.yaml"), r)
+    warned = [ln.detail for ln in r.lines if ln.label == "harbor_runtime.num_workers" and ln.status is Status.WARN]
+    if workers == 48:
+        assert warned == [] and "async: 48 in flight (2 batch(es) ahead)" in r.out.getvalue()
+    else:
+        assert len(warned) == 1 and warned[0].startswith(words)

@@ -42,13 +42,24 @@ def run(ctx: Context, r: Report) -> None:
     trials = t.train_batch_size * t.n_resp_per_prompt
     workers = i.harbor_runtime.num_workers
     waves = -(-trials // workers)
+    # verl async keeps max_staleness batches in flight ahead of the trainer (command.async_overrides)
+    ahead = t.max_staleness if t.engine == "verl" and t.mode == "async" else 0
+    flight = trials * (ahead + 1)
     r.ok(
         "trials/step",
-        f"{t.train_batch_size} × {t.n_resp_per_prompt} = {trials} trials/step on {workers} worker(s) → {waves} wave(s)",
+        f"{t.train_batch_size} × {t.n_resp_per_prompt} = {trials} trials/step on {workers} worker(s) → {waves} wave(s)"
+        + (f"; async: {flight} in flight ({ahead} batch(es) ahead)" if ahead else ""),
     )
-    if workers > trials:
+    if workers > flight:
         r.warn(
-            "harbor_runtime.num_workers", f"{workers} workers > {trials} trials/step: {workers - trials} always idle"
+            "harbor_runtime.num_workers",
+            f"{workers} workers > {flight} trials in flight: {workers - flight} always idle",
+        )
+    elif ahead and workers < flight:
+        r.warn(
+            "harbor_runtime.num_workers",
+            f"{workers} workers < {flight} trials in flight (async, {ahead} batch(es) ahead): the look-ahead queues "
+            f"— set harbor_runtime.num_workers={flight} to run it",
         )
 
     if alg.adv_estimator in GROUP_ESTIMATORS and t.n_resp_per_prompt < 2:
