@@ -284,6 +284,7 @@ def main() -> int:
                     if name == "proxy+gateway":
                         r |= proxy_added(trials_root, prefix, r["_lat"])
                     runs[name].append(r)
+                    print(f"  c={conc} repeat {rep} {name}: {r['tok_s']:.1f} tok/s, p50 {r['p50_s']:.2f}s", flush=True)
             row: dict = {"concurrency": conc} | {name: pooled(rs) for name, rs in runs.items()}
             for ref in ("direct", "replica"):
                 base = row.get(ref, {}).get("tok_s") or 0
@@ -308,6 +309,8 @@ def main() -> int:
                 ),
                 flush=True,
             )
+            if a.out:  # each finished level is kept: a call cut at its limit still returns the levels it ran
+                Path(a.out).write_text(json.dumps(results, indent=1))
     finally:
         proxy.stop()
         gw.stop()

@@ -26,8 +26,8 @@ IFS=';' read -ra SETS <<< "${BENCH_SETS:-${BENCH_ARGS:-}}"
 for args in "${SETS[@]}"; do
   stage "bench $n: $args"
   # shellcheck disable=SC2086  # the set is a list of flags
-  python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:$PORT --model-dir "$MODEL" --config configs/gpu-1x-smollm2.yaml $args \
-    --out "$OUT/gpu_bench_$n.json" 2>&1 | grep -v -i "clean_up_tokenization\|warn" | tee "$OUT/gpu_bench_$n.log"
+  PYTHONUNBUFFERED=1 python3 dev/gpu/bench_serve.py --vllm 127.0.0.1:$PORT --model-dir "$MODEL" --config configs/gpu-1x-smollm2.yaml $args \
+    --out "$OUT/gpu_bench_$n.json" 2>&1 | grep --line-buffered -v -i "clean_up_tokenization\|warn" | tee "$OUT/gpu_bench_$n.log"
   n=$((n + 1))
 done
 nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader | sed 's/^/gpu memory (vLLM at 0.3): /'
