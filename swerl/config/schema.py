@@ -221,10 +221,11 @@ class TrainingSection(Section):
     is aborted and resumed from its exact tokens (a partial rollout; docs/design.md "When to pick async")."""
     max_staleness: int = Field(1, ge=1)
     """async: a sample whose oldest token was sampled more than this many weight versions before the policy being
-    updated is dropped (`async/dropped_stale`). local: one step of look-ahead keeps every sample within 1. verl:
-    its `trainer.v1.sampler.max_off_policy_threshold` = max_staleness + 1 (verl counts the versions a sample spans,
-    measured from the step its prompt was dispatched), strategy drop, and the rollout keeps max_staleness batches
-    of prompts in flight ahead of the trainer (`num_warmup_batches`): more overlap, more off-policy."""
+    updated is dropped (`async/dropped_stale`). It is also the look-ahead, on both engines: the rollout keeps
+    max_staleness steps of prompts in flight ahead of the trainer (verl: `num_warmup_batches`; local: that many
+    step rollouts, one step with algorithm.filter_groups) — more overlap, more off-policy. verl: its
+    `trainer.v1.sampler.max_off_policy_threshold` = max_staleness + 1 (verl counts the versions a sample spans,
+    measured from the step its prompt was dispatched), strategy drop."""
     async_pools: Literal["colocate", "separate"] = "colocate"
     """verl, mode async: colocate = rollout and training share every GPU and take turns (verl's colocate_async;
     runs on one GPU); separate = `rollout_gpus_per_node` GPUs per node serve vLLM while the rest train

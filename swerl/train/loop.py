@@ -1,17 +1,18 @@
 """The training loop, independent of what produces rollouts: rollout → update → log → checkpoint → validate.
 
-Sync (`lookahead=0`): each step waits for its rollout, then updates. Async (`lookahead=1`, training.mode: async):
-step k+1's rollout starts (in a thread) as soon as step k's rollout is in, so its trials run while the trainer
-updates on step k; `publish()` then swaps the new weights into the engine (which pauses only for that). Samples
-record the weight versions that sampled them; one sampled more than `max_staleness` versions before the
-policy being updated is dropped. Data order, checkpoints and resume are the same in both modes (a checkpoint
+Sync (`lookahead=0`): each step waits for its rollout, then updates. Async (`lookahead=N ≥ 1`, training.mode:
+async, N = max_staleness as verl's `num_warmup_batches`): as soon as step k's rollout is in, the rollouts of steps
+k+1 … k+N are running (each in a thread; the ones not yet started start now), so their trials run while the
+trainer updates on step k; `publish()` then swaps the new weights into the engine (which pauses only for that).
+Samples record the weight versions that sampled them; one sampled more than `max_staleness` versions before the
+policy being updated is dropped (a rollout started N steps ahead is N versions old when it trains). Data order, checkpoints and resume are the same in both modes (a checkpoint
 holds the position of the last TRAINED step; a prefetched rollout is simply redone after a resume).
 
 Dynamic sampling (`filter_groups`, algorithm.filter_groups): groups whose unmasked trials all got the same
 reward are dropped, and the next prompts of the data order are rolled out as more rounds of the same step until
 `batch` informative groups are in or the round cap is hit (then the step trains on what it has and says so:
 `rollout/filter_short`). In async mode the extra rounds run before the next prefetch starts, so the data order
-and the saved position stay those of a sync run.
+and the saved position stay those of a sync run (which is why dynamic sampling looks one step ahead at most).
 
 `TrainLoop.run()` is used by `swerl train` (real engine + proxy + Harbor trials, see `session.py`) and by the
 kill -9 resume test (a tiny in-process policy): same schedule, same checkpoints, same data order.
@@ -27,6 +28,7 @@ import math
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -133,7 +135,7 @@ class TrainLoop:
         filter_groups: bool = False,
         max_gen_rounds: int = 0,
     ):
-        """Async (`lookahead=1`): `publish()` swaps the trainer's weights into the engine after each update (→
+        """Async (`lookahead` ≥ 1 steps ahead): `publish()` swaps the trainer's weights into the engine after each update (→
         metrics), `version()` is the engine's weights version (the policy being updated).
 
         `filter_groups` (algorithm.filter_groups): zero-variance groups are dropped and the next prompts of the
@@ -142,7 +144,8 @@ class TrainLoop:
         self.s = schedule
         self.filter_groups, self.max_gen_rounds = filter_groups, max_gen_rounds
         self.lookahead, self.publish, self.version, self.max_staleness = lookahead, publish, version, max_staleness
-        self._ahead: _Ahead | None = None
+        self._ahead: deque[_Ahead] = deque()
+        """Prefetched rollouts of consecutive steps, oldest first."""
         self.rollout, self.update, self.save, self.restore = rollout, update, save, restore
         self.ckpt, self.log, self.resume, self.validate, self.on_step = ckpt, logger, resume, validate, on_step
         self.step, self.epoch, self.pos = 0, 0, 0
@@ -244,22 +247,27 @@ class TrainLoop:
         return metrics
 
     def _async_rollout(self, step: int) -> tuple[StepResult, int, int, dict[str, float]]:
-        """Step `step`'s rollout (started during the previous update, or now), after starting the next one."""
-        if self._ahead is None or self._ahead.step != step:
+        """Step `step`'s rollout (started during an earlier update, or now); once it is in, the look-ahead is
+        topped up to `lookahead` steps (those run on the current weights, then on each newly published one)."""
+        q = self._ahead
+        if not q or q[0].step != step:
+            q.clear()
             idx, epoch, pos = self.s.take(self.epoch, self.pos)
-            self._ahead = _Ahead(self.rollout, step, idx, (epoch, pos))
-        cur = self._ahead
+            q.append(_Ahead(self.rollout, step, idx, (epoch, pos)))
+        cur = q.popleft()
         tw = time.perf_counter()
         res = cur.wait()
         epoch, pos = cur.after
-        self._ahead = None
         more_s = 0.0
         if self.filter_groups:  # extra rounds run here, before the next prefetch: the data order stays sequential
             res, epoch, pos, more_s = self._fill(step, res, epoch, pos)
         idle = time.perf_counter() - tw
-        if step < self.s.total:  # runs on the current weights, then on the new ones once they are published
-            nidx, nepoch, npos = self.s.take(epoch, pos)
-            self._ahead = _Ahead(self.rollout, step + 1, nidx, (nepoch, npos))
+        depth = 1 if self.filter_groups else self.lookahead
+        last, (e, p) = (q[-1].step, q[-1].after) if q else (step, (epoch, pos))
+        while len(q) < depth and last < self.s.total:
+            nidx, e, p = self.s.take(e, p)
+            last += 1
+            q.append(_Ahead(self.rollout, last, nidx, (e, p)))
         policy = self.version() if self.version else 0
         stale = [policy - int(getattr(x, "min_weight_version", policy)) for x in res.samples]
         keep = [x for x, st in zip(res.samples, stale) if st <= self.max_staleness]

@@ -152,3 +152,23 @@ def test_local_engine_weight_swap_waits_for_running_rows_and_is_versioned(smol_d
     assert first.token_ids == again.token_ids  # same weights → same greedy tokens, across the swap
     assert changed.token_ids != first.token_ids[:4]  # the new weights are the ones that sample
     assert held >= 0
+
+
+def test_a_deeper_look_ahead_runs_that_many_steps_ahead_in_the_sync_order(tmp_path):
+    """lookahead 2 (= max_staleness 2, as verl's num_warmup_batches): once step k is in, steps k+1 and k+2 run;
+    the tasks per step stay the sync order, every step trains, and a sample is at most 2 versions old."""
+    sync_w, deep = World(gen_s=0.3, upd_s=0.3), World(gen_s=0.3, upd_s=0.3)
+    loop(tmp_path, sync_w, 0, steps=5).run()
+    lp = loop(tmp_path, deep, 2, steps=5)
+    lp.max_staleness = 2
+    last = lp.run()
+    assert deep.batches == sync_w.batches and deep.updates == 5
+    starts = {s: t for e, s, t in deep.events if e == "gen_start"}
+    ends = {s: t for e, s, t in deep.events if e == "gen_end"}
+    assert starts[2] >= ends[1] and starts[3] >= ends[1]  # nothing starts before step 1 is in …
+    assert starts[3] < ends[2]  # … then steps 2 and 3 run at once (two steps ahead)
+    log = (tmp_path / "e2.log").read_text()
+    stale = [float(x.split("async/staleness_max:")[1].split(" ")[0]) for x in log.splitlines() if x.startswith("step:")]
+    assert max(stale) == 2 and last["async/dropped_stale"] == 0
+    upd_sizes = [n for e, n, _ in deep.events if e == "upd_start"]
+    assert upd_sizes == [2] * 5
