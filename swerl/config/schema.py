@@ -239,6 +239,12 @@ class TrainingSection(Section):
     by rollout_gpus_per_node instead."""
 
     @property
+    def lookahead(self) -> int:
+        """Steps (batches) of prompts kept in flight ahead of the trainer, on both engines: max_staleness in async
+        (verl's `num_warmup_batches`; the local loop's prefetched step rollouts), 0 in sync."""
+        return self.max_staleness if self.mode == "async" else 0
+
+    @property
     def separate_pools(self) -> bool:
         """verl's separate_async is on: vLLM gets `rollout_gpus_per_node` of each node, the trainer the rest."""
         return self.engine == "verl" and self.mode == "async" and self.async_pools == "separate"

@@ -5,8 +5,9 @@ async, N = max_staleness as verl's `num_warmup_batches`): as soon as step k's ro
 k+1 … k+N are running (each in a thread; the ones not yet started start now), so their trials run while the
 trainer updates on step k; `publish()` then swaps the new weights into the engine (which pauses only for that).
 Samples record the weight versions that sampled them; one sampled more than `max_staleness` versions before the
-policy being updated is dropped (a rollout started N steps ahead is N versions old when it trains). Data order, checkpoints and resume are the same in both modes (a checkpoint
-holds the position of the last TRAINED step; a prefetched rollout is simply redone after a resume).
+policy being updated is dropped (a rollout started N steps ahead is N versions old when it trains). Data order,
+checkpoints and resume are the same in both modes (a checkpoint holds the position of the last TRAINED step; a
+prefetched rollout is simply redone after a resume).
 
 Dynamic sampling (`filter_groups`, algorithm.filter_groups): groups whose unmasked trials all got the same
 reward are dropped, and the next prompts of the data order are rolled out as more rounds of the same step until
@@ -135,8 +136,8 @@ class TrainLoop:
         filter_groups: bool = False,
         max_gen_rounds: int = 0,
     ):
-        """Async (`lookahead` ≥ 1 steps ahead): `publish()` swaps the trainer's weights into the engine after each update (→
-        metrics), `version()` is the engine's weights version (the policy being updated).
+        """Async (`lookahead` ≥ 1 steps ahead): `publish()` swaps the trainer's weights into the engine after each
+        update (→ metrics), `version()` is the engine's weights version (the policy being updated).
 
         `filter_groups` (algorithm.filter_groups): zero-variance groups are dropped and the next prompts of the
         data order are rolled out until `schedule.batch` informative groups are in, or `max_gen_rounds` rounds

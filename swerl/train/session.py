@@ -218,7 +218,7 @@ def train_local(cfg: SwerlConfig, exp: str, log: StepLogger, config_path: Path |
             restore=restore,
             validate=validate if val_rows else None,
             on_step=on_step,
-            lookahead=t.max_staleness if asynchronous else 0,  # as verl's num_warmup_batches
+            lookahead=t.lookahead,
             publish=publish if asynchronous else None,
             version=lambda: engine.weight_version,
             max_staleness=t.max_staleness,

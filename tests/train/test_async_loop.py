@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from swerl.models.logline import parse_step_line
 from swerl.models.trial import Sample
 from swerl.train.loop import Schedule, StepResult, TrainLoop
 from swerl.train.metrics import StepLogger
@@ -167,8 +168,8 @@ def test_a_deeper_look_ahead_runs_that_many_steps_ahead_in_the_sync_order(tmp_pa
     ends = {s: t for e, s, t in deep.events if e == "gen_end"}
     assert starts[2] >= ends[1] and starts[3] >= ends[1]  # nothing starts before step 1 is in …
     assert starts[3] < ends[2]  # … then steps 2 and 3 run at once (two steps ahead)
-    log = (tmp_path / "e2.log").read_text()
-    stale = [float(x.split("async/staleness_max:")[1].split(" ")[0]) for x in log.splitlines() if x.startswith("step:")]
+    rows = [p[1] for p in map(parse_step_line, (tmp_path / "e2.log").read_text().splitlines()) if p]
+    stale = [m["async/staleness_max"] for m in rows]
     assert max(stale) == 2 and last["async/dropped_stale"] == 0
     upd_sizes = [n for e, n, _ in deep.events if e == "upd_start"]
     assert upd_sizes == [2] * 5

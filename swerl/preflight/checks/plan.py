@@ -42,8 +42,8 @@ def run(ctx: Context, r: Report) -> None:
     trials = t.train_batch_size * t.n_resp_per_prompt
     workers = i.harbor_runtime.num_workers
     waves = -(-trials // workers)
-    # verl async keeps max_staleness batches in flight ahead of the trainer (command.async_overrides)
-    ahead = t.max_staleness if t.engine == "verl" and t.mode == "async" else 0
+    # verl's look-ahead shares the node's workers; the local loop's prefetched rollouts each get their own
+    ahead = t.lookahead if t.engine == "verl" else 0
     flight = trials * (ahead + 1)
     r.ok(
         "trials/step",

@@ -114,7 +114,7 @@ def async_overrides(cfg: SwerlConfig) -> list[str]:
     if t.mode != "async":
         return []
     V, R = "trainer.v1", "actor_rollout_ref.rollout"
-    ahead = t.max_staleness
+    ahead = t.lookahead
     ov = [
         f"{V}.sampler.max_off_policy_threshold={t.max_staleness + 1}",
         f"{V}.sampler.max_off_policy_strategy=drop",
