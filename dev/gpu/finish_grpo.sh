@@ -10,6 +10,7 @@ OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; W=/tmp/gpu_run
 # a fresh machine (the warm one was released between calls) has no run: say so now, not after WAIT seconds
 [ -f $W/t0 ] || { echo "no run on this machine ($W/t0 missing): the warm machine was released — start again with run_grpo.sh"; exit 4; }
 . $W/t0; CFG=$(cat $W/cfg)
+[ -s $W/set ] && export SWERL_SET="$(cat $W/set)"   # a later call lacks the run's env: its paths come from these
 [ -f "$CFG" ] || cp $W/cfg.yaml "$CFG"   # each call's repo copy is this machine's tree: the overlay is not in it
 stage() { echo "=== $1 at $(( $(date +%s) - T0 ))s"; }
 END=$(( $(date +%s) + ${WAIT:-540} ))
@@ -20,7 +21,7 @@ if [ ! -f $W/rc ]; then
 fi
 rc=$(cat $W/rc); kill $(cat $W/smi.pid $W/procs.pid) 2>/dev/null
 stage "train rc=$rc"
-awk '{for(i=2;i<=NF;i++){split($i,a,"=");if(a[2]+0>m[a[1]])m[a[1]]=a[2]+0}} END{for(k in m)printf "peak %s: %s\n",k,m[k]}' $W/procs.log | sort
+awk '$1 ~ /^[0-9]+$/ {for(i=2;i<=NF;i++){if(split($i,a,"=")!=2)continue;if(a[2]+0>m[a[1]])m[a[1]]=a[2]+0}} END{for(k in m)printf "peak %s: %s\n",k,m[k]}' $W/procs.log | sort
 read -r ROOT EXPLOG CK TR <<< "$(python3 -c "
 from swerl.config.load import load_config; from swerl.config.paths import RunPaths
 p = RunPaths.of(load_config('$CFG')); print(p.root, p.exp_log, p.checkpoints_dir, p.trials_dir)")"

@@ -46,13 +46,14 @@ tr ' ' '\n' < "$OUT/gpu_grpo_command.txt" | grep -E "rollout.name|adv_estimator|
 # the run goes on in the background on the (warm) machine: a call lasts at most 10 min, a run may take longer.
 # dev/gpu/finish_grpo.sh waits for it (in this call or the next), samples processes, then summarises into $OUT.
 W=/tmp/gpu_run; rm -rf $W; mkdir -p $W; echo "$CFG" > $W/cfg; cp "$CFG" $W/cfg.yaml  # a later call's repo copy lacks it
+printf '%s' "${SWERL_SET:-}" > $W/set   # the run's overrides (exp_name → its log, trial and checkpoint paths) for finish_grpo.sh
 # the samplers run in their own session, like the run: the device ends a call's process group with the call
 setsid nohup bash -c 'while sleep 3; do nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv,noheader; done' \
   > $W/gpu_smi.csv 2>&1 < /dev/null & echo $! > $W/smi.pid
 # host health next to the stack: a step that slows everything down (load, disk, leftover processes, mounts) shows here
 setsid nohup bash -c 'while sleep 2; do
-    printf "%s stacks=%s proxies=%s sandboxes=%s stack_rss_kb=%s load1=%s procs=%s mounts=%s tmp_free_mb=%s\n" "$(date +%s)" \
-      "$(pgrep -f "[r]ay::NodeStack" | wc -l)" "$(pgrep -f "[s]werl.serve.proxy.launch" | wc -l)" \
+    printf "%s stacks=%s hosts=%s proxies=%s sandboxes=%s stack_rss_kb=%s load1=%s procs=%s mounts=%s tmp_free_mb=%s\n" "$(date +%s)" \
+      "$(pgrep -f "[r]ay::NodeStack" | wc -l)" "$(pgrep -f "[r]ay::TrialHost" | wc -l)" "$(pgrep -f "[s]werl.serve.proxy.launch" | wc -l)" \
       "$(ls /tmp/sandboxes 2>/dev/null | wc -l)" \
       "$(for p in $(pgrep -f "[r]ay::NodeStack"); do awk "/VmRSS/{print \$2}" /proc/$p/status; done | awk "{s+=\$1} END{print s+0}")" \
       "$(cut -d" " -f1 /proc/loadavg)" "$(ls -d /proc/[0-9]* | wc -l)" "$(wc -l < /proc/self/mountinfo)" \

@@ -160,6 +160,12 @@ class HarborRuntimeSection(Section):
     max_sandbox_starts_per_sec: float = Field(8.0, ge=0)
     """Pace of sandbox starts (per node): a 512-trial step does not create 512 sandboxes in one second. 0 = no
     limit."""
+    trial_processes: int = Field(0, ge=0)
+    """verl engine: processes that run a node's trials (Ray actors pinned to the node, each its own event loop);
+    the node's scheduler still caps, paces and tail-kills them all. One interpreter runs ~32–64 trials before
+    its loop lags (sandbox commands, Harbor bookkeeping, verifiers share one core), and the trials' deadlines
+    count the lag. 0 = auto: one per 32 of `num_workers`, at most one per CPU core; 1 = in the node stack's own
+    process. The local engine runs its trials in the trainer's process."""
     max_masked_fraction: float = Field(0.5, ge=0, le=1)
     """A step where more than this fraction of trials is masked for infrastructure reasons (proxy, sandbox,
     provider, verifier — not agent timeouts or the tail-killer) fails the run with the first cause, before any

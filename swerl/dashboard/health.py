@@ -102,7 +102,7 @@ RULES = (
         ">",
         1000.0 * rm.LOOP_LAG_WARN_S,
         "the trials' event loop lagged up to {value} ms (> {threshold}): the process running them is CPU-bound and "
-        "their agent/verifier deadlines fire early — fewer harbor_runtime.num_workers per node",
+        "their agent/verifier deadlines fire early — more harbor_runtime.trial_processes (verl) or fewer num_workers per node",
         pct=False,
     ),
     Rule(

@@ -166,7 +166,7 @@ def loop_lag_note(stats: dict[str, float]) -> str:
         return ""
     return (
         f"; the trials' event loop lagged up to {lag:.1f} s (the process running them was CPU-bound, so their "
-        "deadlines fired on waiting, not work: fewer harbor_runtime.num_workers per node)"
+        "deadlines fired on waiting, not work: more harbor_runtime.trial_processes (verl) or fewer num_workers per node)"
     )
 
 

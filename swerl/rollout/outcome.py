@@ -28,6 +28,9 @@ class TrialOutcome(BaseModel):
     attempts: int = 1
     phases: dict[str, float] = {}
     """Seconds per Harbor phase (`PHASES` names) that started; where a slow trial spent its time."""
+    loop_lag_s: float = 0.0
+    """The largest lag of the event loop that ran this trial, while it ran (measured by trial host processes,
+    `swerl.train.verl_engine.trial_hosts`; 0 where the scheduler's own loop ran it — it measures that one)."""
 
 
 PHASES = {

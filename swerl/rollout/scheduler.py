@@ -54,9 +54,11 @@ LAG_SAMPLES = 4096
 
 
 class TrialScheduler:
-    def __init__(self, settings: RolloutSettings, endpoint: AgentEndpoint, *, on_done=None) -> None:
+    def __init__(self, settings: RolloutSettings, endpoint: AgentEndpoint, *, on_done=None, runner=None) -> None:
         self.settings = settings
         self.endpoint = endpoint
+        self.runner = runner
+        """Runs one admitted trial (run_one's signature): a node's trial host pool; None = `run_one` here."""
         self.max_starts_per_sec = settings.max_sandbox_starts_per_sec
         self.on_done = on_done
         """Called with (outcome, step, partition) after each trial (e.g. free its gateway session)."""
@@ -99,7 +101,7 @@ class TrialScheduler:
             if self._lag_task is None or self._lag_task.done():
                 self._lag_task = asyncio.create_task(self._watch_loop())
             try:
-                return await run_one(job, self.settings, self.endpoint)
+                return await (self.runner or run_one)(job, self.settings, self.endpoint)
             finally:
                 self.running -= 1
                 st.running -= 1
@@ -169,6 +171,7 @@ class TrialScheduler:
             st.tasks.discard(task)
         st.done += 1
         st.t_last = time.time()
+        st.lag_max = max(st.lag_max, out.loop_lag_s)  # a trial host's loop (the trials' deadlines saw that lag)
         st.outcomes.append(out)
         if out.masked and out.mask_reason not in POLICY_REASONS:
             st.first_infra = st.first_infra or out

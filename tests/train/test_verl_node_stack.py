@@ -4,7 +4,8 @@ cluster, through the real node stack (one gateway + one LiteLLM proxy + one tria
 local-process sandboxes with the swerl-bash agent and the task's verifier. Stand-ins (verl_standin.py): the
 vLLM replica (no GPU here) and the worker shell around run().
 
-Checked over STEPS steps of PROMPTS prompts × N: exactly one proxy and one stack actor, never more than
+Checked over STEPS steps of PROMPTS prompts × N: exactly one proxy and one stack actor, the trials spread over
+HOSTS trial host processes (tail-killed ones cancelled there, their sandboxes gone), never more than
 `num_workers` sandboxes at once (sampled), 0 lost or duplicated trials, masked trials return no output (so they
 cannot enter their group's statistics) while their group still trains, per-step rollout metrics written.
 Size: SWERL_SCALE_PROMPTS (default 8 → 64 trials/step; bench/bench_scale.py runs the big sizes)."""
@@ -15,6 +16,7 @@ import json
 import os
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
 PROMPTS = int(os.environ.get("SWERL_SCALE_PROMPTS", "8"))
-N, STEPS, WORKERS = 8, 2, 12
+N, STEPS, WORKERS, HOSTS = 8, 2, 12, 2
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,11 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         smol_dir,
         "scale",
         harbor_runtime=dict(
-            num_workers=WORKERS, tail_kill_fraction=0.9, tail_kill_grace_sec=4, max_sandbox_starts_per_sec=20
+            num_workers=WORKERS,
+            tail_kill_fraction=0.9,
+            tail_kill_grace_sec=4,
+            max_sandbox_starts_per_sec=20,
+            trial_processes=HOSTS,
         ),
         training=dict(train_batch_size=PROMPTS, n_resp_per_prompt=N),
     )
@@ -109,11 +115,18 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
     state = json.loads(paths.run_state_file.read_text())
     assert [p["pid"] for p in state["procs"] if p["name"] == "litellm"] == [proxy_pid]
     assert [p["pid"] for p in state["procs"] if p["name"] == "gateway"] == [gateway_pid]
+    # the trials ran in HOSTS trial host processes (not the stack's), each handed some, none died
+    hosts = info["trial_hosts"]
+    assert len(set(hosts["pids"])) == HOSTS and info["pid"] not in hosts["pids"] and hosts["dead"] == []
+    assert min(hosts["handed"]) > 0 and sum(hosts["handed"]) == STEPS * PROMPTS * N
+    # tail-killed trials were cancelled in their host, which removed their sandboxes: none is left
+    assert sorted(p.name for p in sandboxes.iterdir()) == []
     # bounded: the scheduler's own count and the sandboxes seen on disk
     assert 0 < info["peak_concurrent"] <= WORKERS and 0 < peak["sandboxes"] <= WORKERS
     # exact: every session answered once, every trial its own dir and verdict, masked ⇔ no output
     ids = set()
     masked_groups = 0
+    reasons: Counter[str] = Counter()
     for step, res in results.items():
         assert len(res) == PROMPTS * N
         trial_dirs = sorted((paths.trials_dir / f"step_{step}").iterdir())
@@ -136,6 +149,7 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
         stats = read_step_stats(paths.state_dir, step)
         assert stats["rollout/done"] == PROMPTS * N and stats["rollout/peak_concurrent"] <= WORKERS
         n_masked = sum(o["masked"] for o in outcomes.values())
+        reasons.update(o["mask_reason"] for o in outcomes.values() if o["masked"])
         assert stats["rollout/masked"] == n_masked
         # a group with a masked session still trains, on its other sessions only
         for j in range(PROMPTS):
@@ -152,7 +166,7 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
                 expect = (rewards - rewards.mean()) / (rewards.std() + 1e-6)
                 assert torch.allclose(adv[:, 0], expect, atol=1e-4)
     assert len(ids) == sum(len([v for v in r.values() if v]) for r in results.values())  # no duplicated trial
-    assert masked_groups >= 1  # the stand-in stalls ~8 % of trials: the tail-killer masked some
+    assert masked_groups >= 1 and reasons["tail_killed"] >= 1, reasons  # the stand-in stalls ~8 % of trials
     assert any(o for r in results.values() for o in r.values())
     # the proxy and the gateway go with their parent (the stack actor died with Ray)
     deadline = time.time() + 20

@@ -5,7 +5,9 @@ vLLM replicas once (in a thread, off the event loop; a failure is kept and re-ra
 line), boots the gateway (its own process: its interpreter lock is not shared with the trials') and ONE LiteLLM proxy (`infrastructure.litellm_workers` workers, a
 child under the parent watchdog, recorded in the run state), and runs every trial of the node through one
 `TrialScheduler`: `harbor_runtime.num_workers` concurrent trials for the whole node, paced sandbox starts
-(`harbor_runtime.max_sandbox_starts_per_sec`), the tail-killer per step. A trial's gateway session is dropped
+(`harbor_runtime.max_sandbox_starts_per_sec`), the tail-killer per step; the admitted trials run in
+`harbor_runtime.trial_processes` trial host processes (`trial_hosts.py`: one interpreter's event loop cannot run
+hundreds of trials on time) or, at 1, in this actor's process. A trial's gateway session is dropped
 when it ends. Per-step rollout metrics go to `.swerl/rollout/step_<N>.<partition>.<node>.json`, which
 `swerl train` merges into its step lines.
 
@@ -49,6 +51,8 @@ class NodeStack:
         self._error: str | None = None
         self.serving: Any = None
         self.scheduler: Any = None
+        self.hosts: Any = None
+        """The node's trial host processes (`trial_hosts.TrialHostPool`), or None: trials run in this process."""
         self._state_dir: Path | None = None
         self._peak_seen = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="swerl-stack-stats")
@@ -67,6 +71,7 @@ class NodeStack:
         from swerl.serve.discovery import discover_replicas, expected_replicas
         from swerl.train.serving import boot, replica_gateway, served_name
         from swerl.train.verl_engine.command import model_dir
+        from swerl.train.verl_engine.trial_hosts import TrialHostPool, host_count
 
         cfg = load_config(self.config_path)
         i = cfg.input
@@ -83,7 +88,19 @@ class NodeStack:
             gw.stop()
             raise
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=self.exp)
-        self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done)
+        hr = i.harbor_runtime
+        runner = None
+        if (n := host_count(hr.trial_processes, hr.num_workers)) > 1:
+            import ray
+
+            try:
+                self.hosts = TrialHostPool(n, ray.get_runtime_context().get_node_id())
+                self.hosts.start()
+            except BaseException:
+                self.serving.stop()
+                raise
+            runner = self.hosts.run
+        self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done, runner=runner)
         self._state_dir = paths.state_dir
         return cfg, SampleSettings.from_config(cfg), len(addrs)
 
@@ -119,6 +136,7 @@ class NodeStack:
             "proxy_url": getattr(proxy, "base_url", ""),
             "peak_concurrent": getattr(self.scheduler, "peak_running", 0),
             "running": getattr(self.scheduler, "running", 0),
+            "trial_hosts": self.hosts.info() if self.hosts is not None else None,
         }
 
     # ---- trials ----------------------------------------------------------------------------------

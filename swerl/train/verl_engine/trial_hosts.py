@@ -1,0 +1,136 @@
+"""Trial host processes of a node: where the node's Harbor trials run when one interpreter cannot run them all.
+
+Every trial spends host CPU on its own event loop — Harbor's trial bookkeeping, sandbox commands (each a
+child process), log and artifact copies, the verifier. On the H200 with 256 trials in flight in the NodeStack's
+one process, that loop lagged 8.4 s and a whole step's 64 verifiers hit their 30 s deadline on the lag
+(bench/results/gpu_summary.md, Run 13). `TrialHostPool` spreads trials over `harbor_runtime.trial_processes`
+Ray actors pinned to the node (each its own interpreter and event loop); the node's `TrialScheduler` keeps the
+cap, the pace and the tail-killer, and only hands each admitted trial to the least-busy host:
+
+- a trial cancelled by the scheduler (tail-killer, caller gone) is cancelled IN its host (`ray.cancel` raises
+  `CancelledError` in the host's coroutine, so `run_one` removes the sandboxes) and waited for, up to
+  `CANCEL_WAIT_S`, before the cancellation goes on: a killed trial leaves no sandbox behind;
+- a host that dies fails the trials it held (masked `error:…` by the scheduler) and gets no new ones;
+- each host measures its own loop's lag while a trial runs and returns it on the outcome (`loop_lag_s`), so
+  the step's `rollout/loop_lag_ms_max` is the lag the trials' deadlines saw, not the scheduler's.
+
+The hosts are owned by the NodeStack actor: they die with it (Ray fate-sharing), so no extra cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from typing import Any
+
+CANCEL_WAIT_S = 60.0
+"""How long a cancelled trial's host may take to remove its sandboxes before the cancellation goes on."""
+TRIALS_PER_PROCESS = 32
+"""`trial_processes: 0` (auto) gives one host per this many concurrent trials (at 128 trials in one process the
+H200's loop lagged 4–9 s a step; at 64, below a second)."""
+LAG_PERIOD_S = 0.25
+
+
+def host_count(trial_processes: int, num_workers: int, cpus: int | None = None) -> int:
+    """How many trial hosts a node runs: the configured count, or (0 = auto) one per TRIALS_PER_PROCESS
+    concurrent trials, at most one per CPU core; 1 = the trials run in the NodeStack's own process."""
+    if trial_processes > 0:
+        return trial_processes
+    cores = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, min(cores, math.ceil(num_workers / TRIALS_PER_PROCESS)))
+
+
+class TrialHost:
+    """One trial host (a Ray actor on the stack's node): runs `run_one` for the trials it is handed."""
+
+    def __init__(self) -> None:
+        from swerl.rollout.runner import run_one  # import once, at start: the host is ready when it answers
+
+        self._run_one = run_one
+        self._running: dict[int, float] = {}
+        """id(trial task) → the largest loop lag (s) seen while that trial ran."""
+        self._watch: asyncio.Task | None = None
+        self.done = 0
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    async def _watch_loop(self) -> None:
+        while self._running:
+            t = time.monotonic()
+            await asyncio.sleep(LAG_PERIOD_S)
+            lag = max(0.0, time.monotonic() - t - LAG_PERIOD_S)
+            for k, v in self._running.items():
+                if lag > v:
+                    self._running[k] = lag
+
+    async def run(self, job: Any, settings: Any, endpoint: Any) -> Any:
+        key = id(asyncio.current_task())
+        self._running[key] = 0.0
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.create_task(self._watch_loop())
+        try:
+            out = await self._run_one(job, settings, endpoint)
+        finally:
+            lag = self._running.pop(key, 0.0)
+            self.done += 1
+        return out.model_copy(update={"loop_lag_s": max(out.loop_lag_s, lag)})
+
+
+class TrialHostPool:
+    """`n` TrialHost actors pinned to `node_id`; `run` is a `TrialScheduler` runner (same signature as run_one)."""
+
+    def __init__(self, n: int, node_id: str) -> None:
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        cls = ray.remote(TrialHost).options(
+            num_cpus=0,
+            max_concurrency=100_000,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
+        )
+        self.hosts = [cls.remote() for _ in range(n)]
+        self.load = [0] * n
+        self.handed = [0] * n
+        self.dead: set[int] = set()
+        self.pids: list[int] = []
+
+    def start(self) -> list[int]:
+        """Wait until every host is up (its imports done) → their pids. Blocking: call it from a thread."""
+        import ray
+
+        self.pids = ray.get([h.pid.remote() for h in self.hosts], timeout=600)
+        return self.pids
+
+    def _pick(self) -> int:
+        alive = [i for i in range(len(self.hosts)) if i not in self.dead]
+        if not alive:
+            raise RuntimeError(f"all {len(self.hosts)} trial host processes of this node died")
+        return min(alive, key=lambda i: self.load[i])
+
+    async def run(self, job: Any, settings: Any, endpoint: Any) -> Any:
+        import ray
+
+        i = self._pick()
+        self.load[i] += 1
+        self.handed[i] += 1
+        ref = self.hosts[i].run.remote(job, settings, endpoint)
+        try:
+            return await ref
+        except asyncio.CancelledError:
+            ray.cancel(ref)  # → CancelledError inside the host's trial: it removes its sandboxes
+            try:
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(ref.future())), CANCEL_WAIT_S)
+            except BaseException:  # noqa: BLE001 — TaskCancelledError is the expected answer
+                pass
+            raise
+        except ray.exceptions.RayActorError:
+            self.dead.add(i)
+            raise
+        finally:
+            self.load[i] -= 1
+
+    def info(self) -> dict[str, Any]:
+        return {"pids": self.pids, "handed": list(self.handed), "dead": sorted(self.dead)}
