@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
+from swerl.rollout import hosts
 from swerl.rollout.agents.registry import AgentEndpoint
 from swerl.rollout.outcome import TrialOutcome
 from swerl.rollout.runner import RolloutSettings, TrialJob
@@ -25,12 +28,12 @@ def _outcome(j: TrialJob, root) -> TrialOutcome:
 
 
 def test_host_count_is_the_setting_or_one_per_32_trials_within_the_cores():
-    assert th.host_count(3, 8, cpus=16) == 3  # set: as set
-    assert th.host_count(1, 512, cpus=16) == 1  # 1 = the stack's own process
-    assert th.host_count(0, 32, cpus=16) == 1
-    assert th.host_count(0, 33, cpus=16) == 2
-    assert th.host_count(0, 256, cpus=16) == 8
-    assert th.host_count(0, 512, cpus=4) == 4  # never more than the cores
+    assert hosts.host_count(3, 8, cpus=16) == 3  # set: as set
+    assert hosts.host_count(1, 512, cpus=16) == 1  # 1 = the stack's own process
+    assert hosts.host_count(0, 32, cpus=16) == 1
+    assert hosts.host_count(0, 33, cpus=16) == 2
+    assert hosts.host_count(0, 256, cpus=16) == 8
+    assert hosts.host_count(0, 512, cpus=4) == 4  # never more than the cores
 
 
 def test_a_host_returns_the_lag_its_loop_had_while_the_trial_ran(tmp_path):
@@ -67,3 +70,32 @@ def test_the_scheduler_runs_trials_through_its_runner_and_counts_their_lag(tmp_p
     outs = asyncio.run(main())
     assert sorted(ran) == sorted(o.trial_id for o in outs) and len(ran) == 3
     assert s.stats(1)["rollout/loop_lag_ms_max"] >= 2500  # the hosts' lag, the one the trials' deadlines saw
+
+
+@pytest.mark.parametrize(
+    ("procs", "workers", "words"),
+    [
+        (0, 256, "256 concurrent trials in 8 trial host processes per node (auto"),
+        (1, 48, "48 concurrent trials in the node stack's process"),
+        (1, 256, "256 concurrent trials in the node stack's process: ~256 per event loop"),
+        (2, 256, "256 concurrent trials in 2 trial host processes per node: ~128 per event loop"),
+    ],
+)
+def test_preflight_says_how_many_trials_each_trial_process_carries(tmp_path, procs, workers, words):
+    import io
+
+    from swerl.preflight.checks import plan
+    from swerl.preflight.context import Context
+    from swerl.preflight.report import Report, Status
+    from tests.train.test_verl_async import _cfg
+
+    cfg = _cfg(tmp_path, train_batch_size=16, n_resp_per_prompt=16)
+    cfg.input.harbor_runtime.num_workers = workers
+    cfg.input.harbor_runtime.trial_processes = procs
+    r = Report(out=io.StringIO())
+    plan.run(Context(cfg, tmp_path / "config.yaml"), r)
+    (line,) = [ln for ln in r.lines if "trial" in ln.label and "process" in ln.label]
+    assert line.detail.startswith(words), line.detail
+    assert (line.status is Status.WARN) == ("per event loop" in words)
+    if line.status is Status.WARN:
+        assert f"trial_processes={workers // 32}" in line.detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swerl.preflight.context import Context
+from swerl.rollout.hosts import LAGGY_TRIALS_PER_PROCESS, TRIALS_PER_PROCESS, host_count
 from swerl.preflight.report import Report
 
 KNOWN_PARSERS = {"hermes", "qwen3_coder", "none"}
@@ -61,6 +62,8 @@ def run(ctx: Context, r: Report) -> None:
             f"{workers} workers < {flight} trials in flight (async, {ahead} batch(es) ahead): the look-ahead queues "
             f"— set harbor_runtime.num_workers={flight} to run it",
         )
+    if t.engine == "verl":
+        _trial_hosts(i.harbor_runtime, min(workers, flight), r)
 
     if alg.adv_estimator in GROUP_ESTIMATORS and t.n_resp_per_prompt < 2:
         r.fail(
@@ -90,3 +93,20 @@ def run(ctx: Context, r: Report) -> None:
         )
     else:
         r.ok("vllm.tool_call_parser", v.tool_call_parser)
+
+
+def _trial_hosts(hr, concurrent: int, r: Report) -> None:
+    """verl: the processes that run a node's trials (the rule is `swerl.rollout.hosts`; the node's cores decide
+    `auto`, so this counts as if they were plenty) and how many trials each one's event loop carries."""
+    n = host_count(hr.trial_processes, concurrent, cpus=1 << 16)
+    each = -(-concurrent // n)
+    where = "the node stack's process" if n == 1 else f"{n} trial host processes per node"
+    auto = " (auto: one per 32, at most one per core)" if hr.trial_processes == 0 else ""
+    if each > LAGGY_TRIALS_PER_PROCESS:
+        r.warn(
+            "harbor_runtime.trial_processes",
+            f"{concurrent} concurrent trials in {where}: ~{each} per event loop, whose lag fires their deadlines "
+            f"early — set harbor_runtime.trial_processes={-(-concurrent // TRIALS_PER_PROCESS)} (or 0 = auto)",
+        )
+    else:
+        r.ok("trial processes", f"{concurrent} concurrent trials in {where}{auto}, ~{each} each")

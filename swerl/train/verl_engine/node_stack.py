@@ -71,7 +71,8 @@ class NodeStack:
         from swerl.serve.discovery import discover_replicas, expected_replicas
         from swerl.train.serving import boot, replica_gateway, served_name
         from swerl.train.verl_engine.command import model_dir
-        from swerl.train.verl_engine.trial_hosts import TrialHostPool, host_count
+        from swerl.rollout.hosts import host_count
+        from swerl.train.verl_engine.trial_hosts import TrialHostPool
 
         cfg = load_config(self.config_path)
         i = cfg.input

@@ -20,26 +20,14 @@ The hosts are owned by the NodeStack actor: they die with it (Ray fate-sharing),
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import time
 from typing import Any
 
+
 CANCEL_WAIT_S = 60.0
 """How long a cancelled trial's host may take to remove its sandboxes before the cancellation goes on."""
-TRIALS_PER_PROCESS = 32
-"""`trial_processes: 0` (auto) gives one host per this many concurrent trials (at 128 trials in one process the
-H200's loop lagged 4–9 s a step; at 64, below a second)."""
 LAG_PERIOD_S = 0.25
-
-
-def host_count(trial_processes: int, num_workers: int, cpus: int | None = None) -> int:
-    """How many trial hosts a node runs: the configured count, or (0 = auto) one per TRIALS_PER_PROCESS
-    concurrent trials, at most one per CPU core; 1 = the trials run in the NodeStack's own process."""
-    if trial_processes > 0:
-        return trial_processes
-    cores = cpus if cpus is not None else (os.cpu_count() or 1)
-    return max(1, min(cores, math.ceil(num_workers / TRIALS_PER_PROCESS)))
 
 
 class TrialHost:
