@@ -6,11 +6,13 @@ Per size: trials/s, 0 lost (outcomes == trials, each with outcome.json), masked 
 latency p50/p99 (what proxy + gateway add: the scripted policy itself takes ~0 ms), peak RSS of the gateway
 process (this one) and of the proxy (its launcher + workers), gateway sessions left after the step, and
 `tokens.jsonl` bytes per trial, and how late the trials' event loop ran (`rollout/loop_lag_ms_*`: the
-trials share this process's loop, as they share the NodeStack's on verl).
+trials share this process's loop, as they share the NodeStack's on verl at `trial_processes: 1`; with
+`--trial-processes 1,N` each size also runs in N trial host processes, side by side: the loop lag is then the
+hosts' own).
 Before this issue the verl path had no scheduler at all (every trial of a step started at once, one gateway +
 proxy per agent-loop worker); the local path is the same scheduler here, so rows compare sizes, not versions.
 
-    .venv/bin/python bench/bench_scale.py [--sizes 64,256,512] [--workers 64] [--litellm-workers 2]
+    .venv/bin/python bench/bench_scale.py [--sizes 64,256,512] [--workers 64] [--litellm-workers 2] [--trial-processes 1,2]
 Numbers depend on the machine's cores (2 here): compare rows of one run.
 """
 
@@ -61,7 +63,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="64,256,512")
     ap.add_argument("--workers", type=int, default=64, help="harbor_runtime.num_workers (concurrent trials)")
     ap.add_argument("--litellm-workers", type=int, default=2)
+    ap.add_argument(
+        "--trial-processes",
+        default="1",
+        help="comma list: run each size with the trials in this process (1) and/or in N trial host processes "
+        "(Ray actors, as the verl engine's NodeStack runs them: swerl.train.verl_engine.trial_hosts)",
+    )
     a = ap.parse_args()
+    host_counts = [int(x) for x in a.trial_processes.split(",")]
 
     os.environ.setdefault("HARBOR_TELEMETRY", "0")
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -93,6 +102,17 @@ def main() -> None:
         return "DONE" if "reply DONE" in last else "```bash\necho hello > hello.txt\n```"
 
     serving = boot(cfg, ScriptedEngine(tok, policy), tok, paths, proxy_port=0)
+    pools: dict[int, object] = {}
+    if any(h > 1 for h in host_counts):
+        import ray
+
+        from swerl.train.verl_engine.trial_hosts import TrialHostPool
+
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)  # workers inherit this env
+        node = ray.get_runtime_context().get_node_id()
+        for h in (h for h in host_counts if h > 1):
+            pools[h] = TrialHostPool(h, node, (LOCAL_PROCESS,))
+            pools[h].start()
     hello = next(r for r in load_index(ROOT / "tasks" / "easy") if r.instance_id == "create-hello")
     rs = RolloutSettings.from_config(
         cfg, paths.trials_dir, run_label="bench-scale", num_workers=a.workers, environment_import_path=LOCAL_PROCESS
@@ -102,12 +122,13 @@ def main() -> None:
         f"LiteLLM workers · scripted policy (test double) · local-process sandboxes"
     )
     print(
-        "| trials/step | wall s | trials/s | lost | masked | call p50 ms | call p99 ms | gateway RSS MB (start→peak) "
-        "| proxy RSS MB peak | tokens.jsonl B/trial | loop lag ms p50 / max |"
+        "| trials/step | trial procs | wall s | trials/s | lost | masked | call p50 ms | call p99 ms | trial p50 s "
+        "| gateway RSS MB (start→peak) | proxy RSS MB peak | tokens.jsonl B/trial | loop lag ms p50 / max |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     try:
-        for step, n in enumerate(int(x) for x in a.sizes.split(",")):
+        runs = [(n, h) for n in (int(x) for x in a.sizes.split(",")) for h in host_counts]
+        for step, (n, hosts) in enumerate(runs):
             peak = {"gw": 0, "proxy": 0}
             stop = threading.Event()
 
@@ -124,7 +145,8 @@ def main() -> None:
                 for k in range(n)
             ]
             t0 = time.perf_counter()
-            sched = TrialScheduler(rs, serving.endpoint)
+            runner = pools[hosts].run if hosts > 1 else None  # type: ignore[attr-defined]
+            sched = TrialScheduler(rs, serving.endpoint, runner=runner)
 
             async def run_step(sched: TrialScheduler = sched, jobs: list = jobs, step: int = step) -> list:
                 return await asyncio.gather(*(sched.run(j, step) for j in jobs))
@@ -144,8 +166,10 @@ def main() -> None:
             lost = n - sum(1 for o in outs if (Path(o.trial_dir) / "outcome.json").is_file())
             masked = sum(o.masked for o in outs)
             q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
+            trial_p50 = statistics.median(o.duration_s for o in outs)
             print(
-                f"| {n} | {wall:.0f} | {n / wall:.2f} | {lost} | {masked} | {q[49]:.0f} | {q[98]:.0f} | "
+                f"| {n} | {hosts} | {wall:.0f} | {n / wall:.2f} | {lost} | {masked} | {q[49]:.0f} | {q[98]:.0f} | "
+                f"{trial_p50:.1f} | "
                 f"{gw0 / 1024:.0f}→{peak['gw'] / 1024:.0f} | {peak['proxy'] / 1024:.0f} | "
                 f"{statistics.mean(size):.0f} | {st['rollout/loop_lag_ms_p50']:.0f} / {st['rollout/loop_lag_ms_max']:.0f} |",
                 flush=True,

@@ -164,7 +164,7 @@ class HarborRuntimeSection(Section):
     """verl engine: processes that run a node's trials (Ray actors pinned to the node, each its own event loop);
     the node's scheduler still caps, paces and tail-kills them all. One interpreter runs ~32–64 trials before
     its loop lags (sandbox commands, Harbor bookkeeping, verifiers share one core), and the trials' deadlines
-    count the lag. 0 = auto: one per 32 of `num_workers`, at most one per CPU core; 1 = in the node stack's own
+    count the lag. 0 = auto: one per 32 of `num_workers`, at most one per two CPU cores; 1 = in the node stack's own
     process. The local engine runs its trials in the trainer's process."""
     max_masked_fraction: float = Field(0.5, ge=0, le=1)
     """A step where more than this fraction of trials is masked for infrastructure reasons (proxy, sandbox,

@@ -14,9 +14,12 @@ LAGGY_TRIALS_PER_PROCESS = 64
 
 
 def host_count(trial_processes: int, num_workers: int, cpus: int | None = None) -> int:
-    """The configured count, or (0 = auto) one per TRIALS_PER_PROCESS concurrent trials, at most one per CPU
-    core; 1 = the trials run in the node stack's own process."""
+    """The configured count, or (0 = auto) one per TRIALS_PER_PROCESS concurrent trials, at most one per two CPU
+    cores (the rest serve: gateway, proxy workers, vLLM's and the trainer's processes); 1 = the trials run in the
+    node stack's own process. Hosts pay where one trial process is pegged while cores idle (the H200 host: load
+    2–5 of 16 cores, the trials' loop 8 s late); on a box whose CPU is already the bound they only add contention
+    (2 cores: 3.5 vs 4.9 trials/s, bench/results/scale_cpu.md)."""
     if trial_processes > 0:
         return trial_processes
     cores = cpus if cpus is not None else (os.cpu_count() or 1)
-    return max(1, min(cores, math.ceil(num_workers / TRIALS_PER_PROCESS)))
+    return max(1, min(cores // 2, math.ceil(num_workers / TRIALS_PER_PROCESS)))

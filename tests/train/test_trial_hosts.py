@@ -27,13 +27,14 @@ def _outcome(j: TrialJob, root) -> TrialOutcome:
     return TrialOutcome(trial_id=j.trial_id, task_id="t", group=j.group, reward=1.0, trial_dir=root / j.trial_id)
 
 
-def test_host_count_is_the_setting_or_one_per_32_trials_within_the_cores():
+def test_host_count_is_the_setting_or_one_per_32_trials_within_half_the_cores():
     assert hosts.host_count(3, 8, cpus=16) == 3  # set: as set
     assert hosts.host_count(1, 512, cpus=16) == 1  # 1 = the stack's own process
     assert hosts.host_count(0, 32, cpus=16) == 1
     assert hosts.host_count(0, 33, cpus=16) == 2
     assert hosts.host_count(0, 256, cpus=16) == 8
-    assert hosts.host_count(0, 512, cpus=4) == 4  # never more than the cores
+    assert hosts.host_count(0, 512, cpus=4) == 2  # never more than one per two cores
+    assert hosts.host_count(0, 512, cpus=2) == 1 and hosts.host_count(0, 64, cpus=1) == 1
 
 
 def test_a_host_returns_the_lag_its_loop_had_while_the_trial_ran(tmp_path):

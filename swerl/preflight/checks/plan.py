@@ -101,7 +101,7 @@ def _trial_hosts(hr, concurrent: int, r: Report) -> None:
     n = host_count(hr.trial_processes, concurrent, cpus=1 << 16)
     each = -(-concurrent // n)
     where = "the node stack's process" if n == 1 else f"{n} trial host processes per node"
-    auto = " (auto: one per 32, at most one per core)" if hr.trial_processes == 0 else ""
+    auto = " (auto: one per 32, at most one per two cores)" if hr.trial_processes == 0 else ""
     if each > LAGGY_TRIALS_PER_PROCESS:
         r.warn(
             "harbor_runtime.trial_processes",

@@ -95,7 +95,8 @@ class NodeStack:
             import ray
 
             try:
-                self.hosts = TrialHostPool(n, ray.get_runtime_context().get_node_id())
+                warm = (rs.environment_import_path, rs.agent_import_path)
+                self.hosts = TrialHostPool(n, ray.get_runtime_context().get_node_id(), warm)
                 self.hosts.start()
             except BaseException:
                 self.serving.stop()

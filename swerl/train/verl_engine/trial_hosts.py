@@ -33,9 +33,18 @@ LAG_PERIOD_S = 0.25
 class TrialHost:
     """One trial host (a Ray actor on the stack's node): runs `run_one` for the trials it is handed."""
 
-    def __init__(self) -> None:
-        from swerl.rollout.runner import run_one  # import once, at start: the host is ready when it answers
+    def __init__(self, imports: tuple[str, ...] = ()) -> None:
+        import importlib
 
+        from swerl.rollout.runner import run_one
+
+        # what a trial imports on first use (Harbor's trial, the environment's and agent's modules): at start,
+        # so a host's first trials do not pay seconds of imports against their deadlines
+        for mod in ("harbor.trial.trial", "harbor.models.trial.config", *(p.split(":")[0] for p in imports if p)):
+            try:
+                importlib.import_module(mod)
+            except ImportError:
+                pass  # the trial reports it, as it would in-process
         self._run_one = run_one
         self._running: dict[int, float] = {}
         """id(trial task) → the largest loop lag (s) seen while that trial ran."""
@@ -68,9 +77,10 @@ class TrialHost:
 
 
 class TrialHostPool:
-    """`n` TrialHost actors pinned to `node_id`; `run` is a `TrialScheduler` runner (same signature as run_one)."""
+    """`n` TrialHost actors pinned to `node_id` (`imports`: import paths the trials will load, loaded at start);
+    `run` is a `TrialScheduler` runner (same signature as run_one)."""
 
-    def __init__(self, n: int, node_id: str) -> None:
+    def __init__(self, n: int, node_id: str, imports: tuple[str, ...] = ()) -> None:
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -79,7 +89,7 @@ class TrialHostPool:
             max_concurrency=100_000,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
         )
-        self.hosts = [cls.remote() for _ in range(n)]
+        self.hosts = [cls.remote(imports) for _ in range(n)]
         self.load = [0] * n
         self.handed = [0] * n
         self.dead: set[int] = set()
