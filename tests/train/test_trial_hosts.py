@@ -100,3 +100,65 @@ def test_preflight_says_how_many_trials_each_trial_process_carries(tmp_path, pro
     assert (line.status is Status.WARN) == ("per event loop" in words)
     if line.status is Status.WARN:
         assert f"trial_processes={workers // 32}" in line.detail
+
+
+class _SleepHost(th.TrialHost):
+    """A trial host whose trial is a sleep (the task id is its length, s) that leaves a marker when cancelled —
+    the pool's routing, cancellation and host death are what is tested here, not Harbor."""
+
+    def __init__(self, imports=()):
+        super().__init__(imports)
+
+        async def sleep_trial(j, settings, endpoint):
+            try:
+                await asyncio.sleep(float(j.task.instance_id))
+            except asyncio.CancelledError:
+                (settings / f"cancelled-{j.trial_id}").write_text("x")  # `settings` is the marker dir here
+                raise
+            return _outcome(j, settings)
+
+        self._run_one = sleep_trial
+
+
+def _sleep_job(i: int, secs: float) -> TrialJob:
+    task = TaskRow(instance_id=str(secs), task_path="/nonexistent", instruction="", data_source="t")
+    return TrialJob(trial_id=f"step1-t-{i}-{i:012x}", task=task, group="g")
+
+
+@pytest.mark.integration
+def test_pool_spreads_cancels_in_the_host_and_routes_around_a_dead_one(tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        pool = th.TrialHostPool(2, ray.get_runtime_context().get_node_id(), host_cls=_SleepHost)
+        pids = pool.start()
+        assert len(set(pids)) == 2
+
+        async def main():
+            # two at once go to two hosts (least busy first)
+            outs = await asyncio.gather(*(pool.run(_sleep_job(i, 0.2), tmp_path, None) for i in range(2)))
+            assert [o.trial_id for o in outs] == [_sleep_job(i, 0.2).trial_id for i in range(2)]
+            assert pool.handed == [1, 1]
+            # a cancelled trial is cancelled in its host (its cleanup ran) before the cancellation goes on
+            t = asyncio.create_task(pool.run(_sleep_job(2, 30), tmp_path, None))
+            await asyncio.sleep(1.0)
+            t.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await t
+            assert (tmp_path / f"cancelled-{_sleep_job(2, 30).trial_id}").is_file()
+            # a host that dies fails the trial it held, and gets no more
+            busy = asyncio.create_task(pool.run(_sleep_job(3, 30), tmp_path, None))
+            await asyncio.sleep(1.0)
+            victim = pool.load.index(1)
+            ray.kill(pool.hosts[victim])
+            with pytest.raises(ray.exceptions.RayActorError):
+                await busy
+            assert pool.dead == {victim} and pool.info()["dead"] == [victim]
+            handed = list(pool.handed)
+            after = [await pool.run(_sleep_job(4 + k, 0.05), tmp_path, None) for k in range(3)]
+            assert len(after) == 3 and pool.handed[victim] == handed[victim]  # all three went to the live host
+            assert pool.handed[1 - victim] == handed[1 - victim] + 3
+
+        asyncio.run(main())
+    finally:
+        ray.shutdown()

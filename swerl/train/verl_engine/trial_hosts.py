@@ -77,14 +77,14 @@ class TrialHost:
 
 
 class TrialHostPool:
-    """`n` TrialHost actors pinned to `node_id` (`imports`: import paths the trials will load, loaded at start);
-    `run` is a `TrialScheduler` runner (same signature as run_one)."""
+    """`n` TrialHost actors pinned to `node_id` (`imports`: import paths the trials will load, loaded at start;
+    `host_cls`: a TrialHost subclass — tests); `run` is a `TrialScheduler` runner (same signature as run_one)."""
 
-    def __init__(self, n: int, node_id: str, imports: tuple[str, ...] = ()) -> None:
+    def __init__(self, n: int, node_id: str, imports: tuple[str, ...] = (), host_cls: type = None) -> None:  # type: ignore[assignment]
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        cls = ray.remote(TrialHost).options(
+        cls = ray.remote(host_cls or TrialHost).options(
             num_cpus=0,
             max_concurrency=100_000,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
