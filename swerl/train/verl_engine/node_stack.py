@@ -65,43 +65,52 @@ class NodeStack:
 
         from swerl.config.load import load_config
         from swerl.config.paths import RunPaths
+        from swerl.rollout.hosts import host_count
         from swerl.rollout.runner import RolloutSettings
         from swerl.rollout.samples import SampleSettings
         from swerl.rollout.scheduler import TrialScheduler
         from swerl.serve.discovery import discover_replicas, expected_replicas
         from swerl.train.serving import boot, replica_gateway, served_name
         from swerl.train.verl_engine.command import model_dir
-        from swerl.rollout.hosts import host_count
         from swerl.train.verl_engine.trial_hosts import TrialHostPool
 
         cfg = load_config(self.config_path)
         i = cfg.input
         paths = RunPaths.of(cfg, self.exp)
-        addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
-        mdir = model_dir(i.model.model_path)
-        gw = replica_gateway(
-            cfg, self.config_path, addrs, served_name(addrs[0], i.model.served_model_name), mdir, paths
-        )
-        state = Path(self.state_file) if self.state_file else None
-        try:
-            self.serving = boot(cfg, None, None, paths, proxy_port=0, state_file=state, gateway=gw)
-        except BaseException:
-            gw.stop()
-            raise
         rs = RolloutSettings.from_config(cfg, paths.trials_dir, run_label=self.exp)
         hr = i.harbor_runtime
-        runner = None
         if (n := host_count(hr.trial_processes, hr.num_workers)) > 1:
             import ray
 
+            # started first: each host imports Harbor/torch for ~25 s on a GPU host, meanwhile discovery and the
+            # serving stack boot
+            warm = (rs.environment_import_path, rs.agent_import_path)
+            self.hosts = TrialHostPool(n, ray.get_runtime_context().get_node_id(), warm)
+        try:
+            addrs = discover_replicas(expected_replicas(cfg), timeout=i.infrastructure.replica_wait_sec)
+            mdir = model_dir(i.model.model_path)
+            gw = replica_gateway(
+                cfg, self.config_path, addrs, served_name(addrs[0], i.model.served_model_name), mdir, paths
+            )
+            state = Path(self.state_file) if self.state_file else None
             try:
-                warm = (rs.environment_import_path, rs.agent_import_path)
-                self.hosts = TrialHostPool(n, ray.get_runtime_context().get_node_id(), warm)
-                self.hosts.start()
+                self.serving = boot(cfg, None, None, paths, proxy_port=0, state_file=state, gateway=gw)
             except BaseException:
-                self.serving.stop()
+                gw.stop()
                 raise
-            runner = self.hosts.run
+            if self.hosts is not None:
+                try:
+                    self.hosts.start()
+                except BaseException:
+                    self.serving.stop()
+                    self.serving = None
+                    raise
+        except BaseException:
+            if self.hosts is not None:
+                self.hosts.stop()
+                self.hosts = None
+            raise
+        runner = self.hosts.run if self.hosts is not None else None
         self.scheduler = TrialScheduler(rs, self.serving.endpoint, on_done=self._trial_done, runner=runner)
         self._state_dir = paths.state_dir
         return cfg, SampleSettings.from_config(cfg), len(addrs)
@@ -204,6 +213,9 @@ class NodeStack:
         return self._writer.submit(_write_record, stats_file(self._state_dir, step, partition, self.node_id), body)
 
     def shutdown(self) -> None:
+        if self.hosts is not None:
+            self.hosts.stop()
+            self.hosts = None
         if self.serving is not None:
             self.serving.stop()
             self.serving = None

@@ -130,5 +130,16 @@ class TrialHostPool:
         finally:
             self.load[i] -= 1
 
+    def stop(self) -> None:
+        """End every host now (they would go with the stack actor anyway; a failed boot or a shutdown is sooner)."""
+        import ray
+
+        for h in self.hosts:
+            try:
+                ray.kill(h)
+            except Exception:  # noqa: BLE001 — already gone
+                pass
+        self.dead = set(range(len(self.hosts)))
+
     def info(self) -> dict[str, Any]:
         return {"pids": self.pids, "handed": list(self.handed), "dead": sorted(self.dead)}
