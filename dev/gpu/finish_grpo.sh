@@ -29,7 +29,8 @@ cp "$EXPLOG" "$OUT/gpu_grpo_steps.log" 2>/dev/null; grep -E "^step:" "$EXPLOG" |
 for k in timing_s/gen timing_s/old_log_prob timing_s/update_actor timing_s/update_weights timing_s/save_checkpoint \
          timing_s/step critic/score/mean critic/score/max critic/advantages/max actor/pg_loss actor/grad_norm \
          response_length/mean training/rollout_probs_diff_mean rollout/trials rollout/masked rollout/tail_killed \
-         rollout/peak_concurrent rollout/trial_s_p50 rollout/trial_s_p95 rollout/wall_s rollout/reward_mean; do
+         rollout/peak_concurrent rollout/trial_s_p50 rollout/trial_s_p95 rollout/wall_s rollout/reward_mean \
+         rollout/loop_lag_ms_p50 rollout/loop_lag_ms_max rollout/stack_rss_gb rollout/trial_hosts_rss_gb rollout/partial; do
   grep -oE "(^| )$k:[-0-9.e]+" "$EXPLOG" | tr -d ' ' | tr '\n' ' '; done; echo
 grep -oE "rollout/phase_s_p(50|95)/[a-z_]+:[-0-9.e]+" "$EXPLOG" | tr '\n' ' '; echo   # where the trials' time went
 echo "peak GPU memory (MiB): $(cut -d, -f2 "$W/gpu_smi.csv" | grep -oE '[0-9]+' | sort -n | tail -1) of $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader)"

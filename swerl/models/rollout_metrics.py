@@ -80,7 +80,10 @@ LOOP_LAG_MS_MAX = P + "loop_lag_ms_max"
 """How late the trials' event loop woke a 0.25 s timer while the step's trials ran, ms: past a few hundred ms the
 process running the trials is CPU-bound, and every deadline inside it (agent, verifier) fires early in real work."""
 STACK_RSS_GB = P + "stack_rss_gb"
-"""Resident memory of the node's serving stack process (the trials' process) when the step's last trial ended."""
+"""Resident memory of the node's serving stack process (the trials' too at `trial_processes: 1`) when the step's
+last trial ended."""
+HOSTS_RSS_GB = P + "trial_hosts_rss_gb"
+"""Resident memory of the node's trial host processes together, at the same moment (absent without hosts)."""
 STACK_RSS_PEAK_GB = P + "stack_rss_peak_gb"
 """Its peak resident memory so far (ru_maxrss): a jump names the trial after which it happened (stack log)."""
 LOOP_STALLS = P + "loop_stalls"
@@ -300,6 +303,7 @@ _MAX_OVER_NODES = (
     LOOP_LAG_MS_MAX,
     STACK_RSS_GB,
     STACK_RSS_PEAK_GB,
+    HOSTS_RSS_GB,
 )
 _GROUP_WEIGHTED = (ZERO_STD_FRACTION, SOLVE_ALL, SOLVE_NONE)
 

@@ -148,6 +148,7 @@ def test_node_stack_runs_verl_sessions_bounded_and_exact(tmp_path, smol_dir, mon
                 ids.add(o["trial_id"])
         stats = read_step_stats(paths.state_dir, step)
         assert stats["rollout/done"] == PROMPTS * N and stats["rollout/peak_concurrent"] <= WORKERS
+        assert 0.05 < stats["rollout/trial_hosts_rss_gb"] < 8  # the hosts' memory, measured apart from the stack's
         n_masked = sum(o["masked"] for o in outcomes.values())
         reasons.update(o["mask_reason"] for o in outcomes.values() if o["masked"])
         assert stats["rollout/masked"] == n_masked

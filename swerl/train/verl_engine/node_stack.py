@@ -33,14 +33,17 @@ RSS_JUMP_BYTES = 256 << 20
 """A rise of the stack's peak RSS across one trial's end that is logged with that trial's name."""
 
 
+def resident_bytes(pid: int | str = "self") -> int:
+    """Resident bytes of a process of this node (Linux /proc/<pid>/statm; 0 if it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def process_memory() -> tuple[int, int]:
     """(resident, peak resident) bytes of this process (Linux: /proc/self/statm, ru_maxrss in KiB)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    try:
-        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        rss = 0
-    return rss, peak
+    return resident_bytes(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 class NodeStack:
@@ -190,10 +193,13 @@ class NodeStack:
         if self.scheduler is None:
             return {}
         rss, peak = process_memory()
-        return self.scheduler.stats(step, partition) | {
+        out = self.scheduler.stats(step, partition) | {
             rm.STACK_RSS_GB: rss / 2**30,
             rm.STACK_RSS_PEAK_GB: peak / 2**30,
         }
+        if self.hosts is not None:
+            out[rm.HOSTS_RSS_GB] = sum(resident_bytes(p) for p in self.hosts.pids) / 2**30
+        return out
 
     def _write_stats(self, step: int, partition: str) -> Future | None:
         """The step's record as of now, computed here and written by the writer thread (→ its future)."""
