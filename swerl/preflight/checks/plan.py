@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from swerl.preflight.context import Context
-from swerl.rollout.hosts import LAGGY_TRIALS_PER_PROCESS, TRIALS_PER_PROCESS, host_count
+from swerl.rollout.hosts import LAGGY_TRIALS_PER_PROCESS, host_count
 from swerl.preflight.report import Report
 
 KNOWN_PARSERS = {"hermes", "qwen3_coder", "none"}
@@ -106,7 +106,7 @@ def _trial_hosts(hr, concurrent: int, r: Report) -> None:
         r.warn(
             "harbor_runtime.trial_processes",
             f"{concurrent} concurrent trials in {where}: ~{each} per event loop, whose lag fires their deadlines "
-            f"early — set harbor_runtime.trial_processes={-(-concurrent // TRIALS_PER_PROCESS)} (or 0 = auto)",
+            f"early — set harbor_runtime.trial_processes={host_count(0, concurrent, cpus=1 << 16)} (or 0 = auto)",
         )
     else:
         r.ok("trial processes", f"{concurrent} concurrent trials in {where}{auto}, ~{each} each")

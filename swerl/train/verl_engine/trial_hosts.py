@@ -24,10 +24,10 @@ import os
 import time
 from typing import Any
 
+from swerl.rollout.scheduler import LAG_PERIOD_S  # the same timer the node scheduler measures its loop with
 
 CANCEL_WAIT_S = 60.0
 """How long a cancelled trial's host may take to remove its sandboxes before the cancellation goes on."""
-LAG_PERIOD_S = 0.25
 
 
 class TrialHost:
@@ -80,7 +80,7 @@ class TrialHostPool:
     """`n` TrialHost actors pinned to `node_id` (`imports`: import paths the trials will load, loaded at start;
     `host_cls`: a TrialHost subclass — tests); `run` is a `TrialScheduler` runner (same signature as run_one)."""
 
-    def __init__(self, n: int, node_id: str, imports: tuple[str, ...] = (), host_cls: type = None) -> None:  # type: ignore[assignment]
+    def __init__(self, n: int, node_id: str, imports: tuple[str, ...] = (), host_cls: type | None = None) -> None:
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
