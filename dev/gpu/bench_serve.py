@@ -43,13 +43,13 @@ async def level(
     rounds: int,
     max_tokens: int,
     headers: dict,
-    prompt_ids: list[int] | None = None,
+    replica_body: dict | None = None,
     stagger_s: float = 0.0,
     think_s: float = 0.0,
 ) -> dict:
-    """One route at one concurrency: `conc` streams of `rounds` calls each. `prompt_ids`: send the gateway's own
-    replica request instead of a chat request (token-id prompt to /v1/completions with logprobs and token ids:
-    what the replica serves per call). `stagger_s`: stream s starts at s/conc · stagger_s (0 = every stream at
+    """One route at one concurrency: `conc` streams of `rounds` calls each. `replica_body`: send this request — the
+    gateway's own replica request for the bench's chat (`swerl.serve.engines.vllm.completion_body`: token-id prompt,
+    logprobs, token ids, the same stop and sampling fields) — to /v1/completions instead of a chat request. `stagger_s`: stream s starts at s/conc · stagger_s (0 = every stream at
     once, a synchronized burst); `think_s`: a stream waits that long after each call (an agent running a tool),
     so `conc` is then concurrent trials rather than concurrent requests."""
     lat: dict[int, float] = {}
@@ -59,14 +59,13 @@ async def level(
 
         async def one(i: int, tokens: int) -> int:
             body = {"model": model, "messages": MESSAGES, "max_tokens": tokens, "temperature": 1.0}
-            if prompt_ids is not None:
-                body = {"model": model, "prompt": prompt_ids, "max_tokens": tokens, "temperature": 1.0}
-                body |= {"logprobs": 0, "return_token_ids": True, "skip_special_tokens": False}
+            if replica_body is not None:
+                body = {**replica_body, "max_tokens": tokens}
             async with client.post(url_for(i), json=body, headers=headers) as r:
                 if r.status != 200:
                     raise RuntimeError(f"HTTP {r.status}: {(await r.text())[:200]}")
                 data = await r.json()
-                if prompt_ids is not None:
+                if replica_body is not None:
                     return len(data["choices"][0]["token_ids"])
                 return int(data["usage"]["completion_tokens"])
 
@@ -86,6 +85,7 @@ async def level(
             return got
 
         await one(-1, 8)  # warm the path
+        t_wall = time.time()
         t0 = time.perf_counter()
         toks = sum(await asyncio.gather(*(stream(s) for s in range(conc))))
         dt = time.perf_counter() - t0
@@ -101,6 +101,7 @@ async def level(
         "tok_s": round(toks / dt, 1),
         "p50_s": pct(vals, 0.5),
         "p99_s": pct(vals, 0.99),
+        "t_start": round(t_wall, 2),
         "_lat": lat,
     }
 
@@ -121,6 +122,7 @@ def pooled(rs: list[dict]) -> dict:
         "seconds": round(secs, 2),
         "tok_s": round(toks / secs, 1),
         "tok_s_each": [r["tok_s"] for r in rs],
+        "t_start_each": [r.get("t_start") for r in rs],
         "p50_s": pct(lat, 0.5),
         "p99_s": pct(lat, 0.99),
     }
@@ -183,12 +185,19 @@ def main() -> int:
         default="direct,replica,gateway,proxy+gateway",
         help="direct = chat to the replica; replica = the gateway's own request (token ids, logprobs) to it",
     )
+    ap.add_argument(
+        "--warmup-runs",
+        type=int,
+        default=0,
+        help="unmeasured runs of every route at each level before its measured repeats (printed, kept apart in the JSON)",
+    )
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     if not a.vllm and not a.standin:
         ap.error("give --vllm host:port or --standin")
 
     from swerl.config.load import load_config
+    from swerl.serve.engines.vllm import completion_body
     from swerl.serve.gateway.process import GatewayProcess
     from swerl.serve.proxy.process import ProxyProcess, free_port, master_key_for
 
@@ -217,8 +226,12 @@ def main() -> int:
 
     from swerl.serve.gateway.render import ChatRenderer
 
-    renderer = ChatRenderer(AutoTokenizer.from_pretrained(a.model_dir), cfg.input.vllm.tool_call_parser)
+    tok = AutoTokenizer.from_pretrained(a.model_dir)
+    renderer = ChatRenderer(tok, cfg.input.vllm.tool_call_parser)
     prompt_ids = renderer.encode(renderer.render(MESSAGES, None))  # what the gateway sends for MESSAGES
+    replica_body = completion_body(  # … and how: the engine's own request body (the gateway sets top_p 1.0, eos stop)
+        served, prompt_ids, max_tokens=a.max_tokens, temperature=1.0, top_p=1.0, stop_token_ids=[tok.eos_token_id]
+    )
     gw = GatewayProcess(
         a.config,
         [replica],
@@ -256,6 +269,7 @@ def main() -> int:
         "repeat": a.repeat,
         "stagger_sec": a.stagger_sec,
         "think_sec": a.think_sec,
+        "warmup_runs": a.warmup_runs,
         "levels": [],
     }
     run_tag = secrets.token_hex(3)
@@ -263,9 +277,12 @@ def main() -> int:
         for conc in [int(x) for x in a.levels.split(",")]:
             names = a.routes.split(",")
             runs: dict[str, list[dict]] = {name: [] for name in names}
-            for rep in range(a.repeat):  # rotated each repeat: with repeat = number of routes, every route runs once
+            warm: dict[str, list[float]] = {name: [] for name in names}
+            for rep in range(
+                -a.warmup_runs, a.repeat
+            ):  # rep < 0: a warm-up run (not pooled)  # rotated each repeat: with repeat = number of routes, every route runs once
                 # in every position (first after vLLM's warm-up, middle, last), so no route keeps one position's bias
-                prefix = f"bench{conc}x{run_tag}r{rep}-t-0-"
+                prefix = f"bench{conc}x{run_tag}{f'r{rep}' if rep >= 0 else f'w{-rep}'}-t-0-"
                 routes = {
                     "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),
                     "replica": (lambda i: f"http://{replica}/v1/completions", {}),
@@ -277,15 +294,21 @@ def main() -> int:
                 }
                 for name in names[rep % len(names) :] + names[: rep % len(names)]:
                     url_for, headers = routes[name]
-                    ids = prompt_ids if name == "replica" else None
+                    body = replica_body if name == "replica" else None
                     r = asyncio.run(
-                        level(url_for, served, conc, a.rounds, a.max_tokens, headers, ids, a.stagger_sec, a.think_sec)
+                        level(url_for, served, conc, a.rounds, a.max_tokens, headers, body, a.stagger_sec, a.think_sec)
                     )
+                    tag = "warm-up" if rep < 0 else f"repeat {rep}"
+                    print(f"  c={conc} {tag} {name}: {r['tok_s']:.1f} tok/s, p50 {r['p50_s']:.2f}s", flush=True)
+                    if rep < 0:
+                        warm[name].append(r["tok_s"])
+                        continue
                     if name == "proxy+gateway":
                         r |= proxy_added(trials_root, prefix, r["_lat"])
                     runs[name].append(r)
-                    print(f"  c={conc} repeat {rep} {name}: {r['tok_s']:.1f} tok/s, p50 {r['p50_s']:.2f}s", flush=True)
             row: dict = {"concurrency": conc} | {name: pooled(rs) for name, rs in runs.items()}
+            if a.warmup_runs:
+                row["warmup_tok_s"] = warm
             for ref in ("direct", "replica"):
                 base = row.get(ref, {}).get("tok_s") or 0
                 for name in ("gateway", "proxy+gateway"):

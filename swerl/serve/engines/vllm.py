@@ -4,11 +4,14 @@ A trial is sticky to one replica (hash of its session id) so its growing prefix 
 prefix cache. Non-streamed responses carry per-choice `token_ids` (vLLM ≥0.10; seen with 0.24).
 
 HTTP goes through one aiohttp session per event loop (httpx's connection pool scans every connection per
-request: at 256 streams it took most of the gateway's event loop). Transient replica failures — a dropped
-connection, HTTP 5xx, an `abort` finish with no tokens (request cancelled, replica restarting) — are retried
-`retries` times with backoff, as verl's own server client does; a retry samples afresh, and nothing of the
-failed attempt was returned, so the tokens stay exactly what was sampled. A 4xx, malformed reply or exhausted
-retries raise.
+request: at 256 streams it took most of the gateway's event loop). Request bodies are written and replies read
+with orjson when it is installed (a token-id prompt of thousands of ints: several times faster than `json`); a
+reply orjson refuses (`NaN`, `-Infinity`) is read by `json`, so every reply parses to what `json` gives.
+
+Transient replica failures — a dropped connection, HTTP 5xx, an `abort` finish with no tokens (request
+cancelled, replica restarting) — are retried `retries` times with backoff, as verl's own server client does; a
+retry samples afresh, and nothing of the failed attempt was returned, so the tokens stay exactly what was
+sampled. A 4xx, malformed reply or exhausted retries raise.
 
 Partial rollouts (verl's async trainers): to swap weights verl aborts every in-flight request
 (`abort_all_requests` → vLLM `pause_generation`); the HTTP client sees `finish_reason: "abort"` with the tokens
@@ -29,11 +32,41 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-from typing import NamedTuple
+import json
+from typing import Any, NamedTuple
 
 import aiohttp
+import yarl
+
+try:
+    import orjson
+except ImportError:  # not a declared dependency (litellm's and tensordict's): `json` alone then
+    orjson = None
 
 from swerl.serve.engines.base import EngineError, FinishReason, Generation
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def _dumps(body: dict) -> bytes:
+    if orjson is not None:
+        try:
+            return orjson.dumps(body)
+        except (orjson.JSONEncodeError, TypeError):  # an int beyond 64 bits, a NaN …: `json` as before
+            pass
+    return json.dumps(body).encode()
+
+
+def _loads(raw: bytes) -> Any:
+    """`json.loads`, faster: orjson where it reads the same (a reply is token ids, logprobs and short strings;
+    what orjson refuses — NaN, ±Infinity, huge numbers — `json` reads)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
 
 
 class _Transient(Exception):
@@ -63,6 +96,8 @@ class VLLMEngine:
         if not addresses:
             raise EngineError("vllm engine: no replica addresses — wait for discovery (swerl.serve.discovery)")
         self.urls = [a if a.startswith("http") else f"http://{a}" for a in addresses]
+        self._completions = {u: yarl.URL(f"{u}/v1/completions") for u in self.urls}
+        """Each replica's completions URL, parsed once (aiohttp parses a str URL on every request)."""
         self.model = model
         self.timeout, self.retries, self.backoff_s, self.max_connections = timeout, retries, backoff_s, max_connections
         self._rr = itertools.cycle(range(len(self.urls)))
@@ -99,18 +134,14 @@ class VLLMEngine:
         session: str | None = None,
     ) -> Generation:
         url = self.replica_for(session)
-        body = {
-            "model": self.model,
-            "prompt": prompt_ids,
-            "max_tokens": max_tokens,
-            "temperature": temperature,
-            "top_p": top_p,
-            "logprobs": 0,
-            "return_token_ids": True,
-            "skip_special_tokens": False,
-            "stop_token_ids": stop_token_ids or [],
-            "include_stop_str_in_output": True,
-        }
+        body = completion_body(
+            self.model,
+            prompt_ids,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            stop_token_ids=stop_token_ids,
+        )
         ids: list[int] = []
         lps: list[float] = []
         resumes = swaps = empty = 0  # parts resumed; aborts after the first token (= weight updates); token-less
@@ -165,12 +196,13 @@ class VLLMEngine:
 
     async def _once(self, url: str, body: dict) -> _Part:
         try:
-            async with self._client().post(f"{url}/v1/completions", json=body) as r:
+            target = self._completions.get(url) or f"{url}/v1/completions"
+            async with self._client().post(target, data=_dumps(body), headers=_JSON_HEADERS) as r:
                 if r.status >= 500:
                     raise _Transient(f"HTTP {r.status}: {(await r.text())[:300]}")
                 if r.status != 200:
                     raise EngineError(f"vllm replica {url}: HTTP {r.status}: {(await r.text())[:300]}")
-                data = await r.json(content_type=None)
+                data = _loads(await r.read())
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise _Transient(f"{type(exc).__name__}: {exc}") from exc
         except TimeoutError as exc:
@@ -188,6 +220,31 @@ class VLLMEngine:
         for c in list(self._sessions.values()):
             await c.close()
         self._sessions.clear()
+
+
+def completion_body(
+    model: str,
+    prompt_ids: list[int],
+    *,
+    max_tokens: int,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+    stop_token_ids: list[int] | None = None,
+) -> dict:
+    """The `/v1/completions` request of one generation part: a token-id prompt, the sampled tokens' ids and
+    logprobs back, special tokens kept, the stop token included (what `parse_completion` reads)."""
+    return {
+        "model": model,
+        "prompt": prompt_ids,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "top_p": top_p,
+        "logprobs": 0,
+        "return_token_ids": True,
+        "skip_special_tokens": False,
+        "stop_token_ids": stop_token_ids or [],
+        "include_stop_str_in_output": True,
+    }
 
 
 class Aborted(EngineError):
