@@ -48,9 +48,9 @@ async def level(
     think_s: float = 0.0,
 ) -> dict:
     """One route at one concurrency: `conc` streams of `rounds` calls each. `replica_body`: send this request — the
-    gateway's own replica request for the bench's chat (`swerl.serve.engines.vllm.completion_body`: token-id prompt,
-    logprobs, token ids, the same stop and sampling fields) — to /v1/completions instead of a chat request. `stagger_s`: stream s starts at s/conc · stagger_s (0 = every stream at
-    once, a synchronized burst); `think_s`: a stream waits that long after each call (an agent running a tool),
+    gateway's own replica request for the bench's chat (`swerl.serve.engines.vllm.completion_body`: token-id
+    prompt, logprobs, token ids, the same stop and sampling fields) — to /v1/completions instead of a chat
+    request. `stagger_s`: stream s starts at s/conc · stagger_s (0 = every stream at once, a synchronized burst); `think_s`: a stream waits that long after each call (an agent running a tool),
     so `conc` is then concurrent trials rather than concurrent requests."""
     lat: dict[int, float] = {}
     errors: list[str] = []
@@ -278,10 +278,9 @@ def main() -> int:
             names = a.routes.split(",")
             runs: dict[str, list[dict]] = {name: [] for name in names}
             warm: dict[str, list[float]] = {name: [] for name in names}
-            for rep in range(
-                -a.warmup_runs, a.repeat
-            ):  # rep < 0: a warm-up run (not pooled)  # rotated each repeat: with repeat = number of routes, every route runs once
-                # in every position (first after vLLM's warm-up, middle, last), so no route keeps one position's bias
+            # rep < 0: a warm-up run (not pooled). Rotated each repeat: with repeat = number of routes, every route runs
+            # once in every position (first after vLLM's warm-up, middle, last), so no route keeps one position's bias
+            for rep in range(-a.warmup_runs, a.repeat):
                 prefix = f"bench{conc}x{run_tag}{f'r{rep}' if rep >= 0 else f'w{-rep}'}-t-0-"
                 routes = {
                     "direct": (lambda i: f"http://{replica}/v1/chat/completions", {}),

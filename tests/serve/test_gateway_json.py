@@ -1,4 +1,4 @@
-"""The gateway's fast JSON paths give exactly what `json` gives; the record writer survives a removed trial dir;
+"""The serving JSON paths (`swerl.serve.jsonio`) give exactly what `json` gives; the record writer survives a removed trial dir;
 the replica request body is the engine's one home."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 from fastapi.responses import JSONResponse
 
 from swerl.serve.engines.vllm import completion_body
-from swerl.serve.gateway.app import dumps_answer, loads_body
+from swerl.serve.jsonio import dumps, loads
 from swerl.serve.gateway.records import RecordWriter, TokenRecord, read_records
 
 
-def test_loads_body_matches_json_on_what_orjson_reads_differently() -> None:
+def test_loads_matches_json_on_what_orjson_reads_differently() -> None:
     bodies = [
         b'{"messages": [{"role": "user", "content": "hi \\u00e9"}], "max_tokens": 5}',
         b'{"temperature": NaN, "top_p": Infinity}',  # json accepts, orjson refuses
@@ -22,12 +22,12 @@ def test_loads_body_matches_json_on_what_orjson_reads_differently() -> None:
         b'{"s": "\\ud800"}',  # a lone surrogate
     ]
     for raw in bodies:
-        got, want = loads_body(raw), json.loads(raw)
+        got, want = loads(raw), json.loads(raw)
         assert repr(got) == repr(want), raw
         assert type(got.get("seed", 0)) is type(want.get("seed", 0))
 
 
-def test_dumps_answer_renders_the_bytes_jsonresponse_does() -> None:
+def test_dumps_renders_the_bytes_jsonresponse_does() -> None:
     answer = {
         "id": "chatcmpl-1",
         "object": "chat.completion",
@@ -38,7 +38,7 @@ def test_dumps_answer_renders_the_bytes_jsonresponse_does() -> None:
         "flag": True,
         "none": None,
     }
-    assert dumps_answer(answer) == JSONResponse(answer).body
+    assert dumps(answer) == JSONResponse(answer).body
 
 
 def _rec(trial: str, call: str) -> TokenRecord:

@@ -5,8 +5,7 @@ prefix cache. Non-streamed responses carry per-choice `token_ids` (vLLM ≥0.10;
 
 HTTP goes through one aiohttp session per event loop (httpx's connection pool scans every connection per
 request: at 256 streams it took most of the gateway's event loop). Request bodies are written and replies read
-with orjson when it is installed (a token-id prompt of thousands of ints: several times faster than `json`); a
-reply orjson refuses (`NaN`, `-Infinity`) is read by `json`, so every reply parses to what `json` gives.
+by `swerl.serve.jsonio` (a token-id prompt of thousands of ints: several times faster than `json`, same objects).
 
 Transient replica failures — a dropped connection, HTTP 5xx, an `abort` finish with no tokens (request
 cancelled, replica restarting) — are retried `retries` times with backoff, as verl's own server client does; a
@@ -32,41 +31,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-import json
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import aiohttp
 import yarl
 
-try:
-    import orjson
-except ImportError:  # not a declared dependency (litellm's and tensordict's): `json` alone then
-    orjson = None
-
+from swerl.serve import jsonio
 from swerl.serve.engines.base import EngineError, FinishReason, Generation
 
-
 _JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def _dumps(body: dict) -> bytes:
-    if orjson is not None:
-        try:
-            return orjson.dumps(body)
-        except (orjson.JSONEncodeError, TypeError):  # an int beyond 64 bits, a NaN …: `json` as before
-            pass
-    return json.dumps(body).encode()
-
-
-def _loads(raw: bytes) -> Any:
-    """`json.loads`, faster: orjson where it reads the same (a reply is token ids, logprobs and short strings;
-    what orjson refuses — NaN, ±Infinity, huge numbers — `json` reads)."""
-    if orjson is not None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
 
 
 class _Transient(Exception):
@@ -196,13 +169,12 @@ class VLLMEngine:
 
     async def _once(self, url: str, body: dict) -> _Part:
         try:
-            target = self._completions.get(url) or f"{url}/v1/completions"
-            async with self._client().post(target, data=_dumps(body), headers=_JSON_HEADERS) as r:
+            async with self._client().post(self._completions[url], data=jsonio.dumps(body), headers=_JSON_HEADERS) as r:
                 if r.status >= 500:
                     raise _Transient(f"HTTP {r.status}: {(await r.text())[:300]}")
                 if r.status != 200:
                     raise EngineError(f"vllm replica {url}: HTTP {r.status}: {(await r.text())[:300]}")
-                data = _loads(await r.read())
+                data = jsonio.loads(await r.read())
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise _Transient(f"{type(exc).__name__}: {exc}") from exc
         except TimeoutError as exc:

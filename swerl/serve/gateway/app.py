@@ -11,8 +11,8 @@ The CPU work of a request (chat-template rendering, tokenizing, decoding, the re
 thread pool, off the event loop, in at most two hops per call (the plan before generating; the decode, tool-call
 parse, record line and commit after it), and the decode of a short reply of a call outside a trial stays on the
 loop (cheaper than a thread hop); a trial's session lock orders its plans and commits (its generations still
-overlap). Bodies are parsed and answers serialized with orjson where it gives exactly what `json` would (same
-objects in, same bytes out), else with `json` itself. `POST /swerl/trials/{trial_id}/end` drops a finished trial's session (`swerl.serve.gateway.client`).
+overlap). Bodies are parsed and answers written by `swerl.serve.jsonio` (orjson where it gives exactly what `json`
+would). `POST /swerl/trials/{trial_id}/end` drops a finished trial's session (`swerl.serve.gateway.client`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
+from swerl.serve import jsonio
 from swerl.serve.engines.base import Engine, EngineError
 from swerl.serve.gateway.records import RecordWriter, TokenRecord
 from swerl.serve.gateway.client import END_TRIAL_PATH, SAMPLING_PATH
@@ -37,20 +38,12 @@ from swerl.serve.gateway.render import ChatRenderer, canon
 from swerl.serve.gateway.sessions import Plan, SessionStore, TrialSession
 from swerl.serve.gateway.tool_parsers import Parsed, get_parser
 
-try:
-    import orjson
-except ImportError:  # not a declared dependency (litellm's and tensordict's): `json` alone then
-    orjson = None
-
 TRIAL_HEADER = "x-swerl-trial-id"
 CALL_HEADER = "x-swerl-call-id"
 T = TypeVar("T")
 INLINE_DECODE_MAX = 512
 """A reply of at most this many tokens of a call outside a trial is decoded and parsed on the event loop (tens of
 microseconds, less than the thread hop it saves); a longer one in the thread pool."""
-_DIGITS = bytes(49 if 48 <= b <= 57 else 48 for b in range(256))
-"""`raw.translate(_DIGITS)`: every ASCII digit → b"1", every other byte → b"0" (a digit-run search at C speed)."""
-_LONG_RUN = b"1" * 19
 
 
 class GatewaySettings(BaseModel):
@@ -71,30 +64,6 @@ class GatewaySettings(BaseModel):
     """A trial session unused this long is dropped (a later call of that trial starts a new segment)."""
     render_threads: int = 4
     """Threads for rendering, tokenizing and decoding (the CPU work kept off the event loop)."""
-
-
-def loads_body(raw: bytes) -> Any:
-    """`json.loads(raw)` (what `Request.json()` does), faster: orjson where it parses to the same objects — it
-    refuses what `json` accepts (NaN, 1e400, lone surrogates: `json` then parses it) and reads an integer beyond
-    64 bits (19+ digits) as a float: a body with a run of 19 digits anywhere goes to `json`."""
-    if orjson is not None and _LONG_RUN not in raw.translate(_DIGITS):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
-
-
-def dumps_answer(obj: Any) -> bytes:
-    """The bytes `JSONResponse` renders (`json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))`);
-    orjson writes the same for what an answer holds (str keys, str, int, bool, None, lists — no floats, whose
-    exponent notation differs)."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(obj)
-        except (orjson.JSONEncodeError, TypeError):
-            pass
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
 class _EventStream(StreamingResponse):
@@ -183,7 +152,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         try:
-            body: dict[str, Any] = loads_body(await request.body())
+            body: dict[str, Any] = jsonio.loads(await request.body())
         except json.JSONDecodeError:
             return _error(400, "request body is not JSON")
         messages = body.get("messages")
@@ -266,23 +235,23 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
             else gen.token_ids
         )
 
-        def decoded() -> tuple[Parsed, str, dict[str, Any]]:
-            """The reply parsed (content, tool calls), its decoded stop token, and the OpenAI message."""
+        call_id = f"chatcmpl-{secrets.token_hex(12)}"
+
+        def decoded() -> tuple[Parsed, str, dict[str, Any], str]:
+            """The reply parsed (content, tool calls), its decoded stop token, the OpenAI message, its finish reason."""
             parsed = parse(tokenizer.decode(text_ids, skip_special_tokens=False), tools)
             stop_text = tokenizer.decode(gen.token_ids[-1:]) if gen.finish_reason == "stop" else ""
             message: dict[str, Any] = {"role": "assistant", "content": parsed.content or None}
             if parsed.tool_calls:
                 message["tool_calls"] = [c.openai() for c in parsed.tool_calls]
-            return parsed, stop_text, message
+            return parsed, stop_text, message, "tool_calls" if parsed.tool_calls else gen.finish_reason
 
         if plan is not None and session is not None and trial is not None:
 
             def finish_call(plan: Plan = plan, session: TrialSession = session, trial: str = trial):
                 """Decode + parse, then the record line and the commit: one thread hop, under the trial's lock."""
-                parsed, stop_text, message = decoded()
-                call_id = f"chatcmpl-{secrets.token_hex(12)}"
+                parsed, stop_text, message, finish = decoded()
                 t_end = time.time()
-                finish = "tool_calls" if parsed.tool_calls else gen.finish_reason
                 writer.write(
                     TokenRecord(
                         call_id=call_id,
@@ -310,18 +279,14 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
                     )
                 )  # on disk before the branch is: a call continuing it finds its parent line
                 session.commit(plan, canon(message), gen.token_ids, gen.finish_reason, stop_text, call_id)
-                return parsed, message, call_id
+                return parsed, message, finish
 
             async with session.lock:
-                parsed, message, call_id = await off_loop(finish_call)
+                parsed, message, finish = await off_loop(finish_call)
             app.state.counters["new_segments"] += int(plan.new_segment)
         else:
-            if len(gen.token_ids) <= INLINE_DECODE_MAX:
-                parsed, _, message = decoded()
-            else:
-                parsed, _, message = await off_loop(decoded)
-            call_id = f"chatcmpl-{secrets.token_hex(12)}"
-        finish = "tool_calls" if parsed.tool_calls else gen.finish_reason
+            short = len(gen.token_ids) <= INLINE_DECODE_MAX
+            parsed, _, message, finish = decoded() if short else await off_loop(decoded)
         usage = {
             "prompt_tokens": len(prompt_ids),
             "completion_tokens": len(gen.token_ids),
@@ -346,7 +311,7 @@ def create_app(engine: Engine, tokenizer, settings: GatewaySettings) -> FastAPI:
         }
         if body.get("return_token_ids"):
             out["prompt_token_ids"], choice["token_ids"] = prompt_ids, gen.token_ids
-        return Response(dumps_answer(out), media_type="application/json")
+        return Response(jsonio.dumps(out), media_type="application/json")
 
     return app
 
